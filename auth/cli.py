@@ -1,0 +1,149 @@
+"""What every script shares around its API call: flags, banner, safety guard, exit codes.
+
+Exit codes (shared/design/SCRIPTS.md): 0 success (also a Ctrl+C stop), 1 API or network error,
+2 bad usage or missing configuration. Errors print one line (plus a hint), never a traceback,
+unless KALSHI_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from auth.config import flag, settings
+from auth.errors import ConfigError, KalshiError
+
+
+def run(main: Callable[[], int | None]) -> NoReturn:
+    """Call a script's main() and exit with the code SCRIPTS.md promises."""
+    sys.exit(exit_code(main))
+
+
+def exit_code(main: Callable[[], int | None]) -> int:
+    try:
+        return main() or 0
+    except KeyboardInterrupt:
+        print("\nstopped (Ctrl+C)", file=sys.stderr)
+        return 0
+    except ConfigError as exc:
+        _debug()
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KalshiError as exc:
+        _debug()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from auth.client import sdk_error
+
+        err = sdk_error(exc)
+        if err is None and type(exc).__name__ == "ValidationError":  # pydantic, from the SDK
+            _debug()
+            first = str(exc).splitlines()[0]
+            print(
+                f"error: the official SDK's strict model rejected the response ({first}); "
+                "the raw_get helper reads the same endpoint as plain JSON",
+                file=sys.stderr,
+            )
+            return 1
+        if err is None:
+            raise
+        _debug()
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def _debug() -> None:
+    if flag("KALSHI_DEBUG"):
+        traceback.print_exc()
+
+
+def parser(
+    doc: str | None,
+    *,
+    ticker: bool = False,
+    limit: int | None = None,
+    writes: bool = False,
+    stream: bool = False,
+) -> argparse.ArgumentParser:
+    """An ArgumentParser with the common flags, same names in every script. `--help` shows the
+    script's docstring and needs no credentials or network."""
+    p = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    if ticker:
+        p.add_argument(
+            "--ticker",
+            help="market ticker (default: $KALSHI_EXAMPLE_TICKER, else an open market with a book)",
+        )
+    if limit is not None:
+        p.add_argument("--limit", type=int, default=limit, help=f"page size (default {limit})")
+    p.add_argument("--json", action="store_true", help="print the raw JSON response instead")
+    if writes:
+        p.add_argument("--dry-run", action="store_true", help="print the request; send nothing")
+        p.add_argument("--keep", action="store_true", help="leave what this script creates")
+        p.add_argument(
+            "--allow-prod",
+            action="store_true",
+            help="allow writes on KALSHI_ENV=prod (real money); or KALSHI_ALLOW_PROD_WRITES=1",
+        )
+    if stream:
+        p.add_argument("--seconds", type=float, help="stop after this many seconds")
+        p.add_argument("--max-messages", type=int, help="stop after this many data messages")
+    return p
+
+
+def banner(title: str, args: argparse.Namespace | None = None) -> None:
+    """`[env] title  (base URL)`. On stderr under --json, so stdout stays parseable."""
+    s = settings()
+    out = sys.stderr if args is not None and getattr(args, "json", False) else sys.stdout
+    print(f"[{s.env}] {title}  ({s.rest_base})", file=out)
+
+
+def guard_writes(args: argparse.Namespace) -> None:
+    """Refuse to write on prod unless asked explicitly, before any request is sent."""
+    if settings().env != "prod" or getattr(args, "dry_run", False):
+        return
+    if getattr(args, "allow_prod", False) or flag("KALSHI_ALLOW_PROD_WRITES"):
+        return
+    raise ConfigError(
+        "this script writes (places or changes orders) and KALSHI_ENV=prod trades real money; "
+        "pass --allow-prod or set KALSHI_ALLOW_PROD_WRITES=1 if you mean it"
+    )
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def show_dry_run(method: str, path: str, body: Any = None, **params: Any) -> None:
+    """Print the signed request a write would send, and send nothing."""
+    from auth.client import prepare
+
+    try:
+        req = prepare(method, path, json=body, params=params)
+    except ConfigError as exc:  # no credentials: still show the request, unsigned
+        print(f"(unsigned: {exc})")
+        req = None
+    if req is not None:
+        print(f"DRY RUN, not sent: {req.method} {req.url}")
+        for name, value in req.headers.items():
+            if name.startswith("KALSHI-ACCESS-"):
+                if name == "KALSHI-ACCESS-SIGNATURE":
+                    value = value[:16] + "…"
+                elif name == "KALSHI-ACCESS-KEY":
+                    value = value[:4] + "…"
+                print(f"  {name}: {value}")
+    else:
+        print(f"DRY RUN, not sent: {method} {settings().rest_base}{path}")
+    if body is not None:
+        print("  body:", json.dumps(body, indent=2).replace("\n", "\n  "))
+
+
+def fail(message: str) -> NoReturn:
+    """Stop with a usage error (exit 2)."""
+    raise ConfigError(message)

@@ -1,0 +1,82 @@
+"""Exact money and aligned output. Prices and counts arrive as fixed-point strings
+("0.5600", "10.00"); they become Decimal here and are never floats."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+ONE = Decimal(1)
+
+
+def dec(value: Any) -> Decimal | None:
+    """Decimal from a fixed-point string (or int); None for null/empty/garbage."""
+    if value is None or value == "" or isinstance(value, bool | float):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def usd(value: Any, places: int = 2) -> str:
+    """'$0.56' from '0.5600'; keeps sub-penny digits ('0.0050' -> '$0.005'); '-' for null."""
+    d = dec(value)
+    if d is None:
+        return "-"
+    q = d.normalize()
+    exp = -q.as_tuple().exponent if q.as_tuple().exponent < 0 else 0
+    shown = d.quantize(Decimal(1).scaleb(-max(places, exp)))
+    return f"-${-shown}" if shown < 0 else f"${shown}"
+
+
+def cents(value: Any) -> str:
+    """'$12.34' from integer cents (balance, portfolio_value, revenue)."""
+    d = dec(value)
+    return "-" if d is None else usd(d / 100)
+
+
+def qty(value: Any) -> str:
+    """'10' from '10.00', '2.5' from '2.50' (counts are in 0.01 steps)."""
+    d = dec(value)
+    if d is None:
+        return "-"
+    text = f"{d:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def when(value: Any) -> str:
+    """ISO-8601 UTC from epoch seconds, epoch ms or an RFC 3339 string; '-' for null."""
+    if value in (None, "", 0):
+        return "-"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 10**11 else value
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = str(value)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], right: str = "") -> str:
+    """A plain aligned text table. Columns whose index is in `right` ("123") align right."""
+    body = [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in body:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            out.append(cell.rjust(widths[i]) if str(i) in right else cell.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(list(headers)), rule, *(line(r) for r in body)])
