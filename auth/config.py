@@ -96,7 +96,8 @@ def settings() -> Settings:
         parsed = urlparse(local)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ConfigError(
-                f"KALSHI_LOCAL_URL={local!r} is not an http(s) URL (expected e.g. {DEFAULT_LOCAL_URL})"
+                f"KALSHI_LOCAL_URL={local!r} is not an http(s) URL "
+                f"(expected e.g. {DEFAULT_LOCAL_URL})"
             )
         ws_scheme = "wss" if parsed.scheme == "https" else "ws"
         rest_base, ws_url = local + REST_PATH, f"{ws_scheme}://{parsed.netloc}{WS_PATH}"
@@ -137,12 +138,9 @@ def require_credentials() -> Settings:
         )
     else:
         hint = f"set {KEY_VARS} in .env (see .env.example and README: 'Getting API keys')"
-    missing = [
-        name
-        for name, value in (("KALSHI_API_KEY_ID", s.key_id), ("KALSHI_PRIVATE_KEY_PATH", s.key_path))
-        if not value
-    ]
-    raise ConfigError(f"this call needs credentials for [{s.env}] ({', '.join(missing)} missing): {hint}")
+    pairs = (("KALSHI_API_KEY_ID", s.key_id), ("KALSHI_PRIVATE_KEY_PATH", s.key_path))
+    missing = ", ".join(name for name, value in pairs if not value)
+    raise ConfigError(f"this call needs credentials for [{s.env}] ({missing} missing): {hint}")
 
 
 def flag(name: str) -> bool:
