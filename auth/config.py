@@ -72,10 +72,10 @@ def load_env_file() -> None:
     load_dotenv(PROJECT_ROOT / ".env", override=False)
 
 
-def resolve_path(raw: str, base: Path = PROJECT_ROOT) -> Path:
+def resolve_path(raw: str, base: Path | None = None) -> Path:
     """A key path may be absolute, start with `~`, or be relative to `base` (the project root)."""
     path = Path(raw.strip()).expanduser()
-    return path if path.is_absolute() else (base / path)
+    return path if path.is_absolute() else ((base or PROJECT_ROOT) / path)
 
 
 def sandbox_dir() -> Path:

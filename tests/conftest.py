@@ -140,3 +140,52 @@ def run_script(
         timeout=timeout,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+# ---- client-side (auth) tests -------------------------------------------------------------
+
+
+def reset_auth_caches() -> None:
+    """Forget the process-wide settings, parsed key, HTTP session and SDK client."""
+    from auth import client, config, signing
+
+    config.settings.cache_clear()
+    signing.signer.cache_clear()
+    client.session.cache_clear()
+    client.get_client.cache_clear()
+
+
+@pytest.fixture
+def auth_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """A clean slate for in-process auth tests: KALSHI_* scrubbed, the project root (where `.env`
+    is looked up) moved to an empty temp dir, caches cleared before and after."""
+    from auth import config
+
+    for name in _SCRUB:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path)
+    reset_auth_caches()
+    yield monkeypatch
+    reset_auth_caches()
+
+
+def write_key(directory: Path, kind: str = "rsa-pkcs8", name: str = "key.pem"):
+    """Write a fresh private key as PEM; returns (path, private_key). kind: rsa-pkcs8 |
+    rsa-pkcs1 | ed25519."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    if kind == "ed25519":
+        key = ed25519.Ed25519PrivateKey.generate()
+        fmt = serialization.PrivateFormat.PKCS8
+    else:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        fmt = (
+            serialization.PrivateFormat.TraditionalOpenSSL
+            if kind == "rsa-pkcs1"
+            else serialization.PrivateFormat.PKCS8
+        )
+    pem = key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+    path = directory / name
+    path.write_bytes(pem)
+    return path, key
