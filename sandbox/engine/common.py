@@ -1,0 +1,72 @@
+"""Constants, small result records and filter helpers shared by the Exchange's parts."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .models import (
+    ACTIVE,
+    AMENDED,
+    CLOSED,
+    DETERMINED,
+    DISPUTED,
+    FINALIZED,
+    INACTIVE,
+    INITIALIZED,
+    Order,
+)
+
+GROUP_WINDOW_MS = 15_000
+DAY_MS = 86_400_000
+MAX_SUBACCOUNT = 63
+
+# GET /markets `status` filter vocabulary -> Market.status values.
+MARKET_STATUS_FILTER = {
+    "unopened": {INITIALIZED},
+    "open": {ACTIVE},
+    "paused": {INACTIVE},
+    "closed": {CLOSED},
+    "settled": {DETERMINED, DISPUTED, AMENDED, FINALIZED},
+}
+
+
+def real_clock() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class CancelResult:
+    """A cancelled order and how many contracts the cancel took off the book."""
+
+    order: Order
+    reduced_by: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class EventPosition:
+    event_ticker: str
+    total_cost: Decimal
+    total_cost_shares: Decimal
+    event_exposure: Decimal
+    realized_pnl: Decimal
+    fees_paid: Decimal
+
+
+PRICE_Q = Decimal("0.0001")
+MICRO = Decimal("0.000001")
+
+
+def within(ts: int | None, lo: int | None, hi: int | None) -> bool:
+    if lo is not None and (ts is None or ts < lo):
+        return False
+    return not (hi is not None and (ts is None or ts > hi))
+
+
+def as_set(v) -> set[str] | None:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return {x for x in v.split(",") if x}
+    return set(v)

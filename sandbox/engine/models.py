@@ -1,0 +1,402 @@
+"""Plain records the engine keeps: series, events, markets, accounts, orders, fills and history.
+
+Money is Decimal dollars, counts Decimal contracts, times int epoch milliseconds (candles use
+epoch seconds, as the API does). The HTTP layer turns these into the spec's JSON shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .money import ONE, ZERO
+
+# Market.status values (the spec's Market enum).
+INITIALIZED, INACTIVE, ACTIVE, CLOSED = "initialized", "inactive", "active", "closed"
+DETERMINED, DISPUTED, AMENDED, FINALIZED = "determined", "disputed", "amended", "finalized"
+MARKET_STATUSES = (INITIALIZED, INACTIVE, ACTIVE, CLOSED, DETERMINED, DISPUTED, AMENDED, FINALIZED)
+
+# Order.status values.
+RESTING, CANCELED, EXECUTED = "resting", "canceled", "executed"
+
+BID, ASK = "bid", "ask"
+GTC, IOC, FOK = "good_till_canceled", "immediate_or_cancel", "fill_or_kill"
+STP_TAKER, STP_MAKER = "taker_at_cross", "maker"
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRange:
+    """One band of a market's tick grid: prices start..end (inclusive) in steps of `step`."""
+
+    start: Decimal
+    end: Decimal
+    step: Decimal
+
+
+@dataclass(slots=True)
+class Series:
+    ticker: str
+    title: str
+    category: str
+    frequency: str
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    settlement_sources: list[dict] = field(default_factory=list)  # [{"name":..., "url":...}]
+    contract_url: str = ""
+    contract_terms_url: str = ""
+    fee_type: str = "quadratic"  # quadratic | quadratic_with_maker_fees | flat
+    fee_multiplier: Decimal = ONE
+    additional_prohibitions: list[str] = field(default_factory=list)
+    product_metadata: dict | None = None
+    last_updated_ts: int = 0
+
+
+@dataclass(slots=True)
+class Event:
+    event_ticker: str
+    series_ticker: str
+    title: str
+    sub_title: str
+    mutually_exclusive: bool = True
+    collateral_return_type: str = "MECNET"
+    strike_date: int | None = None  # epoch ms
+    strike_period: str | None = None
+    settlement_sources: list[dict] = field(default_factory=list)
+    product_metadata: dict | None = None
+    last_updated_ts: int = 0
+    fee_type_override: str | None = None
+    fee_multiplier_override: Decimal | None = None
+    markets: list[str] = field(default_factory=list)  # market tickers, display order
+
+
+@dataclass(slots=True)
+class Market:
+    ticker: str
+    event_ticker: str
+    series_ticker: str
+    title: str
+    subtitle: str
+    yes_sub_title: str
+    no_sub_title: str
+    open_time: int
+    close_time: int
+    latest_expiration_time: int
+    rules_primary: str
+    rules_secondary: str
+    price_level_structure: str
+    price_ranges: tuple[PriceRange, ...]
+    market_type: str = "binary"  # binary | scalar
+    status: str = ACTIVE
+    created_time: int = 0
+    updated_time: int = 0
+    expected_expiration_time: int | None = None
+    expiration_time: int | None = None
+    settlement_timer_seconds: int = 300
+    can_close_early: bool = True
+    early_close_condition: str | None = None
+    strike_type: str | None = None
+    floor_strike: Decimal | None = None
+    cap_strike: Decimal | None = None
+    custom_strike: dict | None = None
+    settlement_bounds_type: str = "default"
+    # Outcome.
+    result: str = ""  # "" | yes | no | scalar
+    settlement_value: Decimal | None = None  # payout per YES contract, dollars
+    expiration_value: str = ""
+    determined_time: int | None = None
+    settlement_ts: int | None = None  # epoch ms when settled (finalized)
+    # Trading statistics, kept current on every book change / trade.
+    yes_bid: Decimal = ZERO
+    yes_ask: Decimal = ONE
+    yes_bid_size: Decimal = ZERO
+    yes_ask_size: Decimal = ZERO
+    last_price: Decimal = ZERO
+    previous_yes_bid: Decimal = ZERO
+    previous_yes_ask: Decimal = ONE
+    previous_price: Decimal = ZERO
+    previous_day: int = 0  # UTC day number the previous_* values were taken at
+    volume: Decimal = ZERO
+    volume_24h: Decimal = ZERO
+    open_interest: Decimal = ZERO
+    notional_value: Decimal = ONE
+    dollar_volume: Decimal = ZERO  # sum of YES price x count over all trades
+
+    @property
+    def no_bid(self) -> Decimal:
+        return ONE - self.yes_ask
+
+    @property
+    def no_ask(self) -> Decimal:
+        return ONE - self.yes_bid
+
+
+@dataclass(slots=True)
+class Account:
+    """Cash of one (user, subaccount): `balance` is available, `reserved` backs resting orders."""
+
+    user_id: str
+    subaccount: int = 0
+    balance: Decimal = ZERO
+    reserved: Decimal = ZERO
+    created_time: int = 0
+    updated_ts: int = 0
+
+
+@dataclass(slots=True)
+class Order:
+    order_id: str
+    user_id: str
+    ticker: str
+    event_ticker: str
+    side: str  # bid (buy YES) | ask (sell YES = buy NO)
+    price: Decimal  # YES price, dollars
+    initial_count: Decimal
+    remaining_count: Decimal
+    time_in_force: str
+    self_trade_prevention_type: str
+    client_order_id: str = ""
+    subaccount: int = 0
+    fill_count: Decimal = ZERO
+    status: str = RESTING
+    post_only: bool = False
+    reduce_only: bool = False
+    expiration_time: int | None = None  # epoch ms
+    order_group_id: str | None = None
+    cancel_order_on_pause: bool = False
+    created_time: int = 0
+    last_update_time: int = 0
+    last_update_reason: str | None = None
+    taker_fill_cost: Decimal = ZERO
+    maker_fill_cost: Decimal = ZERO
+    taker_fees: Decimal = ZERO
+    maker_fees: Decimal = ZERO
+    seq: int = 0  # queue priority: lower is earlier
+    covered: Decimal = ZERO  # resting contracts backed by an opposite position, not cash
+    reserved: Decimal = ZERO  # cash held for the rest
+    fee_base: Decimal = ZERO  # unrounded fee accrued over all fills (fee accumulator)
+
+    @property
+    def outcome_side(self) -> str:
+        return "yes" if self.side == "bid" else "no"
+
+    @property
+    def yes_price(self) -> Decimal:
+        return self.price
+
+    @property
+    def no_price(self) -> Decimal:
+        return ONE - self.price
+
+    @property
+    def type(self) -> str:
+        return "limit"
+
+
+@dataclass(slots=True)
+class Fill:
+    """One side of a trade, as its owner sees it."""
+
+    fill_id: str
+    trade_id: str  # the public trade this fill belongs to
+    order_id: str
+    user_id: str
+    ticker: str
+    side: str  # book side of the owner's order
+    price: Decimal  # YES price
+    count: Decimal
+    is_taker: bool
+    fee_cost: Decimal
+    created_time: int
+    subaccount: int = 0
+    post_position: Decimal = ZERO
+
+    @property
+    def outcome_side(self) -> str:
+        return "yes" if self.side == "bid" else "no"
+
+    @property
+    def yes_price(self) -> Decimal:
+        return self.price
+
+    @property
+    def no_price(self) -> Decimal:
+        return ONE - self.price
+
+
+@dataclass(slots=True)
+class Trade:
+    trade_id: str
+    ticker: str
+    count: Decimal
+    price: Decimal  # YES price
+    taker_side: str  # book side of the taker: bid | ask
+    created_time: int
+    is_block_trade: bool = False
+
+    @property
+    def taker_outcome_side(self) -> str:
+        return "yes" if self.taker_side == "bid" else "no"
+
+    @property
+    def yes_price(self) -> Decimal:
+        return self.price
+
+    @property
+    def no_price(self) -> Decimal:
+        return ONE - self.price
+
+
+@dataclass(slots=True)
+class Position:
+    """Net position of one (user, subaccount) in one market: + YES, - NO."""
+
+    user_id: str
+    ticker: str
+    subaccount: int = 0
+    position: Decimal = ZERO
+    exposure: Decimal = ZERO  # cost basis of the open position
+    total_traded: Decimal = ZERO
+    realized_pnl: Decimal = ZERO
+    fees_paid: Decimal = ZERO
+    last_updated_ts: int = 0
+    covered_bid: Decimal = ZERO  # NO contracts promised to resting bids
+    covered_ask: Decimal = ZERO  # YES contracts promised to resting asks
+    settled: bool = False
+    traded_count: Decimal = ZERO  # contracts traded in this market, both sides
+
+
+@dataclass(slots=True)
+class Settlement:
+    user_id: str
+    ticker: str
+    event_ticker: str
+    market_result: str
+    yes_count: Decimal
+    yes_total_cost: Decimal
+    no_count: Decimal
+    no_total_cost: Decimal
+    revenue: int  # cents
+    revenue_dollars: Decimal
+    fee_cost: Decimal
+    settled_time: int
+    subaccount: int = 0
+    value: int | None = None  # cents paid per YES contract
+    settlement_value: Decimal | None = None
+
+
+@dataclass(slots=True)
+class OrderGroup:
+    order_group_id: str
+    user_id: str
+    contracts_limit: Decimal
+    subaccount: int = 0
+    is_auto_cancel_enabled: bool = True
+    triggered: bool = False
+    created_time: int = 0
+    window: list[tuple[int, Decimal]] = field(default_factory=list)  # (ts ms, contracts filled)
+
+
+@dataclass(slots=True)
+class MinuteCandle:
+    """Raw 1-minute bar of one market; 60/1440-minute candles are aggregated from these."""
+
+    ticker: str
+    minute: int  # epoch seconds of the minute's start
+    open: Decimal | None = None
+    high: Decimal | None = None
+    low: Decimal | None = None
+    close: Decimal | None = None
+    notional: Decimal = ZERO  # sum(price * count), for the mean
+    volume: Decimal = ZERO
+    open_interest: Decimal = ZERO
+    bid_open: Decimal = ZERO
+    bid_high: Decimal = ZERO
+    bid_low: Decimal = ZERO
+    bid_close: Decimal = ZERO
+    ask_open: Decimal = ONE
+    ask_high: Decimal = ONE
+    ask_low: Decimal = ONE
+    ask_close: Decimal = ONE
+
+
+# Results returned by API methods.
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    """The order after matching plus the fills it made (taker side)."""
+
+    order: Order
+    fills: tuple[Fill, ...]
+
+    @property
+    def fill_count(self) -> Decimal:
+        return self.order.fill_count
+
+    @property
+    def remaining_count(self) -> Decimal:
+        return self.order.remaining_count
+
+    @property
+    def average_fill_price(self) -> Decimal | None:
+        """Volume-weighted YES price of the fills (V2 prices are YES prices); None if none."""
+        total = sum((f.count for f in self.fills), ZERO)
+        if not total:
+            return None
+        return sum((f.count * f.price for f in self.fills), ZERO) / total
+
+    @property
+    def average_fee_paid(self) -> Decimal | None:
+        total = sum((f.count for f in self.fills), ZERO)
+        if not total:
+            return None
+        return sum((f.fee_cost for f in self.fills), ZERO) / total
+
+
+@dataclass(frozen=True, slots=True)
+class OHLC:
+    open: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    close: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceStats:
+    open: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    close: Decimal | None
+    mean: Decimal | None
+    previous: Decimal | None
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candlestick:
+    """One candle as the API shows it (end_period_ts in epoch seconds, inclusive end)."""
+
+    end_period_ts: int
+    yes_bid: OHLC
+    yes_ask: OHLC
+    price: PriceStats
+    volume: Decimal
+    open_interest: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class HistoricalCutoff:
+    """Epoch-ms boundaries between live and historical data."""
+
+    market_settled_ts: int
+    trades_created_ts: int
+    orders_updated_ts: int
+    market_positions_last_updated_ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePosition:
+    order_id: str
+    market_ticker: str
+    queue_position: Decimal

@@ -1,0 +1,49 @@
+"""Exact money and count helpers: prices are Decimal dollars, counts Decimal contracts (0.01)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+
+from .errors import EngineError
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+CENT = Decimal("0.01")
+COUNT_STEP = Decimal("0.01")
+PRICE_QUANTUM = Decimal("0.0001")
+
+
+def dec(value: object, what: str = "value") -> Decimal:
+    """Decimal from a str/int/Decimal (never float: a float is already inexact)."""
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, (bool, float)):
+        raise EngineError(400, "invalid_parameters", f"{what} must be a decimal string")
+    else:
+        try:
+            d = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            raise EngineError(400, "invalid_parameters", f"{what} is not a number") from None
+    if not d.is_finite():
+        raise EngineError(400, "invalid_parameters", f"{what} is not a finite number")
+    return d
+
+
+def cents_up(amount: Decimal) -> Decimal:
+    """Round up to the next whole cent (Kalshi rounds fees up)."""
+    return amount.quantize(CENT, rounding=ROUND_CEILING)
+
+
+def cents_down(amount: Decimal) -> int:
+    """Integer cents, truncating sub-cent amounts (how the API reports `balance`)."""
+    return int((amount * 100).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def check_count(count: object, what: str = "count") -> Decimal:
+    """A positive contract count on the 0.01 grid, else 400 invalid_order_size."""
+    c = dec(count, what)
+    if c <= 0 or c % COUNT_STEP != 0:
+        raise EngineError(
+            400, "invalid_order_size", f"{what} must be a positive multiple of 0.01", str(count)
+        )
+    return c.quantize(COUNT_STEP)

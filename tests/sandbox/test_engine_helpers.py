@@ -1,0 +1,105 @@
+"""Shared builders for the engine tests: a tiny exchange with one or two hand-made markets."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sandbox.engine import Event, Exchange, Market, PriceRange, Series
+
+D = Decimal
+T0 = 1_790_000_000_000  # a fixed epoch-ms start for the fake clock
+LINEAR = (PriceRange(D("0"), D("1"), D("0.01")),)
+TAPERED = (
+    PriceRange(D("0"), D("0.1"), D("0.001")),
+    PriceRange(D("0.1"), D("0.9"), D("0.01")),
+    PriceRange(D("0.9"), D("1"), D("0.001")),
+)
+
+
+class FakeClock:
+    def __init__(self, t: int = T0):
+        self.t = t
+
+    def __call__(self) -> int:
+        return self.t
+
+    def advance(self, ms: int) -> None:
+        self.t += ms
+
+
+def make_exchange(
+    fee_type: str = "quadratic",
+    multiplier: str = "1",
+    grid=LINEAR,
+    users=("alice", "bob", "carol"),
+    balance: str = "1000",
+    tickers=("TEST-1",),
+    clock: FakeClock | None = None,
+) -> tuple[Exchange, FakeClock]:
+    clock = clock or FakeClock()
+    ex = Exchange.in_memory(seed=1, clock=clock, populate=False)
+    ex.add_series(
+        Series(
+            "TEST",
+            "Test series",
+            "Testing",
+            "daily",
+            fee_type=fee_type,
+            fee_multiplier=D(multiplier),
+        )
+    )
+    ex.create_event(Event("TEST-EV", "TEST", "Test event", "sub"))
+    for t in tickers:
+        ex.create_market(
+            Market(
+                ticker=t,
+                event_ticker="TEST-EV",
+                series_ticker="TEST",
+                title=t,
+                subtitle="",
+                yes_sub_title="y",
+                no_sub_title="n",
+                open_time=T0 - 1000,
+                close_time=T0 + 10**9,
+                latest_expiration_time=T0 + 10**9,
+                rules_primary="r",
+                rules_secondary="r",
+                price_level_structure="linear_cent",
+                price_ranges=grid,
+            )
+        )
+    for u in users:
+        ex.add_user(u, D(balance))
+    return ex, clock
+
+
+def order(
+    ex: Exchange,
+    user: str,
+    side: str,
+    price: str,
+    count: str,
+    tif="good_till_canceled",
+    stp="taker_at_cross",
+    ticker="TEST-1",
+    **kw,
+):
+    return ex.create_order(
+        user,
+        ticker=ticker,
+        side=side,
+        price=price,
+        count=count,
+        time_in_force=tif,
+        self_trade_prevention_type=stp,
+        **kw,
+    )
+
+
+def bal(ex: Exchange, user: str) -> Decimal:
+    return ex.get_account(user).balance
+
+
+def pos(ex: Exchange, user: str, ticker="TEST-1") -> Decimal:
+    p = ex.positions.get((user, 0, ticker))
+    return p.position if p else D(0)
