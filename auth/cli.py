@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -28,6 +29,9 @@ def exit_code(main: Callable[[], int | None]) -> int:
         return main() or 0
     except KeyboardInterrupt:
         print("\nstopped (Ctrl+C)", file=sys.stderr)
+        return 0
+    except BrokenPipeError:  # `script | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except ConfigError as exc:
         _debug()

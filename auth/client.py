@@ -216,11 +216,26 @@ def get_client():  # -> kalshi_python_sync.KalshiClient (imported lazily: ~0.4 s
     """The official SDK client for the current environment, built once per process.
 
     Without credentials it still serves public endpoints. It signs with this module's already
-    parsed key and gets a default timeout (the SDK has none: a silent server would hang it)."""
+    parsed key, retries like raw_get, and gets a default timeout (the SDK has none: a silent
+    server would hang it)."""
     import kalshi_python_sync
+    from urllib3.util.retry import Retry
 
     s = settings()
-    client = kalshi_python_sync.KalshiClient(kalshi_python_sync.Configuration(host=s.rest_base))
+    # The same policy as raw_get: GETs retried on 429/5xx, writes only if never sent
+    # (urllib3 retries connect errors for every method, status codes only for allowed_methods).
+    retries = Retry(
+        total=retry_policy.attempts - 1,
+        backoff_factor=retry_policy.base_delay,
+        backoff_max=retry_policy.max_delay,
+        backoff_jitter=retry_policy.base_delay,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        read=0,
+        raise_on_status=False,
+    )
+    config = kalshi_python_sync.Configuration(host=s.rest_base, retries=retries)
+    client = kalshi_python_sync.KalshiClient(config)
     if s.has_credentials:
         client.kalshi_auth = signer()  # duck-types the SDK's KalshiAuth.create_auth_headers
     send = client.rest_client.request
@@ -229,6 +244,17 @@ def get_client():  # -> kalshi_python_sync.KalshiClient (imported lazily: ~0.4 s
         return send(*args, _request_timeout=_request_timeout or TIMEOUT, **kwargs)
 
     client.rest_client.request = send_with_timeout
+    deserialize = client.response_deserialize
+
+    def accept_200_for_201(response_data, response_types_map=None):
+        # The SDK parses only the documented status; live was seen answering 200 where the spec
+        # says 201 (create order V2), and the SDK would then return None. Read both.
+        types = response_types_map or {}
+        if "201" in types and "200" not in types:
+            types = {**types, "200": types["201"]}
+        return deserialize(response_data, types)
+
+    client.response_deserialize = accept_200_for_201
     return client
 
 

@@ -108,6 +108,12 @@ def hint_for(err: KalshiError, *, server_date: str | None = None, env: str = "")
                 "(with /trade-api/v2, without the query string) with the key that belongs to "
                 "KALSHI_API_KEY_ID"
             )
+        if env == "local" and ("not_found" in blob or "authentication" in blob or "key" in blob):
+            return (
+                "the local exchange does not know this key id: it belongs to another data dir "
+                "(KALSHI_SANDBOX_DIR) or to demo/prod; unset KALSHI_API_KEY_ID to use the local "
+                "exchange's own credentials"
+            )
         if "not_found" in blob or "authentication" in blob or "key" in blob:
             other = {"demo": "prod", "prod": "demo"}.get(env, "demo or prod")
             return (
@@ -124,6 +130,8 @@ def hint_for(err: KalshiError, *, server_date: str | None = None, env: str = "")
         )
     if err.status == 404 and "/portfolio/orders/" in err.path:
         return "unknown order id (or it belongs to another account or subaccount)"
+    if err.status == 404 and not err.path:  # raised inside the SDK, which does not say the path
+        return "not found: check the ticker or id (tickers are upper-case)"
     if err.status == 410 or "deprecated" in code:
         return (
             "this endpoint was retired: order writes moved to the V2 API under "

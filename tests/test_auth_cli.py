@@ -154,3 +154,19 @@ def test_importing_auth_does_not_import_the_sdk():
         "print('kalshi_python_sync' in sys.modules)"
     )
     assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_closed_pipe_is_not_a_traceback():
+    code = (
+        "from auth import run\ndef main():\n    for i in range(10**5):\n        print(i)\nrun(main)"
+    )
+    proc = subprocess.run(
+        f'{sys.executable} -c "{code}" | head -1',
+        shell=True,
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.stdout == "0\n" and "Traceback" not in proc.stderr

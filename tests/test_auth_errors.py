@@ -85,3 +85,8 @@ def test_network_error_for_local_says_start_exchange():
 
     assert "python -m sandbox" in hint_for(e, env="local")
     assert str(e).startswith("no response: network_error")
+
+
+def test_unknown_key_on_the_local_exchange():
+    body = b'{"error":{"code":"authentication_error","details":"NOT_FOUND"}}'
+    assert "KALSHI_SANDBOX_DIR" in err(401, body, env="local").hint

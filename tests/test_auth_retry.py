@@ -107,3 +107,13 @@ def test_retry_delays_use_full_jitter():
     delays = [policy.delay(5) for _ in range(200)]
     assert all(0 <= d <= 4 for d in delays)
     assert max(delays) > 2 and min(delays) < 2  # spread across the whole interval
+
+
+def test_sdk_gets_retry_like_raw_get(fast_retries):
+    with StubServer(
+        Canned(429, {"error": "too many requests"}),
+        Canned(body={"exchange_active": True, "trading_active": True}),
+    ) as srv:
+        point_at(fast_retries, srv.url)
+        assert client.get_client().get_exchange_status().trading_active is True
+    assert len(srv.seen) == 2

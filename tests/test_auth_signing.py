@@ -153,3 +153,20 @@ def test_sdk_client_works_without_credentials(auth_env):
 
         assert get_client().get_exchange_status().exchange_active is True
     assert "KALSHI-ACCESS-SIGNATURE" not in srv.seen[0].headers
+
+
+def test_sdk_reads_a_200_where_the_spec_says_201(auth_env, tmp_path):
+    body = {"order_id": "o1", "fill_count": "0.00", "remaining_count": "1.00", "ts_ms": 1}
+    with StubServer(Canned(200, body)) as srv:
+        use_key(auth_env, tmp_path, "ed25519", srv.url)
+        from auth.client import get_client
+
+        resp = get_client().create_order_v2(
+            ticker="T",
+            side="bid",
+            price="0.01",
+            count="1",
+            time_in_force="good_till_canceled",
+            self_trade_prevention_type="taker_at_cross",
+        )
+    assert resp is not None and resp.order_id == "o1"

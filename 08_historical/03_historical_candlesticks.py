@@ -1,0 +1,91 @@
+"""Daily candles of a market that settled before the historical cutoff.
+
+Demonstrates: GET /trade-api/v2/historical/markets/{ticker}/candlesticks with `raw_get`, after
+GET /historical/markets/{ticker} for the market's open and settlement times. Without --ticker
+it picks the busiest archived market of one page of GET /historical/markets.
+
+Credentials: none (public). Writes state: no. Rate limit: 10 read tokens per call (2-3 calls).
+
+Gotchas (late 2026):
+- Different path *and* different field names from the live candles:
+  - path: no series ticker, just /historical/markets/{ticker}/candlesticks;
+  - `price.{open,high,low,close,mean,previous}` and `yes_bid`/`yes_ask.{open,low,high,close}`
+    without the `_dollars` suffix (still dollar strings), `volume` and `open_interest` without
+    `_fp` (still count strings). Code written for the live shape reads None everywhere here.
+- `start_ts`, `end_ts`, `period_interval` (1, 60 or 1440) are required, as for live candles.
+- Trade prices are null for a day without trades.
+- raw_get, not the SDK: the same strict-model problem as the archived markets themselves, and
+  this way both candle shapes are plain dicts you can compare side by side.
+
+Run: uv run python 08_historical/03_historical_candlesticks.py --days 30
+"""
+
+from datetime import datetime
+
+from auth import banner, parser, print_json, raw_get, run
+from auth.errors import KalshiError
+from auth.fmt import dec, qty, table, usd, when
+
+
+def epoch(value: str | None) -> int | None:
+    return int(datetime.fromisoformat(value).timestamp()) if value else None
+
+
+def main() -> int:
+    p = parser(__doc__, limit=100)
+    p.add_argument("--ticker", help="an archived market (default: the busiest on one page)")
+    p.add_argument("--days", type=int, default=30, help="at most this many daily candles")
+    args = p.parse_args()
+    banner("Historical candlesticks (daily)", args)
+
+    ticker = args.ticker
+    if not ticker:
+        archived = raw_get("/historical/markets", limit=args.limit)["markets"]
+        if not archived:
+            raise KalshiError(404, "no_market", "the archive returned no markets")
+        ticker = max(archived, key=lambda m: dec(m.get("volume_fp")) or 0)["ticker"]
+    market = raw_get(f"/historical/markets/{ticker.upper()}")["market"]
+
+    end_ts = epoch(market.get("settlement_ts")) or epoch(market["close_time"])
+    start_ts = max(epoch(market["open_time"]), end_ts - args.days * 86400)
+    response = raw_get(
+        f"/historical/markets/{market['ticker']}/candlesticks",
+        start_ts=start_ts,
+        end_ts=end_ts + 86400,  # the last candle ends after the settlement moment
+        period_interval=1440,
+    )
+    if args.json:
+        print_json(response)
+        return 0
+
+    print(
+        f"{market['ticker']}: result {market.get('result') or '-'}, "
+        f"settled {when(market.get('settlement_ts'))}\n"
+    )
+    rows = [
+        (
+            when(c["end_period_ts"])[:10],
+            usd(c["price"].get("open")),
+            usd(c["price"].get("high")),
+            usd(c["price"].get("low")),
+            usd(c["price"].get("close")),
+            f"{usd(c['yes_bid'].get('close'))} / {usd(c['yes_ask'].get('close'))}",
+            qty(c.get("volume")),
+            qty(c.get("open_interest")),
+        )
+        for c in response.get("candlesticks") or []
+    ]
+    headers = ("day", "open", "high", "low", "close", "bid / ask", "volume", "open int")
+    print(table(rows, headers, right="1234567"))
+    print(f"\n{len(rows)} daily candle(s); '-' = no trade that day")
+
+    print(
+        "\nWhat to notice: price.close, volume, open_interest: the archive drops the _dollars "
+        "and _fp suffixes\nthe live candles use; the values are the same kind of strings."
+    )
+    print("Next: uv run python 08_historical/04_historical_fills.py")
+    return 0
+
+
+if __name__ == "__main__":
+    run(main)
