@@ -1,0 +1,176 @@
+"""The aiohttp application: middlewares (latency, errors, auth, rate limits) and the route table.
+
+Extending it (e.g. the WebSocket endpoint): call `create_app(...)`, then
+`app.router.add_get("/trade-api/ws/v2", handler)`; inside, `request.app[EXCHANGE]` and
+`request.app[KEYS]` are the exchange and the key registry, and
+`sandbox.http.auth.verify_request(request.app[KEYS], "GET", WS_PATH, request.headers)` checks
+the signed handshake. Routes not registered through `Routes` are left alone by the auth middleware.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.engine.errors import EngineError
+from sandbox.http import ratelimit
+from sandbox.http.auth import verify_request
+from sandbox.http.config import Config
+from sandbox.http.errors import (
+    ApiError,
+    dumps,
+    error_response,
+    from_http_exception,
+    too_many_requests,
+)
+from sandbox.http.keys import ApiKey, KeyRegistry
+from sandbox.http.params import json_body
+from sandbox.http.provision import adopt_user
+from sandbox.http.ratelimit import API_PREFIX, RateLimiter
+
+log = logging.getLogger("sandbox.http")
+
+CONFIG = web.AppKey("config", Config)
+EXCHANGE = web.AppKey("exchange", Any)
+KEYS = web.AppKey("keys", KeyRegistry)
+LIMITER = web.AppKey("limiter", RateLimiter)
+PRIVATE = web.AppKey("private_routes", set)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Routes:
+    """Route declarations of one module. Paths are relative to /trade-api/v2; `private=True`
+    means the route needs a signed request (the spec's `security`)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, Handler, bool]] = []
+
+    def route(self, method: str, path: str, *, private: bool) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.items.append((method, path, handler, private))
+            return handler
+
+        return register
+
+    def get(self, path: str, *, private: bool = False):
+        return self.route("GET", path, private=private)
+
+    def post(self, path: str, *, private: bool = True):
+        return self.route("POST", path, private=private)
+
+    def put(self, path: str, *, private: bool = True):
+        return self.route("PUT", path, private=private)
+
+    def delete(self, path: str, *, private: bool = True):
+        return self.route("DELETE", path, private=private)
+
+
+def json_response(body: Any, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, dumps=dumps)
+
+
+def user_id(request: web.Request) -> str:
+    """The user behind a private request (set by the auth middleware)."""
+    key: ApiKey = request["api_key"]
+    return key.user_id
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure leaves as Kalshi's nested error body; never an HTML page or a bare 500."""
+    try:
+        return await handler(request)
+    except (ApiError, EngineError) as exc:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return from_http_exception(exc)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_server_error", "internal server error")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Signature check, scope check and token-bucket charge for private routes."""
+    route = request.match_info.route
+    template = getattr(route.resource, "canonical", "")
+    if not template.startswith(API_PREFIX):
+        return await handler(request)
+    path = template[len(API_PREFIX) :]
+    method = request.method
+    if (method, path) not in request.app[PRIVATE]:
+        return await handler(request)
+    signed_path = request.raw_path.partition("?")[0]  # as sent (still percent-encoded)
+    key = verify_request(request.app[KEYS], method, signed_path, request.headers)
+    if not request.app[EXCHANGE].has_user(key.user_id):
+        adopt_user(request.app[EXCHANGE], key.user_id)  # added by `add-user` meanwhile
+    if method != "GET" and "write" not in key.scopes:
+        raise ApiError(403, "insufficient_scope", "this API key is read-only", "write scope needed")
+    items = 1
+    if (method, path) in ratelimit.PER_ITEM:
+        items = await _batch_size(request)
+    cost = ratelimit.cost(method, path, items)
+    if not request.app[LIMITER].allow(key.user_id, ratelimit.lane(method, path), cost):
+        return too_many_requests()
+    request["api_key"] = key
+    return await handler(request)
+
+
+async def _batch_size(request: web.Request) -> int:
+    """Items in a batch body (read once here; aiohttp caches it for the handler)."""
+    orders = (await json_body(request)).get("orders")
+    return len(orders) if isinstance(orders, list) else 1
+
+
+def latency_middleware(delay_ms: int):
+    @web.middleware
+    async def delay(request: web.Request, handler: Handler) -> web.StreamResponse:
+        await asyncio.sleep(delay_ms / 1000)
+        return await handler(request)
+
+    return delay
+
+
+def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Application:
+    """The REST application, with the exchange and key registry in app state."""
+    from sandbox.http import (
+        routes_account,
+        routes_exchange,
+        routes_historical,
+        routes_market,
+        routes_orders,
+        routes_portfolio,
+    )
+
+    middlewares = [errors_middleware, auth_middleware]
+    if config.latency_ms > 0:
+        middlewares.insert(0, latency_middleware(config.latency_ms))
+    app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
+    app[CONFIG] = config
+    app[EXCHANGE] = exchange
+    app[KEYS] = keys
+    app[LIMITER] = RateLimiter(config.tier)
+    private: set[tuple[str, str]] = set()
+    for module in (
+        routes_exchange,
+        routes_market,
+        routes_portfolio,
+        routes_orders,
+        routes_historical,
+        routes_account,
+    ):
+        for method, path, handler, is_private in module.ROUTES.items:
+            app.router.add_route(method, API_PREFIX + path, handler)
+            if is_private:
+                private.add((method, path))
+    app[PRIVATE] = private
+    return app

@@ -1,0 +1,143 @@
+"""Reading request input: query parameters, JSON bodies and opaque cursors, all validated.
+
+Every helper raises a 400 `ApiError` naming the parameter, so handlers never see bad input and
+never half-apply a request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.http.errors import ApiError, bad_request
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+def q_str(request: web.Request, name: str) -> str | None:
+    value = request.query.get(name)
+    return value if value not in (None, "") else None
+
+
+def q_int(
+    request: web.Request,
+    name: str,
+    default: int | None = None,
+    *,
+    lo: int | None = None,
+    hi: int | None = None,
+    required: bool = False,
+) -> int | None:
+    raw = q_str(request, name)
+    if raw is None:
+        if required:
+            raise bad_request(f"{name} is required", name)
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"{name} must be an integer", name) from None
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise bad_request(f"{name} must be between {lo} and {hi}", name)
+    return value
+
+
+MAX_TS = 100_000_000_000  # Unix seconds; later than year 5000 is a mistake, not a date
+
+
+def q_ts(request: web.Request, name: str, *, required: bool = False) -> int | None:
+    """A Unix-seconds timestamp parameter."""
+    return q_int(request, name, lo=0, hi=MAX_TS, required=required)
+
+
+def q_bool(request: web.Request, name: str, default: bool = False) -> bool:
+    raw = q_str(request, name)
+    if raw is None:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise bad_request(f"{name} must be true or false", name)
+
+
+def q_list(request: web.Request, name: str) -> list[str]:
+    """Values given as `name=A,B` or as repeated `name=A&name=B` (or both)."""
+    out: list[str] = []
+    for raw in request.query.getall(name, []):
+        out.extend(v.strip() for v in raw.split(",") if v.strip())
+    return out
+
+
+def q_choice(request: web.Request, name: str, choices: Sequence[str]) -> str | None:
+    value = q_str(request, name)
+    if value is not None and value not in choices:
+        raise bad_request(f"{name} must be one of: {', '.join(choices)}", name)
+    return value
+
+
+def q_limit(request: web.Request, default: int, maximum: int) -> int:
+    return q_int(request, "limit", default, lo=1, hi=maximum) or default
+
+
+async def json_body(request: web.Request, *, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object body ({} when empty and not required)."""
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise bad_request("request body must be a JSON object")
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "invalid_json", "request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("request body must be a JSON object")
+    return body
+
+
+def field(body: dict, name: str, kind: type | tuple[type, ...], *, required: bool = False) -> Any:
+    """body[name] if it has the right JSON type (bools are not ints), else 400."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise bad_request(f"{name} is required", name)
+        return None
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        raise bad_request(f"{name} has the wrong type", name)
+    if not isinstance(value, kinds):
+        raise bad_request(f"{name} has the wrong type", name)
+    return value
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, offset = text.partition(":")
+        if kind == "o" and offset.isdigit():
+            return int(offset)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        pass
+    raise bad_request("cursor is not valid (pass the cursor of a previous page)", "cursor")
+
+
+def paginate(request: web.Request, items: Sequence, default: int, maximum: int) -> tuple[list, str]:
+    """One page of `items` and the cursor of the next page ("" when this is the last)."""
+    start = decode_cursor(q_str(request, "cursor"))
+    limit = q_limit(request, default, maximum)
+    page = list(items[start : start + limit])
+    more = start + limit < len(items)
+    return page, encode_cursor(start + limit) if more else ""

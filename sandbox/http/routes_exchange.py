@@ -1,0 +1,76 @@
+"""Exchange-wide reads: status, schedule, user-data timestamp, and the retired announcements."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response
+from sandbox.http.errors import ApiError
+from sandbox.http.params import paginate
+from sandbox.http.serialize import iso
+
+ROUTES = Routes()
+
+ALL_DAY = [{"open_time": "00:00", "close_time": "23:59"}]
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@ROUTES.get("/exchange/status")
+async def exchange_status(request: web.Request) -> web.Response:
+    ex = request.app[EXCHANGE]
+    active = bool(ex.exchange_active)
+    return json_response(
+        {
+            "exchange_active": active,
+            "trading_active": active and bool(ex.trading_active),
+            "intra_exchange_transfers_active": True,
+            "exchange_estimated_resume_time": None,
+        }
+    )
+
+
+@ROUTES.get("/exchange/schedule")
+async def exchange_schedule(request: web.Request) -> web.Response:
+    """The local exchange trades around the clock: one open-ended weekly schedule, no
+    maintenance windows."""
+    week = {day: ALL_DAY for day in DAYS}
+    return json_response(
+        {
+            "schedule": {
+                "standard_hours": [
+                    {
+                        "start_time": "2026-01-01T00:00:00Z",
+                        "end_time": "2099-12-31T23:59:59Z",
+                        **week,
+                    }
+                ],
+                "maintenance_windows": [],
+            }
+        }
+    )
+
+
+@ROUTES.get("/exchange/user_data_timestamp")
+async def user_data_timestamp(request: web.Request) -> web.Response:
+    """Portfolio data here is written through synchronously, so it is current as of now."""
+    return json_response({"as_of_time": iso(time.time())})
+
+
+@ROUTES.get("/exchange/announcements")
+async def announcements(request: web.Request) -> web.Response:
+    """Removed from the live API on July 4, 2026 (it answers 404); `--legacy-announcements`
+    serves the retired shape for old clients."""
+    if not request.app[CONFIG].legacy_announcements:
+        raise ApiError(404, "not_found", "no such endpoint")
+    items = [
+        {
+            "type": "info",
+            "message": "Welcome to the local Kalshi exchange.",
+            "delivery_time": "2026-01-01T00:00:00Z",
+            "status": "active",
+        }
+    ]
+    page, cursor = paginate(request, items, 100, 1000)
+    return json_response({"announcements": page, "cursor": cursor})

@@ -1,0 +1,121 @@
+"""Private portfolio reads: balance, positions, fills, settlements, resting order value."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from sandbox.http import serialize as ser
+from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response, user_id
+from sandbox.http.errors import bad_request
+from sandbox.http.params import paginate, q_choice, q_int, q_list, q_str, q_ts
+
+ROUTES = Routes()
+
+COUNT_FILTERS = ("position", "total_traded")  # also Position attribute names
+
+
+def subaccount(request: web.Request, default: int | None) -> int | None:
+    """`subaccount` query parameter: 0-63; when absent, `default` (None = all subaccounts)."""
+    return q_int(request, "subaccount", default, lo=0, hi=63)
+
+
+def ts_ms(request: web.Request, name: str) -> int | None:
+    value = q_ts(request, name)
+    return None if value is None else value * 1000
+
+
+@ROUTES.get("/portfolio/balance", private=True)
+async def get_balance(request: web.Request) -> web.Response:
+    ex = request.app[EXCHANGE]
+    sub = subaccount(request, 0) or 0
+    account = ex.get_account(user_id(request), sub)
+    value = ex.portfolio_value(user_id(request), sub)
+    return json_response(
+        {
+            "balance": ser.cents(account.balance),
+            "balance_dollars": ser.dollars(account.balance),
+            "portfolio_value": ser.cents(value),
+            "updated_ts": account.updated_ts // 1000,
+            "balance_breakdown": [{"exchange_index": 0, "balance": ser.dollars(account.balance)}],
+        }
+    )
+
+
+@ROUTES.get("/portfolio/positions", private=True)
+async def get_positions(request: web.Request) -> web.Response:
+    return json_response(positions_body(request, historical=False))
+
+
+def positions_body(request: web.Request, historical: bool) -> dict:
+    ex = request.app[EXCHANGE]
+    filters = q_list(request, "count_filter")
+    if any(f not in COUNT_FILTERS for f in filters):
+        raise bad_request("count_filter takes position and/or total_traded", "count_filter")
+    markets, events = ex.list_positions(
+        user_id(request),
+        ticker=q_str(request, "ticker"),
+        event_ticker=q_str(request, "event_ticker"),
+        settlement_status=q_choice(request, "settlement_status", ("unsettled", "settled", "all"))
+        or "unsettled",
+        subaccount=subaccount(request, 0) or 0,
+        historical=historical,
+    )
+    if filters:  # keep positions where any named count is non-zero
+        markets = [p for p in markets if any(getattr(p, f) for f in filters)]
+    page, cursor = paginate(request, markets, 100, 1000)
+    kept = {ex.markets[p.ticker].event_ticker for p in markets}
+    return {
+        "market_positions": [ser.market_position(p) for p in page],
+        "event_positions": [ser.event_position(e) for e in events if e.event_ticker in kept],
+        "cursor": cursor,
+    }
+
+
+@ROUTES.get("/portfolio/fills", private=True)
+async def get_fills(request: web.Request) -> web.Response:
+    return json_response(fills_body(request, historical=False))
+
+
+def fills_body(request: web.Request, historical: bool) -> dict:
+    ex = request.app[EXCHANGE]
+    fills = ex.list_fills(
+        user_id(request),
+        ticker=q_list(request, "ticker") or None,
+        order_id=q_str(request, "order_id"),
+        min_ts=ts_ms(request, "min_ts"),
+        max_ts=ts_ms(request, "max_ts"),
+        subaccount=subaccount(request, None),
+        historical=historical,
+    )
+    page, cursor = paginate(request, fills, 100, 1000)
+    strict = request.app[CONFIG].strict_spec
+    return {"fills": [ser.fill(f, strict) for f in page], "cursor": cursor}
+
+
+@ROUTES.get("/portfolio/settlements", private=True)
+async def get_settlements(request: web.Request) -> web.Response:
+    ex = request.app[EXCHANGE]
+    items = ex.list_settlements(
+        user_id(request),
+        ticker=q_str(request, "ticker"),
+        event_ticker=q_str(request, "event_ticker"),
+        min_ts=ts_ms(request, "min_ts"),
+        max_ts=ts_ms(request, "max_ts"),
+        subaccount=subaccount(request, None),
+    )
+    page, cursor = paginate(request, items, 100, 1000)
+    strict = request.app[CONFIG].strict_spec
+    return json_response(
+        {"settlements": [ser.settlement(s, strict) for s in page], "cursor": cursor}
+    )
+
+
+@ROUTES.get("/portfolio/summary/total_resting_order_value", private=True)
+async def total_resting_order_value(request: web.Request) -> web.Response:
+    value = request.app[EXCHANGE].total_resting_order_value(user_id(request))
+    return json_response(
+        {
+            "total_resting_order_value": ser.cents(value),
+            "resting_order_value_breakdown": [{"exchange_index": 0, "balance": ser.dollars(value)}],
+        }
+    )
