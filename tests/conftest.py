@@ -37,6 +37,8 @@ _SCRUB = (
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
     env["PYTHONUNBUFFERED"] = "1"
+    # Hundreds of subprocesses import auth/ and sandbox/: let them cache bytecode.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(extra)
     return env
 

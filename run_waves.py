@@ -1,0 +1,462 @@
+"""Run every example script, wave by wave, and print a pass/fail table.
+
+    uv run python run_waves.py                      # all waves against a fresh local exchange
+    uv run python run_waves.py --wave 1 --wave 2    # only some waves
+    uv run python run_waves.py --only orderbook     # scripts whose path contains "orderbook"
+    uv run python run_waves.py --env demo           # your demo account (credentials from .env)
+    uv run python run_waves.py --list               # what would run, and with which arguments
+
+With `--env local` (the default) the runner starts `python -m sandbox` on a free port with a
+temporary data dir, runs each script as a subprocess with KALSHI_ENV=local pointing at it, and
+stops it again (also on Ctrl+C). With `--env demo|prod` the scripts use your own credentials;
+on prod only the read-only waves run unless you pass `--allow-prod`.
+
+Waves, in the recommended order (reads before writes, streaming last):
+  1  01_exchange_info
+  2  02_market_discovery, 03_market_data
+  3  04_portfolio, 08_historical, 09_account_management
+  4  05_orders, 06_batch_operations, 07_order_groups          (these place and cancel orders)
+  5  10_websocket                                             (streaming, bounded by --seconds)
+
+Exit code 0 when every script passed, 1 when any failed, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+# The recommended order. Importable: the benchmarks reuse it.
+WAVES: dict[int, tuple[str, ...]] = {
+    1: ("01_exchange_info",),
+    2: ("02_market_discovery", "03_market_data"),
+    3: ("04_portfolio", "08_historical", "09_account_management"),
+    4: ("05_orders", "06_batch_operations", "07_order_groups"),
+    5: ("10_websocket",),
+}
+WRITE_WAVES = frozenset({4})  # skipped on prod unless --allow-prod
+
+# Extra arguments per script: (fnmatch pattern on the path from the project root, arguments,
+# writes). "{seconds}" becomes --seconds. Every matching row applies, in order. Rows that write
+# (to make a private stream show something) are left out on prod unless --allow-prod.
+EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("10_websocket/*.py", ("--seconds", "{seconds}"), False),
+    ("10_websocket/04_ws_user_orders.py", ("--demo-order",), True),
+    ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
+)
+
+URL_RE = re.compile(r"http://127\.0\.0\.1:\d+")
+# Every script ends with a "What to notice" footer and a "Next:" line; the result is before them.
+FOOTER_RE = re.compile(r"^(what to notice|next:|that was the last)", re.IGNORECASE)
+ERROR_RE = re.compile(r"^(error|configuration error|traceback)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Script:
+    path: str  # relative to the project root, e.g. "01_exchange_info/01_exchange_status.py"
+    wave: int
+    args: tuple[str, ...] = ()
+
+
+@dataclass
+class Result:
+    script: str
+    wave: int
+    status: str  # pass | FAIL | TIMEOUT | skipped
+    seconds: float
+    result: str  # one line: the last meaningful output, or the error
+    code: int | None = None
+    output: str = field(default="", repr=False)  # stdout + stderr, for failures
+
+
+# ---- which scripts ----------------------------------------------------------------------------
+
+
+def extra_args(path: str, seconds: float, writes: bool = True) -> tuple[str, ...]:
+    args: list[str] = []
+    for pattern, extra, writing in EXTRA_ARGS:
+        if fnmatch.fnmatch(path, pattern) and (writes or not writing):
+            args += [a.format(seconds=f"{seconds:g}") for a in extra]
+    return tuple(args)
+
+
+def discover(root: Path = ROOT, seconds: float = 3, writes: bool = True) -> list[Script]:
+    """Every NN_*.py script of every wave folder, in wave order, then folder, then file name.
+    `writes=False` leaves out the extra arguments that make a read-only script write."""
+    found = []
+    for wave, folders in WAVES.items():
+        for folder in folders:
+            for file in sorted((root / folder).glob("[0-9][0-9]_*.py")):
+                path = f"{folder}/{file.name}"
+                found.append(Script(path, wave, extra_args(path, seconds, writes)))
+    return found
+
+
+def select(
+    scripts: Iterable[Script], waves: Sequence[int] = (), only: Sequence[str] = ()
+) -> list[Script]:
+    """Filter by wave numbers and by patterns (a substring of the path, or a glob)."""
+
+    def matches(path: str, pattern: str) -> bool:
+        return fnmatch.fnmatch(path, f"*{pattern}*")
+
+    return [
+        s
+        for s in scripts
+        if (not waves or s.wave in waves) and (not only or any(matches(s.path, p) for p in only))
+    ]
+
+
+# ---- running one script -----------------------------------------------------------------------
+
+
+def summarize(stdout: str, stderr: str, code: int | None) -> str:
+    """One line for the table: on success the last line before the footer, else the error."""
+    out = [" ".join(line.split()) for line in stdout.splitlines() if line.strip()]
+    err = [" ".join(line.split()) for line in stderr.splitlines() if line.strip()]
+    if code == 0:
+        footer = next((i for i, line in enumerate(out) if FOOTER_RE.match(line)), len(out))
+        body = out[:footer] or out
+        return body[-1] if body else "(no output)"
+    errors = [line for line in err + out if ERROR_RE.match(line)]
+    if errors and errors[-1].lower().startswith("traceback") and err:
+        return err[-1]  # the exception line, below the traceback
+    return (errors or err or out or [f"exit {code}"])[-1]
+
+
+def run_script(script: Script, env: dict[str, str], timeout: float) -> Result:
+    """Run one script in its own process group, so a timeout or Ctrl+C ends all of it."""
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / script.path), *script.args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        stdout, stderr = proc.communicate()
+        elapsed = time.monotonic() - started
+        line = f"no exit after {timeout:g} s (--timeout)"
+        return Result(script.path, script.wave, "TIMEOUT", elapsed, line, None, stdout + stderr)
+    except BaseException:  # Ctrl+C: take the script down with us
+        kill_group(proc)
+        raise
+    elapsed = time.monotonic() - started
+    status = "pass" if proc.returncode == 0 else "FAIL"
+    line = summarize(stdout, stderr, proc.returncode)
+    output = "" if status == "pass" else stdout + stderr
+    return Result(script.path, script.wave, status, elapsed, line, proc.returncode, output)
+
+
+def kill_group(proc: subprocess.Popen, grace: float = 5) -> None:
+    """SIGTERM the process group, then SIGKILL whatever is still there after `grace` seconds."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
+
+
+# ---- the local exchange -----------------------------------------------------------------------
+
+
+class LocalExchange:
+    """`python -m sandbox` on a free port, in its own process group; a context manager."""
+
+    def __init__(self, data_dir: Path, seed: int, extra: Sequence[str] = (), timeout: float = 30):
+        self.data_dir = data_dir
+        self.cmd = [sys.executable, "-m", "sandbox", "--port", "0", "--data-dir", str(data_dir)]
+        self.cmd += ["--seed", str(seed), *extra]
+        self.timeout = timeout
+        self.url = ""
+        self.log: list[str] = []
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> LocalExchange:
+        self.proc = subprocess.Popen(
+            self.cmd,
+            cwd=ROOT,
+            env=base_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            self.url = self._wait_for_url()
+        except BaseException:
+            self.stop()
+            raise
+        # Keep reading its output so a full pipe never blocks it.
+        threading.Thread(target=self._pump, daemon=True).start()
+        return self
+
+    def _wait_for_url(self) -> str:
+        assert self.proc and self.proc.stdout
+        found: list[str] = []
+
+        def read() -> None:
+            assert self.proc and self.proc.stdout
+            for line in self.proc.stdout:
+                self.log.append(line)
+                if match := URL_RE.search(line):
+                    found.append(match.group(0))
+                    return
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(self.timeout)
+        if not found:
+            try:
+                code = self.proc.wait(0.5)  # it may have just closed its output and exited
+            except subprocess.TimeoutExpired:
+                code = None
+            why = (
+                f"exited with code {code}" if code is not None else f"no URL in {self.timeout:g} s"
+            )
+            tail = "".join(self.log[-20:]).rstrip() or "(no output)"
+            raise RuntimeError(
+                f"the local exchange did not start ({why}): {shlex.join(self.cmd)}\n{tail}"
+            )
+        return found[0]
+
+    def _pump(self) -> None:
+        assert self.proc and self.proc.stdout
+        for line in self.proc.stdout:
+            self.log.append(line)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            kill_group(self.proc, grace=10)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# ---- environments -----------------------------------------------------------------------------
+
+# Set to empty strings for local runs, so a developer's .env (demo keys, a demo ticker) cannot
+# leak in: auth loads .env without overriding variables that exist, even empty ones.
+LOCAL_BLANKS = ("KALSHI_API_KEY_ID", "KALSHI_PRIVATE_KEY_PATH", "KALSHI_EXAMPLE_TICKER")
+
+
+def base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("KALSHI_DEBUG", None)  # one-line errors in the table, not tracebacks
+    return env
+
+
+def script_env(
+    env_name: str,
+    exchange: LocalExchange | None = None,
+    ticker: str | None = None,
+    allow_prod: bool = False,
+) -> dict[str, str]:
+    """The environment the scripts run with: KALSHI_ENV, plus the local exchange's URL and data
+    dir when there is one."""
+    env = base_env()
+    env["KALSHI_ENV"] = env_name
+    if exchange is not None:
+        env.update(dict.fromkeys(LOCAL_BLANKS, ""))
+        env["KALSHI_LOCAL_URL"] = exchange.url
+        env["KALSHI_SANDBOX_DIR"] = str(exchange.data_dir)
+    if ticker:
+        env["KALSHI_EXAMPLE_TICKER"] = ticker
+    if env_name == "prod" and allow_prod:
+        env["KALSHI_ALLOW_PROD_WRITES"] = "1"
+    return env
+
+
+# ---- output -----------------------------------------------------------------------------------
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def progress_line(n: int, total: int, r: Result) -> str:
+    width = len(str(total))
+    return (
+        f"[{n:>{width}}/{total}] wave {r.wave}  {r.status:<7} {r.seconds:6.2f}s  "
+        f"{r.script}  {clip(r.result, 70)}"
+    )
+
+
+def text_table(results: Sequence[Result], width: int = 80) -> str:
+    from auth.fmt import table
+
+    rows = [
+        (r.script, r.wave, r.status, f"{r.seconds:.2f}", clip(r.result, width)) for r in results
+    ]
+    return table(rows, ("script", "wave", "status", "seconds", "result"), right="13")
+
+
+def counts(results: Sequence[Result]) -> str:
+    tally: dict[str, int] = {}
+    for r in results:
+        tally[r.status] = tally.get(r.status, 0) + 1
+    total = sum(r.seconds for r in results)
+    parts = ", ".join(f"{n} {status}" for status, n in tally.items())
+    return f"{len(results)} scripts: {parts or 'none'} ({total:.1f} s of script time)"
+
+
+def write_report(path: Path, results: Sequence[Result], meta: dict[str, object]) -> None:
+    if path.suffix == ".json":
+        rows = [{k: v for k, v in asdict(r).items() if k != "output"} for r in results]
+        path.write_text(json.dumps({**meta, "results": rows}, indent=2) + "\n")
+        return
+    lines = [
+        "# Waves run",
+        "",
+        ", ".join(f"{k}: {v}" for k, v in meta.items()),
+        "",
+        "| script | wave | status | seconds | result |",
+        "|---|---:|---|---:|---|",
+    ]
+    for r in results:
+        cell = r.result.replace("|", "\\|")
+        lines.append(f"| `{r.script}` | {r.wave} | {r.status} | {r.seconds:.2f} | {cell} |")
+    lines += ["", counts(results), ""]
+    path.write_text("\n".join(lines))
+
+
+# ---- main -------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--env", choices=("local", "demo", "prod"), default="local")
+    p.add_argument("--wave", type=int, action="append", choices=sorted(WAVES), default=[])
+    p.add_argument(
+        "--only", action="append", default=[], metavar="PATTERN", help="substring or glob"
+    )
+    p.add_argument("--seconds", type=float, default=3, help="streaming scripts run this long")
+    p.add_argument("--timeout", type=float, default=60, help="per script, seconds (default 60)")
+    p.add_argument("--ticker", help="market for every script (sets KALSHI_EXAMPLE_TICKER)")
+    p.add_argument("--allow-prod", action="store_true", help="also run the writing wave on prod")
+    p.add_argument("--seed", type=int, default=7, help="local exchange seed (default 7)")
+    p.add_argument("--data-dir", type=Path, help="local exchange data dir (default: a temp dir)")
+    p.add_argument(
+        "--exchange-args",
+        default="",
+        metavar="ARGS",
+        help='more local exchange options, e.g. --exchange-args="--fault-http-429-rate 0.1"',
+    )
+    p.add_argument("--report", type=Path, metavar="FILE", help="write the table (.md or .json)")
+    p.add_argument("--list", action="store_true", help="list the scripts and exit")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the output of failures")
+    args = p.parse_args(argv)
+    if args.report and args.report.suffix not in (".md", ".json"):
+        p.error("--report FILE must end in .md or .json")
+    return args
+
+
+def interrupt(signum: int, frame: object) -> None:
+    """Ctrl+C, SIGTERM and SIGHUP stop the run: scripts and exchange are shut down. (Installed
+    for SIGINT too, which a shell leaves ignored in background jobs.)"""
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+    writes = args.env != "prod" or args.allow_prod
+    selected = select(discover(seconds=args.seconds, writes=writes), args.wave, args.only)
+    skipped = [] if writes else [s for s in selected if s.wave in WRITE_WAVES]
+    scripts = [s for s in selected if s not in skipped]
+    if args.list:
+        for s in selected:
+            note = "  (skipped on prod: writes; --allow-prod runs it)" if s in skipped else ""
+            print(f"wave {s.wave}  {s.path}  {shlex.join(s.args)}".rstrip() + note)
+        print(f"{len(selected)} scripts")
+        return 0
+    if not scripts:
+        print("no scripts to run: check --wave/--only (and --allow-prod on prod)", file=sys.stderr)
+        return 2
+
+    started = datetime.now(UTC)
+    results: list[Result] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="kalshi-waves-") as tmp:
+            if args.env == "local":
+                data_dir = (args.data_dir or Path(tmp)).resolve()
+                extra = shlex.split(args.exchange_args)
+                with LocalExchange(data_dir, args.seed, extra) as exchange:
+                    print(
+                        f"[local] exchange at {exchange.url} "
+                        f"(pid {exchange.proc.pid}, data dir {data_dir})",
+                        flush=True,
+                    )
+                    env = script_env("local", exchange, args.ticker)
+                    results = run_all(scripts, env, args)
+            else:
+                print(f"[{args.env}] running {len(scripts)} scripts with your credentials")
+                env = script_env(args.env, None, args.ticker, args.allow_prod)
+                results = run_all(scripts, env, args)
+    except KeyboardInterrupt:
+        stopped = "; the local exchange was shut down" if args.env == "local" else ""
+        print(f"\nstopped (Ctrl+C){stopped}", file=sys.stderr)
+        return 130
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+    reason = "writes: prod needs --allow-prod"
+    results += [Result(s.path, s.wave, "skipped", 0.0, reason) for s in skipped]
+    order = {s.path: i for i, s in enumerate(selected)}
+    results.sort(key=lambda r: order[r.script])
+    print()
+    print(text_table(results))
+    print()
+    print(counts(results))
+    if args.report:
+        meta = {"env": args.env, "date": f"{started:%Y-%m-%d %H:%M} UTC", "seed": args.seed}
+        write_report(args.report, results, meta)
+        print(f"report written to {args.report}")
+    return 1 if any(r.status in ("FAIL", "TIMEOUT") for r in results) else 0
+
+
+def run_all(scripts: Sequence[Script], env: dict[str, str], args: argparse.Namespace) -> list:
+    results = []
+    for n, script in enumerate(scripts, 1):
+        result = run_script(script, env, args.timeout)
+        results.append(result)
+        print(progress_line(n, len(scripts), result), flush=True)
+        if args.verbose and result.output:
+            print("    " + result.output.rstrip().replace("\n", "\n    "), flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())
