@@ -30,14 +30,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import auth
-from auth.cli import fail
+from auth.cli import fail, narrator
 from auth.fmt import qty, table, usd, when
 from auth.markets import pick_ticker
 from auth.orders import (
     Cleanup,
     Market,
     count_str,
-    narrator,
     new_client_order_id,
     price_str,
     print_fields,

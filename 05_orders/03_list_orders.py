@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections import Counter
 
 import auth
+from auth.cli import narrator
 from auth.fmt import qty, table, usd, when
-from auth.orders import narrator
 
 
 def main() -> int:

@@ -29,9 +29,10 @@ Run: uv run python 05_orders/04_amend_order.py [--ticker T] [--dry-run] [--keep]
 from __future__ import annotations
 
 import auth
+from auth.cli import narrator
 from auth.fmt import qty, table, usd
 from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, narrator, new_client_order_id, price_str
+from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
 
 
 def queue_position(order_id: str) -> str:

@@ -26,11 +26,12 @@ from __future__ import annotations
 import uuid
 
 import auth
+from auth.cli import narrator
 from auth.client import sdk_error
 from auth.errors import KalshiError
 from auth.fmt import qty, when
 from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, narrator, new_client_order_id, price_str
+from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
 
 
 def cancel(order_id: str, ticker: str | None, say) -> dict:

@@ -27,9 +27,10 @@ from __future__ import annotations
 import json
 
 import auth
+from auth.cli import narrator
 from auth.fmt import qty, table
 from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, narrator, new_client_order_id, price_str
+from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
 
 
 def main() -> int:

@@ -28,6 +28,7 @@ Run: uv run python 06_batch_operations/01_batch_create_orders.py [--count 4] [--
 from __future__ import annotations
 
 import auth
+from auth.cli import narrator
 from auth.fmt import qty, table
 from auth.markets import pick_ticker
 from auth.orders import (
@@ -35,7 +36,6 @@ from auth.orders import (
     Market,
     count_str,
     endpoint_cost,
-    narrator,
     new_client_order_id,
     price_str,
 )

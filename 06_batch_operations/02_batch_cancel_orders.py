@@ -26,6 +26,7 @@ from __future__ import annotations
 import uuid
 
 import auth
+from auth.cli import narrator
 from auth.fmt import qty, table, when
 from auth.markets import pick_ticker
 from auth.orders import (
@@ -33,7 +34,6 @@ from auth.orders import (
     Market,
     count_str,
     endpoint_cost,
-    narrator,
     new_client_order_id,
     price_str,
 )

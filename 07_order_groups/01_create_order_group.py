@@ -28,8 +28,9 @@ Run: uv run python 07_order_groups/01_create_order_group.py [--contracts-limit 1
 from __future__ import annotations
 
 import auth
+from auth.cli import narrator
 from auth.fmt import qty
-from auth.orders import Cleanup, count_str, narrator, print_fields
+from auth.orders import Cleanup, count_str, print_fields
 
 
 def main() -> int:

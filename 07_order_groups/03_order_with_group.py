@@ -27,6 +27,7 @@ Run: uv run python 07_order_groups/03_order_with_group.py [--fill] [--contracts-
 from __future__ import annotations
 
 import auth
+from auth.cli import narrator
 from auth.client import sdk_error
 from auth.errors import KalshiError
 from auth.fmt import qty, usd
@@ -35,7 +36,6 @@ from auth.orders import (
     Cleanup,
     Market,
     count_str,
-    narrator,
     new_client_order_id,
     price_str,
     print_fields,

@@ -33,10 +33,11 @@ Run: uv run python 07_order_groups/04_manage_order_group.py [--ticker T] [--dry-
 from __future__ import annotations
 
 import auth
+from auth.cli import narrator
 from auth.client import sdk_error
 from auth.fmt import qty, table
 from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, narrator, new_client_order_id, price_str
+from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
 
 
 def main() -> int:

@@ -26,9 +26,9 @@ from __future__ import annotations
 import json
 
 import auth
+from auth.cli import narrator
 from auth.fmt import dec, qty, usd
 from auth.markets import pick_tickers
-from auth.orders import narrator
 from auth.ws import Stream, describe_reply, is_data, run, timestamp
 
 COLUMNS = (  # (heading, field of the ticker message, formatter, width)

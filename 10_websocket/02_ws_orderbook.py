@@ -30,10 +30,10 @@ import json
 import time
 
 import auth
+from auth.cli import narrator
 from auth.fmt import qty, table, usd
 from auth.markets import pick_ticker
 from auth.orderbook import Book, Books, Top
-from auth.orders import narrator
 from auth.ws import Stream, describe_reply, is_data, run, timestamp
 
 CATCH_UP_SECONDS = 2.0  # how long the stream may take to reach a REST snapshot's state

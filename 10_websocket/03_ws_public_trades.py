@@ -25,8 +25,8 @@ import json
 from decimal import Decimal
 
 import auth
+from auth.cli import narrator
 from auth.fmt import dec, qty, usd
-from auth.orders import narrator
 from auth.ws import Stream, describe_reply, is_data, run, timestamp
 
 TAKER = {"bid": "bid: bought YES", "ask": "ask: sold YES (bought NO)"}

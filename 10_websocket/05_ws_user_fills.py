@@ -27,9 +27,10 @@ import json
 from decimal import Decimal
 
 import auth
+from auth.cli import narrator
 from auth.fmt import dec, qty, usd
 from auth.markets import pick_ticker
-from auth.orders import Market, count_str, narrator, new_client_order_id, price_str
+from auth.orders import Market, count_str, new_client_order_id, price_str
 from auth.ws import Stream, describe_reply, is_data, run, timestamp
 
 COLUMNS = (

@@ -28,8 +28,8 @@ import json
 from collections import Counter
 
 import auth
+from auth.cli import narrator
 from auth.fmt import usd, when
-from auth.orders import narrator
 from auth.ws import Stream, describe_reply, is_data, run, timestamp
 
 CHANNEL_TYPES = ("market_lifecycle_v2", "event_lifecycle", "event_fee_update")

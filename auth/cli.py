@@ -8,6 +8,7 @@ unless KALSHI_DEBUG=1.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -101,11 +102,15 @@ def parser(
     return p
 
 
+def narrator(args: argparse.Namespace | None) -> Callable[..., None]:
+    """print() for the human view: stdout, or stderr under --json (so stdout stays JSON)."""
+    return functools.partial(print, file=sys.stderr if getattr(args, "json", False) else None)
+
+
 def banner(title: str, args: argparse.Namespace | None = None) -> None:
     """`[env] title  (base URL)`. On stderr under --json, so stdout stays parseable."""
     s = settings()
-    out = sys.stderr if args is not None and getattr(args, "json", False) else sys.stdout
-    print(f"[{s.env}] {title}  ({s.rest_base})", file=out)
+    narrator(args)(f"[{s.env}] {title}  ({s.rest_base})")
 
 
 def guard_writes(args: argparse.Namespace) -> None:

@@ -16,7 +16,6 @@ The API call a script is about stays in the script; only the safety net lives he
 
 from __future__ import annotations
 
-import functools
 import sys
 import uuid
 from collections.abc import Callable
@@ -100,11 +99,6 @@ class Market:
         bid = usd(self.best_bid) if self.best_bid is not None else "none"
         ask = usd(self.best_ask) if self.best_ask is not None else "none"
         return f"best YES bid {bid}, best YES ask {ask}; grid {self.grid.describe()}"
-
-
-def narrator(args: Any) -> Callable[..., None]:
-    """print() for the human view: stdout, or stderr under --json (so stdout stays JSON)."""
-    return functools.partial(print, file=sys.stderr if getattr(args, "json", False) else None)
 
 
 def print_fields(pairs: list[tuple[str, Any]], say: Callable[..., None] = print) -> None:

@@ -1,0 +1,56 @@
+"""The WebSocket side of the local exchange: `/trade-api/ws/v2` on the REST port.
+
+`setup(app, config)` is called by the server after `create_app`: it registers the route, hooks
+the hub into the engine's listeners, and starts the live parts (activity simulator, lifecycle
+clock, fault injection) as configured. Modules, one job each:
+
+  wire        error codes, fixed-point strings, frame envelopes
+  messages    `msg` bodies of every data message, per the AsyncAPI
+  channels    which channels exist and what they accept
+  hub         routing of messages to subscriptions (sid, per-sid seq), serialize-once fan-out
+  session     one connection's commands and replies
+  connection  bounded outbound queue, writer, ping/pong keep-alive
+  bridge      engine events -> hub; the read view used for snapshots
+  endpoint    the signed handshake and per-client tasks
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.ws.bridge import Bridge
+from sandbox.ws.endpoint import WS_PATH, WsServer
+from sandbox.ws.hub import Hub
+
+WS_SERVER = web.AppKey("ws_server", WsServer)
+
+__all__ = ["WS_PATH", "WS_SERVER", "setup"]
+
+
+def setup(app: web.Application, config: Any) -> WsServer:
+    from sandbox.activity import setup as setup_activity
+    from sandbox.activity.options import LiveOptions
+    from sandbox.http.app import EXCHANGE, KEYS
+
+    opts: LiveOptions = getattr(config, "live", None) or LiveOptions()
+    exchange = app[EXCHANGE]
+    seed = getattr(config, "seed", None) or 0
+    hub = Hub(seq_gap_rate=opts.fault_seq_gap_rate, rng=random.Random(seed))
+    bridge = Bridge(hub, exchange)
+    exchange.listeners.append(bridge)
+    server = WsServer(
+        hub,
+        bridge,
+        app[KEYS],
+        latency_ms=getattr(config, "latency_ms", 0),
+        ping_interval=opts.ws_ping_interval,
+        pong_timeout=opts.ws_pong_timeout,
+    )
+    app[WS_SERVER] = server
+    app.router.add_get(WS_PATH, server.handle)
+    app.on_shutdown.append(server.shutdown)
+    setup_activity(app, config, opts, server)
+    return server

@@ -1,0 +1,160 @@
+"""The glue between the engine and the WebSocket hub: an `Exchange.listeners` callback that turns
+each engine event into its channel message, and the read-only view snapshots are taken from.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sandbox.engine import events as ev
+from sandbox.engine.errors import EngineError
+from sandbox.ws import messages
+from sandbox.ws.hub import Hub
+
+# lastUpdateReason values of the AsyncAPI; engine reasons outside it are not forwarded.
+REASONS = {
+    "Decrease", "Amend", "MarginCancel", "SelfTradeCancel", "ExpiryCancel", "CloseCancel",
+    "HaltCancel", "Trade", "PostOnlyCrossCancel", "ReduceOnlyCancel", "SettlementBoundsCancel",
+}  # fmt: skip
+_ALIASES = {"Expired": "ExpiryCancel", "Expiry": "ExpiryCancel"}
+
+
+class Bridge:
+    """Listener (`exchange.listeners.append(bridge)`) and `MarketView` in one object."""
+
+    def __init__(self, hub: Hub, exchange: Any):
+        self.hub = hub
+        self.exchange = exchange
+        self._ids: dict[str, str] = {}
+        self._volume: dict[tuple[str, int, str], Decimal] = {}  # contracts traded per position
+        self._handlers = {
+            ev.OrderEvent: self._order,
+            ev.FillEvent: self._fill,
+            ev.TradeEvent: self._trade,
+            ev.BookDelta: self._delta,
+            ev.TickerUpdate: self._ticker,
+            ev.PositionUpdate: self._position,
+            ev.OrderGroupUpdate: self._group,
+            ev.MarketLifecycle: self._market_lifecycle,
+            ev.EventLifecycle: self._event_lifecycle,
+        }
+
+    def wants_events(self) -> bool:
+        """Engine hook (`Exchange._listening`): while nobody subscribes, the engine builds no
+        events for this listener. The per-position volumes cached from fill events would then
+        miss fills, so they are dropped and recounted from the fills when next needed."""
+        hub = self.hub
+        if hub._by_user or any(hub._all_markets.values()) or any(hub._by_market.values()):
+            return True
+        if self._volume:
+            self._volume.clear()
+        return False
+
+    def __call__(self, event: Any) -> None:
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    # ---- engine events -> channel messages
+
+    def _order(self, e: ev.OrderEvent) -> None:
+        o = e.order
+        msg = messages.user_order(o)
+        reason = o.last_update_reason or e.reason
+        reason = _ALIASES.get(reason, reason)
+        if reason in REASONS:
+            msg["last_update_reason"] = reason
+        else:
+            msg.pop("last_update_reason", None)
+        self.hub.publish_private("user_orders", "user_order", msg, o.user_id, o.ticker)
+
+    def _fill(self, e: ev.FillEvent) -> None:
+        f = e.fill
+        key = (f.user_id, f.subaccount, f.ticker)
+        if key in self._volume:
+            self._volume[key] += f.count
+        order = self.exchange.orders.get(f.order_id)
+        coid = order.client_order_id if order is not None else ""
+        self.hub.publish_private("fill", "fill", messages.fill(f, coid), f.user_id, f.ticker)
+
+    def _trade(self, e: ev.TradeEvent) -> None:
+        t = e.trade
+        self.hub.publish("trade", "trade", messages.trade(t), t.ticker)
+
+    def _delta(self, e: ev.BookDelta) -> None:
+        self.hub.publish_book_delta(
+            e.ticker,
+            e.side,
+            e.price,
+            e.delta,
+            e.ts,
+            owner=e.user_id,
+            client_order_id=e.client_order_id,
+            subaccount=e.subaccount or 0,
+        )
+
+    def _ticker(self, e: ev.TickerUpdate) -> None:
+        m = e.market
+        msg = messages.ticker(m, e.ts, self._last_size(m.ticker))
+        self.hub.publish("ticker", "ticker", msg, m.ticker)
+
+    def _position(self, e: ev.PositionUpdate) -> None:
+        p = e.position
+        msg = messages.market_position(p, self._contracts_traded(p))
+        self.hub.publish_private("market_positions", "market_position", msg, p.user_id, p.ticker)
+
+    def _group(self, e: ev.OrderGroupUpdate) -> None:
+        g = e.group
+        msg = messages.order_group_update(e.kind, g.order_group_id, e.ts, g.contracts_limit)
+        self.hub.publish_private("order_group_updates", "order_group_updates", msg, g.user_id, None)
+
+    def _market_lifecycle(self, e: ev.MarketLifecycle) -> None:
+        msg = messages.market_lifecycle(e.kind, e.market, e.ts)
+        self.hub.publish("market_lifecycle_v2", "market_lifecycle_v2", msg, None)
+
+    def _event_lifecycle(self, e: ev.EventLifecycle) -> None:
+        event = self.exchange.events.get(e.event_ticker)
+        if event is None:
+            return
+        self.hub.publish("market_lifecycle_v2", "event_lifecycle", messages.event_lifecycle(event))
+
+    def _last_size(self, ticker: str) -> Decimal:
+        """Size of the market's last trade (read from the engine: also right for trades made
+        while nobody subscribed, and after a restart)."""
+        t = self.exchange.last_trade(ticker)
+        return t.count if t is not None else Decimal(0)
+
+    def _contracts_traded(self, p: Any) -> Decimal:
+        """`volume_fp` counts contracts, which positions do not keep: summed from the user's
+        fills once, then kept current from fill events."""
+        key = (p.user_id, p.subaccount, p.ticker)
+        if key not in self._volume:
+            fills = [
+                f
+                for historical in (False, True)
+                for f in self.exchange.list_fills(
+                    p.user_id, ticker=p.ticker, subaccount=p.subaccount, historical=historical
+                )
+            ]
+            self._volume[key] = sum((f.count for f in fills), Decimal(0))
+        return self._volume[key]
+
+    # ---- MarketView
+
+    def book(self, ticker: str):
+        try:
+            return self.exchange.book(ticker)
+        except EngineError:
+            return [], []
+
+    def ticker_msg(self, ticker: str) -> dict[str, Any] | None:
+        m = self.exchange.markets.get(ticker)
+        if m is None:
+            return None
+        return messages.ticker(m, self.exchange.now(), self._last_size(ticker))
+
+    def ticker_for_id(self, market_id: str) -> str | None:
+        if market_id not in self._ids:
+            self._ids = {messages.market_id(t): t for t in self.exchange.markets}
+        return self._ids.get(market_id)

@@ -1,0 +1,85 @@
+"""The `/trade-api/ws/v2` route: signed handshake, then one Connection + Session per client.
+
+The handshake is checked exactly like a REST request (`verify_request` over
+`timestamp + "GET" + "/trade-api/ws/v2"`); a missing or bad signature is answered with the REST
+401 body before any upgrade, as live does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from sandbox.http.auth import verify_request
+from sandbox.http.errors import ApiError, error_response
+from sandbox.ws.connection import MAX_QUEUE, PING_INTERVAL, PONG_TIMEOUT, Connection
+from sandbox.ws.hub import Hub
+from sandbox.ws.session import MarketView, Session
+
+WS_PATH = "/trade-api/ws/v2"
+
+
+@dataclass
+class WsServer:
+    hub: Hub
+    view: MarketView
+    keys: object
+    latency_ms: int = 0
+    ping_interval: float = PING_INTERVAL
+    pong_timeout: float = PONG_TIMEOUT
+    max_queue: int = MAX_QUEUE
+    connections: set[Connection] = field(default_factory=set)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            key = verify_request(self.keys, "GET", WS_PATH, request.headers)  # type: ignore[arg-type]
+        except ApiError as exc:
+            return error_response(exc.status, exc.code, exc.message, exc.details)
+        ws = web.WebSocketResponse(autoping=False, compress=False, max_msg_size=1 << 20)
+        await ws.prepare(request)
+        if request.transport is None:  # the client went away during the handshake
+            return ws
+        conn = Connection(
+            ws,
+            request.transport,  # type: ignore[arg-type]
+            key.user_id,
+            latency_ms=self.latency_ms,
+            max_queue=self.max_queue,
+        )
+        session = Session(self.hub, conn, self.view)
+        self.connections.add(conn)
+        tasks = [
+            asyncio.create_task(conn.write_loop()),
+            asyncio.create_task(conn.ping_loop(self.ping_interval, self.pong_timeout)),
+        ]
+        try:
+            await conn.read_loop(session.handle)
+        finally:
+            session.close()
+            conn.closed = True
+            self.connections.discard(conn)
+            for t in tasks:
+                t.cancel()
+            for t in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+            if not ws.closed:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(ws.close(), 2)
+        return ws
+
+    async def shutdown(self, _app: web.Application | None = None) -> None:
+        """Close every client with 1001 (going away) when the server stops."""
+        for conn in list(self.connections):
+            conn.close(1001, "server shutting down")
+        await asyncio.sleep(0)
+
+    def drop_all(self) -> int:
+        """Fault injection: cut every connection without a close frame."""
+        conns = list(self.connections)
+        for conn in conns:
+            conn.abort()
+        return len(conns)

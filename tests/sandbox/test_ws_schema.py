@@ -1,0 +1,120 @@
+"""Every kind of message the WebSocket endpoint sends validates against the AsyncAPI payload
+schema of its type (shared/reference/kalshi-asyncapi.yaml; skipped when the file is absent)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from sandbox.activity.lifecycle import LifecycleClock
+from tests.sandbox.ws_helpers import connect, in_process_server
+
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "kalshi-asyncapi.yaml"
+D = Decimal
+
+SCHEMAS = {
+    "subscribed": "subscribedResponsePayload",
+    "unsubscribed": "unsubscribedResponsePayload",
+    "error": "errorResponsePayload",
+    "orderbook_snapshot": "orderbookSnapshotPayload",
+    "orderbook_delta": "orderbookDeltaPayload",
+    "ticker": "tickerPayload",
+    "trade": "tradePayload",
+    "fill": "fillPayload",
+    "market_position": "marketPositionPayload",
+    "user_order": "userOrderPayload",
+    "order_group_updates": "orderGroupUpdatesPayload",
+    "market_lifecycle_v2": "marketLifecycleV2Payload",
+    "event_lifecycle": "eventLifecyclePayload",
+}
+
+
+def validator_for(spec: dict, name: str):
+    from jsonschema import Draft202012Validator
+
+    schema = dict(spec["components"]["schemas"][name])
+    schema["components"] = spec["components"]
+    return Draft202012Validator(schema)
+
+
+async def scenario() -> list[dict]:
+    runner, url, ex, signers = await in_process_server()
+    t = next(t for t, m in sorted(ex.markets.items()) if m.status == "active")
+    kw = {"self_trade_prevention_type": "taker_at_cross"}
+    try:
+        async with connect(url, signers["demo"]) as c:
+            await c.cmd(
+                "subscribe",
+                channels=["orderbook_delta", "ticker", "trade"],
+                market_ticker=t,
+                send_initial_snapshot=True,
+            )
+            await c.cmd(
+                "subscribe",
+                channels=[
+                    "fill",
+                    "user_orders",
+                    "market_positions",
+                    "order_group_updates",
+                    "market_lifecycle_v2",
+                ],
+            )
+            await c.drain(0.2)
+            g = ex.create_order_group("demo", D("100"))
+            ask = ex.markets[t].yes_ask
+            ex.create_order(
+                "demo",
+                ticker=t,
+                side="bid",
+                price=ask,
+                count=D("2"),
+                time_in_force="immediate_or_cancel",
+                client_order_id="schema-1",
+                order_group_id=g.order_group_id,
+                **kw,
+            )
+            ex.create_order(
+                "demo", ticker=t, side="ask", price=D("0.99"), count=D("1"),
+                time_in_force="good_till_canceled", expiration_time=ex.now() + 60_000, **kw,
+            )  # fmt: skip
+            ex.update_order_group_limit("demo", g.order_group_id, D("50"))
+            clock = LifecycleClock(ex, random.Random(1), fast=True)
+            clock.ensure_series()
+            quick = clock.create()
+            clock.open(quick)
+            ex.create_order(
+                "demo", ticker=quick, side="bid", price=D("0.60"), count=D("1"),
+                time_in_force="immediate_or_cancel", **kw,
+            )  # fmt: skip
+            clock.finish(quick)
+            await c.cmd("list_subscriptions")
+            await c.cmd("update_subscription", sid=1, market_ticker=t, action="get_snapshot")
+            await c.cmd("unsubscribe", sids=[1, 99])
+            await c.drain(0.5)
+            return c.seen
+    finally:
+        await runner.cleanup()
+
+
+def test_every_message_matches_its_asyncapi_schema():
+    yaml = pytest.importorskip("yaml")
+    if not SPEC.exists():
+        pytest.skip("shared/reference/kalshi-asyncapi.yaml not present")
+    spec = yaml.safe_load(SPEC.read_text())
+    seen = asyncio.run(asyncio.wait_for(scenario(), 60))
+    kinds = {m["type"] for m in seen}
+    assert set(SCHEMAS) <= kinds | {"ok"}, set(SCHEMAS) - kinds
+    validators = {kind: validator_for(spec, name) for kind, name in SCHEMAS.items()}
+    ok_list = validator_for(spec, "listSubscriptionsResponsePayload")
+    ok_update = validator_for(spec, "okResponsePayload")
+    for m in seen:
+        if m["type"] == "ok":
+            v = ok_list if isinstance(m.get("msg"), list) else ok_update
+        else:
+            v = validators[m["type"]]
+        errors = [e.message for e in v.iter_errors(m)]
+        assert not errors, (m, errors)
