@@ -2,6 +2,7 @@
 
 uv run python -m sandbox [--port 8765] [--data-dir .sandbox] [--seed N] [--reset] [--tier T]
                          [--latency-ms N] [--strict-spec] [--no-activity] [--legacy-announcements]
+                         [--record-requests FILE]
 uv run python -m sandbox add-user NAME [--balance DOLLARS] [--data-dir DIR] [--read-only]
                                        [--key-type rsa|ed25519]
 """
@@ -48,7 +49,12 @@ def serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="seed of the generated market universe")
     p.add_argument("--reset", action="store_true", help="wipe the data directory first")
     p.add_argument("--tier", choices=TIERS, default="basic", help="rate-limit usage tier")
-    p.add_argument("--latency-ms", type=int, default=0, help="delay every response by N ms")
+    p.add_argument(
+        "--latency-ms",
+        type=int,
+        default=0,
+        help="delay every HTTP response and WebSocket frame by N ms",
+    )
     p.add_argument(
         "--strict-spec",
         action="store_true",
@@ -59,6 +65,12 @@ def serve_parser() -> argparse.ArgumentParser:
         "--legacy-announcements",
         action="store_true",
         help="serve the retired GET /exchange/announcements (live answers 404)",
+    )
+    p.add_argument(
+        "--record-requests",
+        type=Path,
+        metavar="FILE",
+        help="append every REST request and WebSocket command received to FILE (JSON lines)",
     )
     _live_options().add_arguments(p)
     return p
@@ -128,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         strict_spec=args.strict_spec,
         activity=not args.no_activity,
         legacy_announcements=args.legacy_announcements,
+        record_requests=args.record_requests,
         live=_live_options().from_args(args),
     )
     return run(config, reset=args.reset)

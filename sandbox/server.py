@@ -19,6 +19,7 @@ from sandbox.http.app import create_app
 from sandbox.http.config import Config
 from sandbox.http.keys import KeyRegistry
 from sandbox.http.provision import ensure_demo
+from sandbox.ws import setup as setup_ws
 
 
 def open_data_dir(config: Config, *, reset: bool = False):
@@ -43,7 +44,7 @@ async def serve(config: Config, *, reset: bool = False) -> None:
     exchange, keys = open_data_dir(config, reset=reset)
     creds_file = ensure_demo(exchange, keys, Path(config.data_dir))
     app = create_app(config, exchange, keys)
-    _extend(app, config)
+    setup_ws(app, config)  # WebSocket endpoint, live activity and lifecycle clock
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", config.port, reuse_address=True)
@@ -63,15 +64,6 @@ async def serve(config: Config, *, reset: bool = False) -> None:
     finally:
         await runner.cleanup()
         close_exchange(exchange)
-
-
-def _extend(app: web.Application, config: Config) -> None:
-    """Hook for the parts that live in other packages (WebSocket, activity), if present."""
-    try:
-        from sandbox.ws import setup as setup_ws  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    setup_ws(app, config)
 
 
 def run(config: Config, *, reset: bool = False) -> int:

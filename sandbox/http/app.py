@@ -31,6 +31,7 @@ from sandbox.http.keys import ApiKey, KeyRegistry
 from sandbox.http.params import json_body
 from sandbox.http.provision import adopt_user
 from sandbox.http.ratelimit import API_PREFIX, RateLimiter
+from sandbox.http.recorder import Recorder
 
 log = logging.getLogger("sandbox.http")
 
@@ -39,6 +40,7 @@ EXCHANGE = web.AppKey("exchange", Any)
 KEYS = web.AppKey("keys", KeyRegistry)
 LIMITER = web.AppKey("limiter", RateLimiter)
 PRIVATE = web.AppKey("private_routes", set)
+RECORDER = web.AppKey("recorder", Recorder)  # only with --record-requests
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -154,7 +156,13 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
     middlewares = [errors_middleware, auth_middleware]
     if config.latency_ms > 0:
         middlewares.insert(0, latency_middleware(config.latency_ms))
+    recorder = Recorder(config.record_requests) if config.record_requests else None
+    if recorder is not None:
+        middlewares.insert(0, recorder.middleware())
     app = web.Application(middlewares=middlewares, client_max_size=config.max_body_bytes)
+    if recorder is not None:
+        app[RECORDER] = recorder
+        app.on_cleanup.append(recorder.close)
     app[CONFIG] = config
     app[EXCHANGE] = exchange
     app[KEYS] = keys

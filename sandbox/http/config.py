@@ -20,4 +20,5 @@ class Config:
     activity: bool = True  # background market activity (helper F's simulator)
     legacy_announcements: bool = False  # serve the retired GET /exchange/announcements
     max_body_bytes: int = 1024 * 1024  # larger request bodies get 413
+    record_requests: Path | None = None  # append every client request / WS frame here (JSONL)
     live: Any = None  # sandbox.activity.options.LiveOptions (WebSocket, activity, faults)

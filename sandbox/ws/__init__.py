@@ -33,7 +33,7 @@ __all__ = ["WS_PATH", "WS_SERVER", "setup"]
 def setup(app: web.Application, config: Any) -> WsServer:
     from sandbox.activity import setup as setup_activity
     from sandbox.activity.options import LiveOptions
-    from sandbox.http.app import EXCHANGE, KEYS
+    from sandbox.http.app import EXCHANGE, KEYS, RECORDER
 
     opts: LiveOptions = getattr(config, "live", None) or LiveOptions()
     exchange = app[EXCHANGE]
@@ -48,6 +48,7 @@ def setup(app: web.Application, config: Any) -> WsServer:
         latency_ms=getattr(config, "latency_ms", 0),
         ping_interval=opts.ws_ping_interval,
         pong_timeout=opts.ws_pong_timeout,
+        record=app[RECORDER].ws_frame if RECORDER in app else None,
     )
     app[WS_SERVER] = server
     app.router.add_get(WS_PATH, server.handle)

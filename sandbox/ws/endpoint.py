@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -31,6 +32,7 @@ class WsServer:
     ping_interval: float = PING_INTERVAL
     pong_timeout: float = PONG_TIMEOUT
     max_queue: int = MAX_QUEUE
+    record: Callable[[str], None] | None = None  # --record-requests: gets every client frame
     connections: set[Connection] = field(default_factory=set)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -56,7 +58,8 @@ class WsServer:
             asyncio.create_task(conn.ping_loop(self.ping_interval, self.pong_timeout)),
         ]
         try:
-            await conn.read_loop(session.handle)
+            on_text = session.handle if self.record is None else _recorded(self.record, session)
+            await conn.read_loop(on_text)
         finally:
             session.close()
             conn.closed = True
@@ -83,3 +86,13 @@ class WsServer:
         for conn in conns:
             conn.abort()
         return len(conns)
+
+
+def _recorded(record: Callable[[str], None], session: Session) -> Callable[[str], None]:
+    """`session.handle`, after appending the client's text frame to the recording."""
+
+    def on_text(text: str) -> None:
+        record(text)
+        session.handle(text)
+
+    return on_text
