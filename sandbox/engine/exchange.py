@@ -160,8 +160,18 @@ class Exchange(OrdersMixin, OrderGroupsMixin, MarketDataMixin, LifecycleMixin, P
             return self._now
         self._depth = 1
         self._now = self._fixed_now if self._fixed_now is not None else self.clock()
-        self._events = [] if self.listeners else None
+        self._events = [] if self.listeners and self._listening() else None
         return self._now
+
+    def _listening(self) -> bool:
+        """Whether any listener wants this operation's events. A listener may define
+        `wants_events()`; while all of them return False (e.g. the WebSocket bridge with nobody
+        subscribed) the engine builds no event records at all."""
+        for listener in self.listeners:
+            wants = getattr(listener, "wants_events", None)
+            if wants is None or wants():
+                return True
+        return False
 
     def _end(self, exc: BaseException | None) -> None:
         if self._depth > 1:
@@ -437,6 +447,19 @@ class Exchange(OrdersMixin, OrderGroupsMixin, MarketDataMixin, LifecycleMixin, P
 
     def has_user(self, user_id: str) -> bool:
         return (user_id, 0) in self.accounts
+
+    def load_user(self, user_id: str) -> bool:
+        """Pick up a user another process created in the same database (`python -m sandbox
+        add-user` while a server runs): read its accounts from the store into memory.
+
+        Users this exchange already knows are left as they are (memory is the newer state).
+        Returns whether the user now exists. Without a store: just `has_user`.
+        """
+        if self.has_user(user_id) or self.store is None:
+            return self.has_user(user_id)
+        for acct in self.store.load_accounts(user_id):
+            self.accounts.setdefault((acct.user_id, acct.subaccount), acct)
+        return self.has_user(user_id)
 
     def deposit(self, user_id: str, amount: Decimal, subaccount: int = 0) -> Account:
         """Add (or with a negative amount, withdraw available) cash."""

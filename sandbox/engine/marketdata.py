@@ -81,6 +81,11 @@ class MarketDataMixin:
         while q and q[0][0] <= floor:
             m.volume_24h -= q.popleft()[1]
 
+    def last_trade(self, ticker: str) -> Trade | None:
+        """The market's most recent trade, if any."""
+        trades = self._trades_by_ticker.get(ticker)
+        return trades[-1] if trades else None
+
     def list_trades(
         self,
         ticker: str | None = None,

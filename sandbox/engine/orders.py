@@ -238,13 +238,16 @@ class OrdersMixin:
                     self._emit(ev.OrderEvent("created", copy(o), now))
                     self._emit(ev.OrderEvent("canceled", copy(o), now))
                 return OrderResult(o, ())
+            is_new = pos is None
             pos = self._position(user_id, subaccount, ticker)
             o.covered = covered
-            if side == BID:
-                pos.covered_bid += covered
-            else:
-                pos.covered_ask += covered
-            self._mark("position", (user_id, subaccount, ticker), pos)
+            if covered:
+                if side == BID:
+                    pos.covered_bid += covered
+                else:
+                    pos.covered_ask += covered
+            if covered or is_new:  # an unchanged position is not written again
+                self._mark("position", (user_id, subaccount, ticker), pos)
             if self._events is not None:
                 self._emit(ev.OrderEvent("created", copy(o), now))
             fills = self._take(o, m, book, now)

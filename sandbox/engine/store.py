@@ -78,20 +78,37 @@ def _converter(annotation: str) -> Callable | None:
     return None
 
 
+def _field_expr(name: str, annotation: str) -> str:
+    """Python expression giving field `name` of `o` in its JSON-ready form (the same text the
+    `default=_default` hook would produce, without a Python callback per Decimal)."""
+    a = annotation.replace(" ", "")
+    v = f"o.{name}"
+    if a == "Decimal":
+        return f"str({v})"
+    if a == "Decimal|None":
+        return f"(None if {v} is None else str({v}))"
+    return v  # anything else (incl. nested Decimals) goes through the encoder's default hook
+
+
+# One encoder for every row (json.dumps with keyword arguments builds a new one per call).
+_ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"), check_circular=False)
+
+
 class Codec:
     """Dataclass <-> JSON text, with Decimal fields restored exactly."""
 
     def __init__(self, cls: type):
         self.cls = cls
-        self.names = [f.name for f in dataclasses.fields(cls)]
-        self.conv = {
-            f.name: c for f in dataclasses.fields(cls) if (c := _converter(str(f.type))) is not None
-        }
+        fields = dataclasses.fields(cls)
+        self.names = [f.name for f in fields]
+        self.conv = {f.name: c for f in fields if (c := _converter(str(f.type))) is not None}
+        # encode(obj) compiled once per class: a dict display of the fields, Decimals as str.
+        items = ", ".join(f"{f.name!r}: {_field_expr(f.name, str(f.type))}" for f in fields)
+        self._as_dict = eval(f"lambda o: {{{items}}}", {})  # field names only, no input
+        self._encode = _ENCODER.encode
 
     def encode(self, obj) -> str:
-        return json.dumps(
-            {n: getattr(obj, n) for n in self.names}, default=_default, separators=(",", ":")
-        )
+        return self._encode(self._as_dict(obj))
 
     def decode(self, text: str):
         d = json.loads(text)
@@ -142,7 +159,7 @@ class Store:
             rows.extend(("candle", _key(k), codec.encode(c)) for k, c in ex.dirty_candles.items())
             ex.dirty_candles.clear()
         if ex.dirty_meta:
-            rows.append(("meta", "state", json.dumps(_meta(ex), default=_default)))
+            rows.append(("meta", "state", _ENCODER.encode(_meta(ex))))
             ex.dirty_meta = False
         fills = [(FILL.encode(f),) for f in ex.new_fills]
         trades = [(TRADE.encode(t),) for t in ex.new_trades]
@@ -178,6 +195,16 @@ class Store:
         ex.new_fills.clear()
         ex.new_trades.clear()
         ex.new_settlements.clear()
+
+    def load_accounts(self, user_id: str) -> list[Account]:
+        """The stored accounts (subaccount 0 and any others) of one user."""
+        prefix = user_id + SEP
+        rows = self.conn.execute(
+            "SELECT key, data FROM engine_kv WHERE kind = 'account' AND key >= ? AND key < ?",
+            (prefix, user_id + chr(ord(SEP) + 1)),
+        )
+        codec = CODECS["account"]
+        return [codec.decode(data) for key, data in rows if key.startswith(prefix)]
 
     def load(self, ex) -> None:
         """Restore the full state into a fresh Exchange and rebuild its indexes."""

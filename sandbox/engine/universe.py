@@ -116,7 +116,7 @@ def _series() -> list[Series]:
         Series(
             "KXGASD",
             "US gas prices daily",
-            "Economics",
+            "",  # no primary category (live sends `category: null` for a few series)
             "daily",
             tags=["Gas prices", "Energy"],
             categories=["Economics"],

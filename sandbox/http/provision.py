@@ -61,17 +61,7 @@ def adopt_user(exchange: Any, user_id: str) -> bool:
     another process is in the database but not in this server's memory. Its accounts are read
     back here the first time one of its keys is used. Returns whether the user now exists.
     """
-    if exchange.has_user(user_id) or exchange.store is None:
-        return exchange.has_user(user_id)
-    from sandbox.engine.store import CODECS, _key  # the store's own row encoding
-
-    row = exchange.conn.execute(
-        "SELECT data FROM engine_kv WHERE kind = 'account' AND key = ?", (_key((user_id, 0)),)
-    ).fetchone()
-    if row is not None:
-        account = CODECS["account"].decode(row[0])
-        exchange.accounts.setdefault((account.user_id, account.subaccount), account)
-    return exchange.has_user(user_id)
+    return exchange.load_user(user_id)
 
 
 def write_pem(data_dir: Path, name: str, pem: str) -> Path:

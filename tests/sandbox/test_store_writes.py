@@ -1,0 +1,133 @@
+"""Write path: only changed rows are written, the row encoding is stable, listeners that want no
+events get none built, and users created by another process can be loaded."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from test_engine_helpers import FakeClock
+
+from sandbox.engine import open_exchange
+from sandbox.engine.store import CODECS, FILL, TRADE, _default
+
+NOW = 1_795_500_000_000
+
+
+def _ticker(ex) -> str:
+    return next(
+        m.ticker
+        for m in ex.markets.values()
+        if m.status == "active" and m.price_level_structure == "linear_cent"
+    )
+
+
+def _order(ex, user, ticker):
+    return ex.create_order(
+        user,
+        ticker=ticker,
+        side="bid",
+        price="0.0100",
+        count="1",
+        time_in_force="good_till_canceled",
+        self_trade_prevention_type="maker",
+    ).order
+
+
+def test_rows_are_the_plain_json_of_every_field(tmp_path):
+    ex = open_exchange(tmp_path, seed=7, clock=FakeClock(NOW))
+    reference = {
+        "market": ex.markets,
+        "series": ex.series,
+        "event": ex.events,
+        "account": ex.accounts,
+        "order": ex.orders,
+    }
+    for kind, objs in reference.items():
+        codec = CODECS[kind]
+        for obj in objs.values():
+            plain = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+            text = json.dumps(plain, default=_default, separators=(",", ":"))
+            assert codec.encode(obj) == text
+            assert codec.decode(text) == obj
+    for codec, objs in ((FILL, ex.fills[:50]), (TRADE, ex.trades[:50])):
+        for obj in objs:
+            assert codec.decode(codec.encode(obj)) == obj
+    ex.close()
+
+
+def test_a_resting_bid_and_its_cancel_write_only_what_changed(tmp_path):
+    ex = open_exchange(tmp_path, seed=7, clock=FakeClock(NOW))
+    ex.add_user("w", 100)
+    ticker = _ticker(ex)
+    _order(ex, "w", ticker)  # first order: creates the position row
+    written: list[list[str]] = []
+    flush = ex.store.flush
+
+    def spy(ex_):
+        written.append(sorted(k for k, objs in ex_.dirty.items() for _ in objs))
+        flush(ex_)
+
+    ex.store.flush = spy
+    o = _order(ex, "w", ticker)
+    ex.cancel_order("w", o.order_id)
+    assert written == [["account", "order"], ["account", "order"]]
+    ex.close()
+    again = open_exchange(tmp_path, clock=FakeClock(NOW))
+    assert again.orders[o.order_id].status == "canceled"
+    assert ("w", 0, ticker) in again.positions
+    again.close()
+
+
+class Quiet:
+    def __init__(self):
+        self.active = False
+        self.seen = []
+
+    def wants_events(self) -> bool:
+        return self.active
+
+    def __call__(self, event) -> None:
+        self.seen.append(event)
+
+
+def test_listeners_that_want_no_events_get_none(tmp_path):
+    ex = open_exchange(tmp_path, seed=7, clock=FakeClock(NOW))
+    ex.add_user("q", 100)
+    quiet = Quiet()
+    ex.listeners.append(quiet)
+    ticker = _ticker(ex)
+    _order(ex, "q", ticker)
+    assert quiet.seen == [] and ex._events is None
+    quiet.active = True
+    _order(ex, "q", ticker)
+    assert any(type(e).__name__ == "OrderEvent" for e in quiet.seen)
+    quiet.active = False
+    plain = []
+    ex.listeners.append(plain.append)  # a listener without the hook always gets events
+    _order(ex, "q", ticker)
+    assert plain and len(quiet.seen) > 0
+    ex.close()
+
+
+def test_load_user_picks_up_a_user_added_by_another_process(tmp_path):
+    server = open_exchange(tmp_path, seed=7, clock=FakeClock(NOW))
+    other = open_exchange(tmp_path, clock=FakeClock(NOW))  # e.g. `python -m sandbox add-user`
+    other.add_user("late", 25)
+    other.deposit("late", 5, subaccount=2)
+    other.close()
+    assert not server.has_user("late")
+    assert server.load_user("late")
+    assert server.get_account("late").balance == 25
+    assert server.accounts[("late", 2)].balance == 5
+    assert not server.load_user("nobody")
+    assert server.load_user("late")  # known: memory wins, nothing re-read
+    server.close()
+
+
+def test_one_series_has_no_primary_category(tmp_path):
+    ex = open_exchange(tmp_path, seed=7, clock=FakeClock(NOW))
+    s = ex.get_series("KXGASD")
+    assert s.category == "" and s.categories == ["Economics"]
+    assert s in ex.list_series(category="Economics")
+    ex.close()
