@@ -10,8 +10,9 @@ from decimal import Decimal
 from sandbox.activity.lifecycle import SERIES, LifecycleClock
 from sandbox.activity.simulator import HIGH, LOW, MAKER, Simulator
 from sandbox.engine import Exchange
+from tests.api import Api
 from tests.conftest import start_exchange
-from tests.sandbox.ws_helpers import connect, signer_from_env_file
+from tests.sandbox.ws_helpers import connect
 
 D = Decimal
 
@@ -90,7 +91,7 @@ def test_leftover_quick_markets_are_wound_up_at_start():
 def test_default_activity_streams_are_alive_within_a_second(tmp_path):
     ex = start_exchange(tmp_path, "--seed", "7")
     try:
-        demo = signer_from_env_file(tmp_path / "credentials.env")
+        demo = Api.for_demo(ex).signer
 
         async def go():
             async with connect(ex.url, demo) as c:

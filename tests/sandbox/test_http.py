@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import signal
-import sys
 import time
 import uuid
 from decimal import Decimal
@@ -13,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from http_helpers import API, ORDER, Api, read_env, user_api
-
+from tests.api import API, ORDER, Api, add_user, read_env
 from tests.conftest import start_exchange
 
 D = Decimal
@@ -23,14 +20,14 @@ D = Decimal
 
 @pytest.fixture(scope="module")
 def demo(exchange) -> Api:
-    return Api.from_env_file(exchange.url, exchange.data_dir / "credentials.env")
+    return Api.for_demo(exchange)
 
 
 @pytest.fixture
 def fresh(exchange, request) -> Api:
     """A new user (own rate-limit buckets, $1,000) on the shared exchange."""
     name = f"u{uuid.uuid4().hex[:10]}"
-    return user_api(exchange.url, exchange.data_dir, name)
+    return Api.for_new_user(exchange, name)
 
 
 def market_with_spread(api: Api) -> tuple[str, D, D]:
@@ -49,7 +46,7 @@ def market_with_spread(api: Api) -> tuple[str, D, D]:
 
 def test_public_endpoints_need_no_signature(demo):
     for path in ("/exchange/status", "/markets", "/series", "/account/endpoint_costs"):
-        assert demo.call("GET", path, sign=False).status_code == 200, path
+        assert demo.request("GET", path, sign=False).status_code == 200, path
 
 
 def test_each_auth_failure_has_its_own_401_body(demo):
@@ -63,7 +60,7 @@ def test_each_auth_failure_has_its_own_401_body(demo):
         assert r.status_code == 401, r.text
         return r.json()["error"]
 
-    missing = demo.call("GET", path, sign=False)
+    missing = demo.request("GET", path, sign=False)
     assert missing.status_code == 401
     missing = missing.json()["error"]
     unknown = with_headers(**{"KALSHI-ACCESS-KEY": str(uuid.uuid4())})
@@ -90,7 +87,7 @@ def test_each_auth_failure_has_its_own_401_body(demo):
 
 
 def test_signature_covers_the_path_without_query(demo):
-    ok = demo.call("GET", "/portfolio/orders", limit=1)
+    ok = demo.request("GET", "/portfolio/orders", limit=1)
     assert ok.status_code == 200
     h = demo.signer.headers("GET", API + "/portfolio/orders?limit=1".replace("?", "%3F"))
     r = demo.session.get(demo.base + API + "/portfolio/orders", params={"limit": 1}, headers=h)
@@ -123,9 +120,8 @@ def test_rsa_pss_with_max_salt_is_accepted(demo):
 
 
 def test_ed25519_keys_work(exchange):
-    api = user_api(
-        exchange.url,
-        exchange.data_dir,
+    api = Api.for_new_user(
+        exchange,
         f"ed{uuid.uuid4().hex[:8]}",
         "--key-type",
         "ed25519",
@@ -138,18 +134,16 @@ def test_ed25519_keys_work(exchange):
 
 
 def test_read_only_key_reads_but_cannot_write(exchange):
-    api = user_api(exchange.url, exchange.data_dir, f"ro{uuid.uuid4().hex[:8]}", "--read-only")
-    assert api.call("GET", "/portfolio/orders").status_code == 200
-    r = api.call("POST", "/portfolio/order_groups/create", {"contracts_limit": 5})
+    api = Api.for_new_user(exchange, f"ro{uuid.uuid4().hex[:8]}", "--read-only")
+    assert api.request("GET", "/portfolio/orders").status_code == 200
+    r = api.request("POST", "/portfolio/order_groups/create", {"contracts_limit": 5})
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "insufficient_scope"
-    r = api.call("DELETE", "/portfolio/events/orders")
+    r = api.request("DELETE", "/portfolio/events/orders")
     assert r.status_code == 403
 
 
 def test_add_user_writes_a_private_pem(exchange):
-    from http_helpers import add_user
-
     env = add_user(exchange.data_dir, f"pem{uuid.uuid4().hex[:8]}")
     pem = Path(env["KALSHI_PRIVATE_KEY_PATH"])
     assert pem.is_absolute() and pem.parent == (exchange.data_dir / "keys").resolve()
@@ -159,15 +153,15 @@ def test_add_user_writes_a_private_pem(exchange):
 
 
 def test_api_keys_generate_use_and_delete(fresh):
-    r = fresh.call("POST", "/api_keys/generate", {"name": "bot", "key_type": "ed25519"})
+    r = fresh.request("POST", "/api_keys/generate", {"name": "bot", "key_type": "ed25519"})
     assert r.status_code == 201
     body = r.json()
     assert body["private_key"].startswith("-----BEGIN PRIVATE KEY-----")
     ids = {k["api_key_id"] for k in fresh.get("/api_keys")["api_keys"]}
     assert body["api_key_id"] in ids
-    r = fresh.call("DELETE", f"/api_keys/{body['api_key_id']}")
+    r = fresh.request("DELETE", f"/api_keys/{body['api_key_id']}")
     assert r.status_code == 204
-    assert fresh.call("DELETE", f"/api_keys/{body['api_key_id']}").status_code == 404
+    assert fresh.request("DELETE", f"/api_keys/{body['api_key_id']}").status_code == 404
 
 
 # ---------------------------------------------------------------- retired and unknown paths
@@ -185,18 +179,18 @@ def test_api_keys_generate_use_and_delete(fresh):
     ],
 )
 def test_legacy_order_writes_answer_410(demo, method, path):
-    r = demo.call(method, path, {"ticker": "X"})
+    r = demo.request(method, path, {"ticker": "X"})
     assert r.status_code == 410
     assert r.json()["error"]["code"] == "deprecated_v1_order_endpoint"
 
 
 def test_announcements_are_gone_and_unknown_paths_404(demo):
-    r = demo.call("GET", "/exchange/announcements")
+    r = demo.request("GET", "/exchange/announcements")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
-    assert demo.call("GET", "/no/such/thing").status_code == 404
-    r = demo.call("PATCH", "/markets")
+    assert demo.request("GET", "/no/such/thing").status_code == 404
+    r = demo.request("PATCH", "/markets")
     assert r.status_code == 405 and "error" in r.json()
-    r = demo.call("GET", "/markets/NOPE-1")
+    r = demo.request("GET", "/markets/NOPE-1")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
 
 
@@ -266,31 +260,32 @@ def test_bad_input_is_a_4xx_in_kalshi_shape_and_changes_nothing(fresh):
 
 def test_more_bad_input(fresh):
     oid = str(uuid.uuid4())
-    assert fresh.call("GET", f"/portfolio/orders/{oid}").status_code == 404
-    assert fresh.call("DELETE", f"/portfolio/events/orders/{oid}").status_code == 404
-    r = fresh.call("POST", f"/portfolio/events/orders/{oid}/decrease", {"reduce_by": "1"})
+    assert fresh.request("GET", f"/portfolio/orders/{oid}").status_code == 404
+    assert fresh.request("DELETE", f"/portfolio/events/orders/{oid}").status_code == 404
+    r = fresh.request("POST", f"/portfolio/events/orders/{oid}/decrease", {"reduce_by": "1"})
     assert r.status_code == 404
     big = {"orders": [{"ticker": "X" * 1000}] * 1200}
-    r = fresh.call("POST", "/portfolio/events/orders/batched", big)
+    r = fresh.request("POST", "/portfolio/events/orders/batched", big)
     assert r.status_code == 413 and r.json()["error"]["code"] == "request_entity_too_large"
-    r = fresh.call("GET", "/markets", limit=5000)
+    r = fresh.request("GET", "/markets", limit=5000)
     assert r.status_code == 400
-    r = fresh.call("GET", "/markets", status="active")
+    r = fresh.request("GET", "/markets", status="active")
     assert r.status_code == 400
-    r = fresh.call("GET", "/markets", cursor="garbage!")
+    r = fresh.request("GET", "/markets", cursor="garbage!")
     assert r.status_code == 400
-    r = fresh.call("GET", "/markets", min_created_ts=1, min_close_ts=1)
+    r = fresh.request("GET", "/markets", min_created_ts=1, min_close_ts=1)
     assert r.status_code == 400
     m = fresh.get("/markets", status="open", limit=1)["markets"][0]
     series = fresh.get(f"/events/{m['event_ticker']}")["event"]["series_ticker"]
     path = f"/series/{series}/markets/{m['ticker']}/candlesticks"
     now = int(time.time())
     assert (
-        fresh.call("GET", path, start_ts=now - 60, end_ts=now, period_interval=5).status_code == 400
+        fresh.request("GET", path, start_ts=now - 60, end_ts=now, period_interval=5).status_code
+        == 400
     )
-    assert fresh.call("GET", path, end_ts=now, period_interval=1).status_code == 400
-    assert fresh.call("GET", path, start_ts=now - 60, end_ts=now, period_interval=1).ok
-    r = fresh.call("POST", "/portfolio/order_groups/create", {"contracts_limit": "x"})
+    assert fresh.request("GET", path, end_ts=now, period_interval=1).status_code == 400
+    assert fresh.request("GET", path, start_ts=now - 60, end_ts=now, period_interval=1).ok
+    r = fresh.request("POST", "/portfolio/order_groups/create", {"contracts_limit": "x"})
     assert r.status_code == 400
 
 
@@ -321,7 +316,7 @@ def test_orderbook_levels_ascend_with_best_last(demo):
     assert yes == sorted(yes) and yes[-1] == D(m["yes_bid_dollars"])
     top = demo.get(f"/markets/{m['ticker']}/orderbook", depth=1)["orderbook_fp"]
     assert top["yes_dollars"] == book["yes_dollars"][-1:]
-    multi = demo.ok("GET", "/markets/orderbooks", tickers=[m["ticker"], m["ticker"]])
+    multi = demo.call("GET", "/markets/orderbooks", tickers=[m["ticker"], m["ticker"]])
     assert [b["ticker"] for b in multi["orderbooks"]] == [m["ticker"]] * 2
 
 
@@ -329,17 +324,17 @@ def test_orderbook_levels_ascend_with_best_last(demo):
 
 
 def test_two_users_trade_and_the_books_balance(exchange):
-    alice = user_api(exchange.url, exchange.data_dir, f"alice{uuid.uuid4().hex[:6]}")
-    bob = user_api(exchange.url, exchange.data_dir, f"bob{uuid.uuid4().hex[:6]}")
+    alice = Api.for_new_user(exchange, f"alice{uuid.uuid4().hex[:6]}")
+    bob = Api.for_new_user(exchange, f"bob{uuid.uuid4().hex[:6]}")
     ticker, bid, _ = market_with_spread(alice)
     price = bid + D("0.01")
     a0, b0 = alice.balance(), bob.balance()
 
-    made = alice.order(ticker, "bid", str(price), "5", client_order_id="a-1")
+    made = alice.place_order(ticker, "bid", str(price), "5", client_order_id="a-1")
     assert made["fill_count"] == "0.00" and made["remaining_count"] == "5.00"
     qp = alice.get(f"/portfolio/orders/{made['order_id']}/queue_position")
     assert qp == {"queue_position_fp": "0.00"}
-    took = bob.order(ticker, "ask", str(price), "3", time_in_force="immediate_or_cancel")
+    took = bob.place_order(ticker, "ask", str(price), "3", time_in_force="immediate_or_cancel")
     assert took["fill_count"] == "3.00" and took["average_fill_price"] == str(price)
 
     a_order = alice.get(f"/portfolio/orders/{made['order_id']}")["order"]
@@ -379,7 +374,7 @@ def test_two_users_trade_and_the_books_balance(exchange):
     assert a0 - a1 == 3 * price + a_fee + resting
     assert b0 - b1 == 3 * (1 - price) + b_fee
 
-    r = alice.call("DELETE", f"/portfolio/events/orders/{made['order_id']}")
+    r = alice.request("DELETE", f"/portfolio/events/orders/{made['order_id']}")
     assert r.status_code == 200 and r.json()["reduced_by"] == "2.00"
     assert r.json()["client_order_id"] == "a-1"
     assert alice.balance() == a0 - 3 * price - a_fee
@@ -388,8 +383,8 @@ def test_two_users_trade_and_the_books_balance(exchange):
 def test_amend_decrease_batch_and_cancel_all(fresh):
     ticker, bid, _ = market_with_spread(fresh)
     low = str(max(bid - D("0.02"), D("0.01")))
-    o = fresh.order(ticker, "bid", low, "4")
-    r = fresh.call(
+    o = fresh.place_order(ticker, "bid", low, "4")
+    r = fresh.request(
         "POST",
         f"/portfolio/events/orders/{o['order_id']}/amend",
         {"ticker": ticker, "side": "bid", "price": low, "count": "6"},
@@ -397,7 +392,7 @@ def test_amend_decrease_batch_and_cancel_all(fresh):
     assert r.status_code == 200, r.text
     oid = r.json()["order_id"]
     assert r.json()["remaining_count"] == "6.00"
-    r = fresh.call("POST", f"/portfolio/events/orders/{oid}/decrease", {"reduce_to": "2"})
+    r = fresh.request("POST", f"/portfolio/events/orders/{oid}/decrease", {"reduce_to": "2"})
     assert r.status_code == 200 and r.json()["remaining_count"] == "2.00"
     time.sleep(0.3)
     batch = {
@@ -406,13 +401,13 @@ def test_amend_decrease_batch_and_cancel_all(fresh):
             {"ticker": ticker, "side": "bid", "price": "0.015", "count": "1", **ORDER},
         ]
     }
-    r = fresh.call("POST", "/portfolio/events/orders/batched", batch)
+    r = fresh.request("POST", "/portfolio/events/orders/batched", batch)
     assert r.status_code == 201
     first, second = r.json()["orders"]
     assert "order_id" in first and "error" not in first
     assert second["error"]["code"] and "order_id" not in second
     time.sleep(0.3)
-    r = fresh.call(
+    r = fresh.request(
         "DELETE",
         "/portfolio/events/orders/batched",
         {"orders": [{"order_id": first["order_id"]}, {"order_id": "nope"}]},
@@ -421,27 +416,29 @@ def test_amend_decrease_batch_and_cancel_all(fresh):
     ok, bad = r.json()["orders"]
     assert ok["reduced_by"] == "1.00" and bad["error"]["code"] == "not_found"
     assert len(fresh.get("/portfolio/orders", status="resting")["orders"]) == 1
-    r = fresh.call("DELETE", "/portfolio/events/orders")
+    r = fresh.request("DELETE", "/portfolio/events/orders")
     assert r.status_code == 204 and r.content == b""
     assert fresh.get("/portfolio/orders", status="resting")["orders"] == []
 
 
 def test_order_groups(fresh):
-    r = fresh.call("POST", "/portfolio/order_groups/create", {"contracts_limit_fp": "10.00"})
+    r = fresh.request("POST", "/portfolio/order_groups/create", {"contracts_limit_fp": "10.00"})
     assert r.status_code == 201
     gid = r.json()["order_group_id"]
     ticker, bid, _ = market_with_spread(fresh)
-    o = fresh.order(ticker, "bid", str(max(bid - D("0.02"), D("0.01"))), "2", order_group_id=gid)
+    o = fresh.place_order(
+        ticker, "bid", str(max(bid - D("0.02"), D("0.01"))), "2", order_group_id=gid
+    )
     g = fresh.get(f"/portfolio/order_groups/{gid}")
     assert g["orders"] == [o["order_id"]] and g["contracts_limit_fp"] == "10.00"
     time.sleep(0.3)
-    assert fresh.ok("PUT", f"/portfolio/order_groups/{gid}/trigger", {}) == {}
+    assert fresh.call("PUT", f"/portfolio/order_groups/{gid}/trigger", {}) == {}
     assert fresh.get(f"/portfolio/order_groups/{gid}")["orders"] == []
-    assert fresh.ok("POST", f"/portfolio/order_groups/{gid}/reset", {}) == {}
-    assert fresh.ok("PUT", f"/portfolio/order_groups/{gid}/limit", {"contracts_limit": 3}) == {}
+    assert fresh.call("POST", f"/portfolio/order_groups/{gid}/reset", {}) == {}
+    assert fresh.call("PUT", f"/portfolio/order_groups/{gid}/limit", {"contracts_limit": 3}) == {}
     time.sleep(0.3)
-    assert fresh.ok("DELETE", f"/portfolio/order_groups/{gid}") == {}
-    assert fresh.call("GET", f"/portfolio/order_groups/{gid}").status_code == 404
+    assert fresh.call("DELETE", f"/portfolio/order_groups/{gid}") == {}
+    assert fresh.request("GET", f"/portfolio/order_groups/{gid}").status_code == 404
 
 
 # ---------------------------------------------------------------- rate limits
@@ -462,30 +459,30 @@ def test_429_and_recovery(fresh):
     ticker, bid, _ = market_with_spread(fresh)
     low = str(max(bid - D("0.02"), D("0.01")))
     body = {"ticker": ticker, "side": "bid", "price": low, "count": "1", **ORDER}
-    statuses = [fresh.call("POST", "/portfolio/events/orders", body) for _ in range(14)]
+    statuses = [fresh.request("POST", "/portfolio/events/orders", body) for _ in range(14)]
     codes = [r.status_code for r in statuses]
     assert codes[:9] == [201] * 9 and 429 in codes
     limited = statuses[codes.index(429)]
     assert limited.json() == {"error": "too many requests"}
     assert "Retry-After" not in limited.headers
     time.sleep(0.25)
-    assert fresh.call("POST", "/portfolio/events/orders", body).status_code == 201
+    assert fresh.request("POST", "/portfolio/events/orders", body).status_code == 201
     # Reads have their own bucket.
-    assert fresh.call("GET", "/portfolio/orders").status_code == 200
+    assert fresh.request("GET", "/portfolio/orders").status_code == 200
 
     time.sleep(1.1)  # full write bucket (100 tokens): 11 orders = 110 tokens do not fit
     before = len(fresh.get("/portfolio/orders", status="resting")["orders"])
-    r = fresh.call("POST", "/portfolio/events/orders/batched", {"orders": [body] * 11})
+    r = fresh.request("POST", "/portfolio/events/orders/batched", {"orders": [body] * 11})
     assert r.status_code == 429
     assert len(fresh.get("/portfolio/orders", status="resting")["orders"]) == before
-    r = fresh.call("POST", "/portfolio/events/orders/batched", {"orders": [body] * 10})
+    r = fresh.request("POST", "/portfolio/events/orders/batched", {"orders": [body] * 10})
     assert r.status_code == 201 and len(r.json()["orders"]) == 10
 
     time.sleep(1.05)
-    assert fresh.call("GET", "/portfolio/balance").status_code == 200
-    assert fresh.call("GET", "/portfolio/balance").status_code == 429
+    assert fresh.request("GET", "/portfolio/balance").status_code == 200
+    assert fresh.request("GET", "/portfolio/balance").status_code == 429
     time.sleep(1.05)
-    assert fresh.call("GET", "/portfolio/balance").status_code == 200
+    assert fresh.request("GET", "/portfolio/balance").status_code == 200
 
 
 # ---------------------------------------------------------------- persistence
@@ -494,11 +491,11 @@ def test_429_and_recovery(fresh):
 def test_state_survives_kill_9(tmp_path):
     ex = start_exchange(tmp_path / "sb", "--seed", "3", "--no-activity", "--tier", "prestige")
     try:
-        demo = Api.from_env_file(ex.url, ex.data_dir / "credentials.env")
+        demo = Api.for_demo(ex)
         ticker, bid, _ = market_with_spread(demo)
-        demo.order(ticker, "bid", str(bid + D("0.01")), "4", client_order_id="keep-me")
-        demo.order(ticker, "bid", str(bid - D("0.01")), "1.5")
-        demo.order(ticker, "ask", str(bid), "2", time_in_force="immediate_or_cancel")
+        demo.place_order(ticker, "bid", str(bid + D("0.01")), "4", client_order_id="keep-me")
+        demo.place_order(ticker, "bid", str(bid - D("0.01")), "1.5")
+        demo.place_order(ticker, "ask", str(bid), "2", time_in_force="immediate_or_cancel")
 
         def snapshot(api: Api) -> dict:
             return {
@@ -517,9 +514,9 @@ def test_state_survives_kill_9(tmp_path):
     try:
         env = read_env(ex.data_dir / "credentials.env")
         assert env["KALSHI_API_KEY_ID"] == key_before
-        demo = Api.from_env_file(ex.url, ex.data_dir / "credentials.env")
+        demo = Api.for_demo(ex)
         assert snapshot(demo) == before
-        dup = demo.call(
+        dup = demo.request(
             "POST",
             "/portfolio/events/orders",
             {
@@ -552,7 +549,7 @@ def test_latency_and_legacy_announcements(tmp_path):
         tmp_path / "sb", "--no-activity", "--latency-ms", "150", "--legacy-announcements"
     )
     try:
-        api = Api.from_env_file(ex.url, ex.data_dir / "credentials.env")
+        api = Api.for_demo(ex)
         t0 = time.perf_counter()
         body = api.get("/exchange/announcements")
         assert time.perf_counter() - t0 >= 0.15
@@ -562,14 +559,12 @@ def test_latency_and_legacy_announcements(tmp_path):
 
 
 def test_add_user_before_the_server_ever_ran(tmp_path):
-    from http_helpers import add_user
-
     env = add_user(tmp_path / "sb", "early", "--balance", "5")
     ex = start_exchange(tmp_path / "sb", "--no-activity")
     try:
-        api = Api(ex.url, env["KALSHI_API_KEY_ID"], Path(env["KALSHI_PRIVATE_KEY_PATH"]))
+        api = Api.from_env(ex.url, env)
         assert api.balance() == D("5")
-        demo = Api.from_env_file(ex.url, ex.data_dir / "credentials.env")
+        demo = Api.for_demo(ex)
         assert demo.balance() > 0  # the seeded demo account (with some seeded history)
     finally:
         assert ex.stop() == 0
@@ -615,7 +610,7 @@ def test_garbage_query_parameters_never_cause_a_5xx(fresh):
     ]
     for path in paths:
         for params in junk:
-            r = fresh.call("GET", path, **params)
+            r = fresh.request("GET", path, **params)
             assert r.status_code < 500, (path, params, r.status_code, r.text)
             assert "error" in r.json() or r.status_code == 200, (path, params)
             time.sleep(0.05)  # Basic read budget: 20 requests/s

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 import uuid
 from decimal import Decimal
@@ -12,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from http_helpers import API, ORDER, Api, user_api
-
+from tests.api import API, ORDER, Api
 from tests.conftest import start_exchange
 
 SPEC = Path(__file__).parents[2].parent / "shared/reference/kalshi-openapi.yaml"
@@ -38,13 +35,13 @@ def strict(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo(strict) -> Api:
-    return Api.from_env_file(strict.url, strict.data_dir / "credentials.env")
+    return Api.for_demo(strict)
 
 
 @pytest.fixture(scope="module")
 def state(strict, demo) -> dict:
     """Something in every list: a resting order, a fresh trade, an order group."""
-    other = user_api(strict.url, strict.data_dir, f"o{uuid.uuid4().hex[:8]}")
+    other = Api.for_new_user(strict, f"o{uuid.uuid4().hex[:8]}")
     m = next(
         m
         for m in demo.get("/markets", status="open", limit=200)["markets"]
@@ -52,8 +49,8 @@ def state(strict, demo) -> dict:
         and D(m["yes_ask_dollars"]) - D(m["yes_bid_dollars"]) >= D("0.02")
     )
     price = str(D(m["yes_bid_dollars"]) + D("0.01"))
-    group = demo.ok("POST", "/portfolio/order_groups/create", {"contracts_limit": 100})
-    resting = demo.order(
+    group = demo.call("POST", "/portfolio/order_groups/create", {"contracts_limit": 100})
+    resting = demo.place_order(
         m["ticker"],
         "bid",
         price,
@@ -61,7 +58,7 @@ def state(strict, demo) -> dict:
         client_order_id="strict-1",
         order_group_id=group["order_group_id"],
     )
-    other.order(m["ticker"], "ask", price, "2", time_in_force="immediate_or_cancel")
+    other.place_order(m["ticker"], "ask", price, "2", time_in_force="immediate_or_cancel")
     event = demo.get(f"/events/{m['event_ticker']}")["event"]
     hist = demo.get("/historical/markets", limit=1)["markets"]
     return {
@@ -212,17 +209,19 @@ def test_every_response_matches_the_openapi_schema(demo, state):
         for name in list(query):
             if "{" + name + "}" in path:
                 path = path.replace("{" + name + "}", str(query.pop(name)))
-        r = demo.call(method, path, body, **query)
+        r = demo.request(method, path, body, **query)
         assert r.status_code == status, f"{method} {path}: {r.status_code} {r.text[:300]}"
         validate(method, template, status, r.json() if r.content else None)
     # What amend/cancel/decrease answer, on a fresh order.
-    o = demo.order(state["ticker"], "bid", "0.0100", "3")
-    r = demo.call("POST", f"/portfolio/events/orders/{o['order_id']}/decrease", {"reduce_by": "1"})
+    o = demo.place_order(state["ticker"], "bid", "0.0100", "3")
+    r = demo.request(
+        "POST", f"/portfolio/events/orders/{o['order_id']}/decrease", {"reduce_by": "1"}
+    )
     validate("POST", "/portfolio/events/orders/{order_id}/decrease", 200, r.json())
-    r = demo.call("DELETE", f"/portfolio/events/orders/{o['order_id']}")
+    r = demo.request("DELETE", f"/portfolio/events/orders/{o['order_id']}")
     validate("DELETE", "/portfolio/events/orders/{order_id}", 200, r.json())
-    o = demo.order(state["ticker"], "bid", "0.0100", "1")
-    r = demo.call(
+    o = demo.place_order(state["ticker"], "bid", "0.0100", "1")
+    r = demo.request(
         "DELETE", "/portfolio/events/orders/batched", {"orders": [{"order_id": o["order_id"]}]}
     )
     validate("DELETE", "/portfolio/events/orders/batched", 200, r.json())
@@ -241,7 +240,7 @@ def sdk(strict, demo):
 
 def test_sdk_strict_models_parse_every_endpoint_the_scripts_use(sdk, demo, state):
     t, s, e = state["ticker"], state["series"], state["event"]
-    resting = demo.order(t, "bid", "0.0100", "1")["order_id"]
+    resting = demo.place_order(t, "bid", "0.0100", "1")["order_id"]
     window = {"start_ts": state["now"] - 86400, "end_ts": state["now"] + 60, "period_interval": 60}
     assert sdk.get_exchange_status().trading_active is True
     sdk.get_exchange_schedule()

@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 import websockets
 
+from tests.api import Api
 from tests.conftest import start_exchange
-from tests.sandbox.ws_helpers import LocalBook, Rest, add_user, connect, signer_from_env_file
+from tests.sandbox.ws_helpers import LocalBook, connect
 
 D = Decimal
 pytestmark = pytest.mark.timeout(180)
@@ -27,26 +28,23 @@ def quiet(tmp_path_factory):
     """An exchange without activity, a demo user and a second user `bob`."""
     data = tmp_path_factory.mktemp("ws-quiet")
     ex = start_exchange(data, "--seed", "7", "--no-activity")
-    demo = signer_from_env_file(data / "credentials.env")
-    bob = add_user(data, "bob")
-    yield ex, demo, bob
+    yield ex, Api.for_demo(ex), Api.for_new_user(ex, "bob")
     ex.stop()
 
 
-def open_market(rest: Rest) -> tuple[str, dict]:
-    status, body = rest.call("GET", "/markets", status="open", limit=200)
-    assert status == 200
-    m = next(m for m in body["markets"] if m["ticker"].startswith("KXHIGHNY"))
+def open_market(rest: Api) -> tuple[str, dict]:
+    r = rest.request("GET", "/markets", status="open", limit=200)
+    assert r.status_code == 200
+    m = next(m for m in r.json()["markets"] if m["ticker"].startswith("KXHIGHNY"))
     return m["ticker"], m
 
 
 def test_local_book_equals_rest_orderbook_after_every_change(quiet):
-    ex, demo, bob = quiet
-    rd, rb = Rest(ex.url, demo), Rest(ex.url, bob)
+    ex, rd, rb = quiet
     ticker, m = open_market(rd)
 
     async def go():
-        async with connect(ex.url, demo) as c:
+        async with connect(ex.url, rd.signer) as c:
             await c.cmd("subscribe", channels=["orderbook_delta"], market_ticker=ticker)
             book = LocalBook()
             book.apply(await c.until(lambda x: x["type"] == "orderbook_snapshot"))
@@ -64,19 +62,19 @@ def test_local_book_equals_rest_orderbook_after_every_change(quiet):
 
             await same_as_rest()
             bid, ask = D(m["yes_bid_dollars"]), D(m["yes_ask_dollars"])
-            a = rd.order(ticker, "bid", f"{bid:.4f}", "4", client_order_id="ws-a")
+            a = rd.place_order(ticker, "bid", f"{bid:.4f}", "4", client_order_id="ws-a")
             await same_as_rest()
-            rb.order(ticker, "ask", f"{ask:.4f}", "3")
+            rb.place_order(ticker, "ask", f"{ask:.4f}", "3")
             await same_as_rest()
-            rb.order(ticker, "ask", f"{bid:.4f}", "2", "immediate_or_cancel")
+            rb.place_order(ticker, "ask", f"{bid:.4f}", "2", time_in_force="immediate_or_cancel")
             await same_as_rest()
-            rd.order(ticker, "bid", f"{ask:.4f}", "1.5", "immediate_or_cancel")
+            rd.place_order(ticker, "bid", f"{ask:.4f}", "1.5", time_in_force="immediate_or_cancel")
             await same_as_rest()
-            status, _ = rd.call("DELETE", f"/portfolio/events/orders/{a['order_id']}")
-            assert status == 200
+            r = rd.request("DELETE", f"/portfolio/events/orders/{a['order_id']}")
+            assert r.status_code == 200
             await same_as_rest()
-            rd.call("DELETE", "/portfolio/events/orders")
-            rb.call("DELETE", "/portfolio/events/orders")
+            rd.request("DELETE", "/portfolio/events/orders")
+            rb.request("DELETE", "/portfolio/events/orders")
             await same_as_rest()
             assert book.seq is not None and book.seq > 5
 
@@ -84,22 +82,21 @@ def test_local_book_equals_rest_orderbook_after_every_change(quiet):
 
 
 def test_private_channels_between_two_users(quiet):
-    ex, demo, bob = quiet
-    rd, rb = Rest(ex.url, demo), Rest(ex.url, bob)
+    ex, rd, rb = quiet
     ticker, m = open_market(rd)
     chans = ["user_orders", "fill", "market_positions"]
 
     async def go():
-        async with connect(ex.url, demo) as cd, connect(ex.url, bob) as cb:
+        async with connect(ex.url, rd.signer) as cd, connect(ex.url, rb.signer) as cb:
             await cd.cmd("subscribe", channels=chans)
             await cb.cmd("subscribe", channels=chans)
             await cd.drain(0.3), await cb.drain(0.3)
-            rb.order(
+            rb.place_order(
                 ticker,
                 "bid",
                 m["yes_ask_dollars"],
                 "1",
-                "immediate_or_cancel",
+                time_in_force="immediate_or_cancel",
                 client_order_id="bob-ioc",
             )
             got = await cb.drain(0.5)
@@ -109,30 +106,34 @@ def test_private_channels_between_two_users(quiet):
                 if "user_id" in x["msg"]:
                     assert x["msg"]["user_id"] == "bob"
             assert await cd.drain(0.5) == []
-            rd.order(ticker, "bid", "0.0100", "1", client_order_id="demo-rest")
+            rd.place_order(ticker, "bid", "0.0100", "1", client_order_id="demo-rest")
             mine = await cd.until(lambda x: x["type"] == "user_order")
             assert mine["msg"]["client_order_id"] == "demo-rest"
             assert await cb.drain(0.5) == []
-            rd.call("DELETE", "/portfolio/events/orders")
+            rd.request("DELETE", "/portfolio/events/orders")
 
     run(go())
 
 
 def test_order_group_limit_over_rest(quiet):
-    ex, demo, _ = quiet
-    rd = Rest(ex.url, demo)
+    ex, rd, _ = quiet
     ticker, m = open_market(rd)
 
     async def go():
-        async with connect(ex.url, demo) as c:
+        async with connect(ex.url, rd.signer) as c:
             await c.cmd("subscribe", channels=["order_group_updates", "user_orders"])
             await c.drain(0.3)
-            status, g = rd.call("POST", "/portfolio/order_groups/create", {"contracts_limit": 2})
-            assert status == 201, g
-            gid = g["order_group_id"]
-            rest = rd.order(ticker, "bid", "0.0100", "5", order_group_id=gid)
-            rd.order(
-                ticker, "bid", m["yes_ask_dollars"], "2", "immediate_or_cancel", order_group_id=gid
+            r = rd.request("POST", "/portfolio/order_groups/create", {"contracts_limit": 2})
+            assert r.status_code == 201, r.text
+            gid = r.json()["order_group_id"]
+            rest = rd.place_order(ticker, "bid", "0.0100", "5", order_group_id=gid)
+            rd.place_order(
+                ticker,
+                "bid",
+                m["yes_ask_dollars"],
+                "2",
+                time_in_force="immediate_or_cancel",
+                order_group_id=gid,
             )
             got = await c.drain(0.5)
             updates = [x["msg"]["event_type"] for x in got if x["type"] == "order_group_updates"]
@@ -145,7 +146,7 @@ def test_order_group_limit_over_rest(quiet):
                 and x["msg"]["status"] == "canceled"
             ]
             assert canceled
-            rd.call("DELETE", f"/portfolio/order_groups/{gid}")
+            rd.request("DELETE", f"/portfolio/order_groups/{gid}")
             deleted = await c.until(lambda x: x["type"] == "order_group_updates")
             assert deleted["msg"]["event_type"] == "deleted"
 
@@ -167,11 +168,10 @@ def test_unsigned_handshake_is_refused(quiet):
 def test_fast_lifecycle_settles_a_holder(tmp_path):
     ex = start_exchange(tmp_path, "--seed", "3", "--no-activity", "--fast-lifecycle")
     try:
-        demo = signer_from_env_file(tmp_path / "credentials.env")
-        rd = Rest(ex.url, demo)
+        rd = Api.for_demo(ex)
 
         async def go():
-            async with connect(ex.url, demo) as c:
+            async with connect(ex.url, rd.signer) as c:
                 await c.cmd("subscribe", channels=["market_lifecycle_v2"])
                 seen, held = set(), None
                 deadline = time.monotonic() + 45
@@ -186,9 +186,13 @@ def test_fast_lifecycle_settles_a_holder(tmp_path):
                         continue
                     kind, t = x["msg"]["event_type"], x["msg"]["market_ticker"]
                     if kind == "activated" and held is None:
-                        _, body = rd.call("GET", f"/markets/{t}")
-                        rd.order(
-                            t, "bid", body["market"]["yes_ask_dollars"], "1", "immediate_or_cancel"
+                        body = rd.request("GET", f"/markets/{t}").json()
+                        rd.place_order(
+                            t,
+                            "bid",
+                            body["market"]["yes_ask_dollars"],
+                            "1",
+                            time_in_force="immediate_or_cancel",
                         )
                         held = t
                     if t == held or kind == "created":
@@ -197,12 +201,13 @@ def test_fast_lifecycle_settles_a_holder(tmp_path):
 
         held, seen = run(go(), 60)
         assert {"created", "activated", "deactivated", "determined", "settled", "event"} <= seen
-        status, body = rd.call("GET", "/portfolio/settlements", ticker=held)
+        r = rd.request("GET", "/portfolio/settlements", ticker=held)
+        status, body = r.status_code, r.json()
         assert status == 200 and body["settlements"], body
         assert body["settlements"][0]["yes_count_fp"] == "1.00"
 
         async def stop_with_client_open():
-            async with connect(ex.url, demo) as c:
+            async with connect(ex.url, rd.signer) as c:
                 code = await asyncio.to_thread(ex.stop)
                 with pytest.raises(websockets.ConnectionClosed) as err:
                     while True:
@@ -227,10 +232,11 @@ def test_http_fault_flags(tmp_path):
         "0.5",
     )
     try:
-        rd = Rest(ex.url, signer_from_env_file(tmp_path / "credentials.env"))
-        codes = {rd.call("GET", "/exchange/status")[0] for _ in range(40)}
+        rd = Api.for_demo(ex)
+        codes = {rd.request("GET", "/exchange/status").status_code for _ in range(40)}
         assert codes <= {429, 500, 503} and 429 in codes and codes & {500, 503}
-        status, body = rd.call("GET", "/exchange/status")
+        r = rd.request("GET", "/exchange/status")
+        status, body = r.status_code, r.json()
         assert body == {"error": "too many requests"} if status == 429 else "error" in body
     finally:
         ex.stop()
@@ -250,18 +256,17 @@ def test_ws_fault_flags(tmp_path):
         "100",
     )
     try:
-        demo = signer_from_env_file(tmp_path / "credentials.env")
-        rd = Rest(ex.url, demo)
+        rd = Api.for_demo(ex)
         ticker, _ = open_market(rd)
 
         async def go():
-            async with connect(ex.url, demo) as c:
+            async with connect(ex.url, rd.signer) as c:
                 t0 = time.monotonic()
                 await c.cmd("subscribe", channels=["orderbook_delta"], market_ticker=ticker)
                 sub = await c.recv()
                 assert sub["type"] == "subscribed" and time.monotonic() - t0 >= 0.09
                 snap = await c.recv()
-                await asyncio.to_thread(rd.order, ticker, "bid", "0.0100", "1")
+                await asyncio.to_thread(rd.place_order, ticker, "bid", "0.0100", "1")
                 delta = await c.until(lambda x: x["type"] == "orderbook_delta")
                 assert delta["seq"] == snap["seq"] + 2  # one seq skipped
                 with pytest.raises(websockets.ConnectionClosedError):

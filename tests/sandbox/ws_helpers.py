@@ -1,5 +1,6 @@
 """Helpers for WebSocket tests: a signed `websockets` client, an in-process server (engine + WS
-only, for fast protocol tests) and a local order book that applies snapshots and deltas."""
+only, for fast protocol tests) and a local order book that applies snapshots and deltas.
+Signed REST calls and `add_user` are in `tests.api`."""
 
 from __future__ import annotations
 
@@ -9,24 +10,14 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import websockets
 from aiohttp import web
 
-from auth.signing import Signer, load_private_key
+from auth.signing import Signer
 
 WS_PATH = "/trade-api/ws/v2"
-
-
-def signer_from_env_file(path: Path) -> Signer:
-    env = dict(
-        line.split("=", 1)
-        for line in path.read_text().splitlines()
-        if "=" in line and line[0] != "#"
-    )
-    return Signer(env["KALSHI_API_KEY_ID"], load_private_key(Path(env["KALSHI_PRIVATE_KEY_PATH"])))
 
 
 class Client:
@@ -142,70 +133,3 @@ async def in_process_server(*, seed: int = 7, users=("demo", "alice"), live=None
     await site.start()
     port = runner.addresses[0][1]
     return runner, f"http://127.0.0.1:{port}", ex, signers
-
-
-class Rest:
-    """Signed REST calls for tests (requests, JSON in and out; returns (status, body))."""
-
-    def __init__(self, base_url: str, signer: Signer):
-        import requests
-
-        self.base = base_url + "/trade-api/v2"
-        self.signer = signer
-        self.http = requests.Session()
-
-    def call(self, method: str, path: str, body: dict | None = None, **params):
-        headers = self.signer.headers(method, "/trade-api/v2" + path)
-        r = self.http.request(
-            method, self.base + path, json=body, params=params, headers=headers, timeout=10
-        )
-        try:
-            return r.status_code, r.json()
-        except ValueError:
-            return r.status_code, None
-
-    def order(
-        self,
-        ticker: str,
-        side: str,
-        price: str,
-        count: str,
-        tif: str = "good_till_canceled",
-        **extra,
-    ) -> dict:
-        status, body = self.call(
-            "POST",
-            "/portfolio/events/orders",
-            {
-                "ticker": ticker,
-                "side": side,
-                "price": price,
-                "count": count,
-                "time_in_force": tif,
-                "self_trade_prevention_type": "taker_at_cross",
-                **extra,
-            },
-        )
-        assert status in (200, 201), (status, body)
-        return body
-
-    def book(self, ticker: str) -> dict:
-        status, body = self.call("GET", f"/markets/{ticker}/orderbook")
-        assert status == 200, body
-        return body["orderbook_fp"]
-
-
-def add_user(data_dir: Path, name: str) -> Signer:
-    """`python -m sandbox add-user NAME` (as a user would), then a Signer for it."""
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, "-m", "sandbox", "add-user", name, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    env = dict(line.split("=", 1) for line in out.splitlines() if line.startswith("KALSHI_"))
-    return Signer(env["KALSHI_API_KEY_ID"], load_private_key(Path(env["KALSHI_PRIVATE_KEY_PATH"])))

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-import requests
-from dotenv import dotenv_values
 
-from auth.signing import Signer, load_private_key
+from tests.api import Api
 from tests.conftest import Result, clean_env, run_script, start_exchange
 
 SCRIPTS = [
@@ -50,36 +46,9 @@ SCRIPTS = [
 ]
 
 
-class Api:
-    """Signed requests straight to the local exchange, as the `demo` user: the reference answers."""
-
-    def __init__(self, exchange):
-        creds = dotenv_values(Path(exchange.data_dir) / "credentials.env")
-        self.key_path = Path(creds["KALSHI_PRIVATE_KEY_PATH"])
-        self.signer = Signer(creds["KALSHI_API_KEY_ID"], load_private_key(self.key_path))
-        self.base = exchange.url
-        self.session = requests.Session()
-
-    def call(self, method: str, path: str, body=None, **params):
-        full = "/trade-api/v2" + path
-        for _ in range(3):  # GET /portfolio/balance allows one call per second
-            headers = self.signer.headers(method, full)
-            resp = self.session.request(
-                method, self.base + full, params=params, json=body, headers=headers, timeout=10
-            )
-            if resp.status_code != 429:
-                break
-            time.sleep(1.1)
-        assert resp.status_code < 300, f"{method} {path}: {resp.status_code} {resp.text}"
-        return resp.json() if resp.content else {}
-
-    def get(self, path: str, **params):
-        return self.call("GET", path, **params)
-
-
 @pytest.fixture(scope="module")
-def api(exchange):
-    return Api(exchange)
+def api(exchange) -> Api:
+    return Api.for_demo(exchange)
 
 
 @pytest.fixture(scope="module")
@@ -91,16 +60,14 @@ def traded(api) -> str:
         book = entry["orderbook_fp"]
         if book["yes_dollars"] and book["no_dollars"]:
             best_no = max(Decimal(price) for price, _ in book["no_dollars"])
-            order = {
-                "ticker": entry["ticker"],
-                "side": "bid",
-                "price": str(1 - best_no),
-                "count": "1",
-                "time_in_force": "immediate_or_cancel",
-                "self_trade_prevention_type": "taker_at_cross",
-                "client_order_id": str(uuid.uuid4()),
-            }
-            created = api.call("POST", "/portfolio/events/orders", order)
+            created = api.place_order(
+                entry["ticker"],
+                "bid",
+                str(1 - best_no),
+                "1",
+                time_in_force="immediate_or_cancel",
+                client_order_id=str(uuid.uuid4()),
+            )
             assert Decimal(created["fill_count"]) == 1, created
             return entry["ticker"]
     pytest.fail("no two-sided market in the local exchange")
@@ -259,7 +226,7 @@ def test_get_market_book_identity_and_grid(exchange, api, traded):
 
 
 def best_levels(api, ticker):
-    book = api.get(f"/markets/{ticker}/orderbook")["orderbook_fp"]
+    book = api.book(ticker)
     best_yes = max(Decimal(p) for p, _ in book["yes_dollars"])
     best_no = max(Decimal(p) for p, _ in book["no_dollars"])
     return best_yes, best_no

@@ -15,16 +15,12 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-import requests
-from dotenv import dotenv_values
 
 from auth.markets import PriceGrid
-from auth.signing import Signer, load_private_key
+from tests.api import Api, add_user
 from tests.conftest import ROOT, clean_env, run_script, start_exchange
 
 CREATE = "05_orders/01_create_order.py"
@@ -58,53 +54,27 @@ SCRIPTS = [*WRITERS[:2], LIST, *WRITERS[2:]]
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
-class Api:
-    """Signed requests straight to the local exchange as one user: the reference answers."""
+def get_order(api: Api, order_id: str) -> dict:
+    return api.get(f"/portfolio/orders/{order_id}")["order"]
 
-    def __init__(self, url: str, key_id: str, key_path: str):
-        self.signer = Signer(key_id, load_private_key(Path(key_path)))
-        self.base = url
-        self.session = requests.Session()
 
-    def call(self, method: str, path: str, body=None, **params):
-        full = "/trade-api/v2" + path
-        for _ in range(5):  # GET /portfolio/balance allows one call per second
-            headers = self.signer.headers(method, full)
-            resp = self.session.request(
-                method, self.base + full, params=params, json=body, headers=headers, timeout=10
-            )
-            if resp.status_code != 429:
-                break
-            time.sleep(1.1)
-        assert resp.status_code < 300, f"{method} {path}: {resp.status_code} {resp.text}"
-        return resp.json() if resp.content else {}
+def resting_ids(api: Api) -> set[str]:
+    return {o["order_id"] for o in api.get("/portfolio/orders", status="resting")["orders"]}
 
-    def get(self, path: str, **params):
-        return self.call("GET", path, **params)
 
-    def order(self, order_id: str) -> dict:
-        return self.get(f"/portfolio/orders/{order_id}")["order"]
-
-    def resting(self) -> set[str]:
-        return {o["order_id"] for o in self.get("/portfolio/orders", status="resting")["orders"]}
-
-    def groups(self) -> set[str]:
-        return {g["id"] for g in self.get("/portfolio/order_groups").get("order_groups") or []}
-
-    def balance(self) -> Decimal:
-        return Decimal(self.get("/portfolio/balance")["balance_dollars"])
+def group_ids(api: Api) -> set[str]:
+    return {g["id"] for g in api.get("/portfolio/order_groups").get("order_groups") or []}
 
 
 @pytest.fixture(scope="module")
 def api(exchange) -> Api:
-    creds = dotenv_values(Path(exchange.data_dir) / "credentials.env")
-    return Api(exchange.url, creds["KALSHI_API_KEY_ID"], creds["KALSHI_PRIVATE_KEY_PATH"])
+    return Api.for_demo(exchange)
 
 
 @pytest.fixture(scope="module")
 def baseline(api) -> tuple[set[str], set[str]]:
     """The demo user's resting orders and order groups before any script of this file ran."""
-    return api.resting(), api.groups()
+    return resting_ids(api), group_ids(api)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +129,7 @@ def test_create_order_rests_and_is_cancelled(exchange, api, market):
     out = run(exchange, CREATE, "--ticker", market["ticker"]).out
     assert "side=bid" in out and "fill_count" in out and "remaining_count" in out
     order_id = re.search(rf"order_id\s+({UUID})", out).group(1)
-    order = api.order(order_id)
+    order = get_order(api, order_id)
     assert order["status"] == "canceled" and order["book_side"] == "bid"
     assert Decimal(order["yes_price_dollars"]) == market["grid"].lowest
     assert Decimal(order["fill_count_fp"]) == 0 and "cleanup: 1 order(s) cancelled" in out
@@ -169,13 +139,13 @@ def test_create_buy_no_is_an_ask_and_keep_leaves_it(exchange, api, market):
     out = run(exchange, CREATE, "--ticker", market["ticker"], "--intent", "buy-no", "--keep").out
     assert "side=ask" in out and "buy NO" in out
     order_id = re.search(rf"order_id\s+({UUID})", out).group(1)
-    order = api.order(order_id)
+    order = get_order(api, order_id)
     assert (order["status"], order["book_side"], order["outcome_side"]) == ("resting", "ask", "no")
     assert Decimal(order["yes_price_dollars"]) == market["grid"].highest
     assert f"06_cancel_order.py --order-id {order_id}" in out  # how to clean up
     cancelled = run(exchange, CANCEL, "--order-id", order_id).out
     assert "cancelled: reduced_by=1" in cancelled
-    assert api.order(order_id)["status"] == "canceled"
+    assert get_order(api, order_id)["status"] == "canceled"
 
 
 def test_get_order_shows_every_status_field(exchange, api, market):
@@ -188,7 +158,7 @@ def test_get_order_shows_every_status_field(exchange, api, market):
     ):  # fmt: skip
         assert re.search(rf"^  {name}\s+\S", out, re.M), name
     assert re.search(r"^  status\s+resting$", out, re.M)
-    assert api.order(order_id)["status"] == "canceled"  # cleaned up afterwards
+    assert get_order(api, order_id)["status"] == "canceled"  # cleaned up afterwards
     again = run(exchange, GET, "--order-id", order_id).out  # read-only path
     assert re.search(r"^  status\s+canceled$", again, re.M) and "placed" not in again
 
@@ -232,7 +202,7 @@ def test_cancel_explains_already_cancelled_and_unknown(exchange, api):
     assert "cancelled: reduced_by=3" in first
     assert "refused" in second and "already canceled" in second
     assert "refused" in third and "no such order" in third
-    assert api.order(order_id)["status"] == "canceled"
+    assert get_order(api, order_id)["status"] == "canceled"
 
 
 def test_queue_positions_single_and_per_market(exchange, market):
@@ -257,7 +227,7 @@ def test_batch_create_partial_failure_sized_from_limits(exchange, api, market):
     assert len(errors) == 1 and results[-1]["error"]  # the off-grid one, and only that one
     placed = [r["order_id"] for r in results if not r.get("error")]
     assert len(placed) == len(results) - 1
-    assert all(api.order(oid)["status"] == "canceled" for oid in placed)  # cleaned up
+    assert all(get_order(api, oid)["status"] == "canceled" for oid in placed)  # cleaned up
     assert f"write bucket: {limits['bucket_capacity']} tokens" in err
 
 
@@ -267,7 +237,7 @@ def test_batch_cancel_per_item_results(exchange, api, market):
     ok = [i for i in items if not i.get("error")]
     assert len(items) == 4 and len(ok) == 3
     assert sorted(Decimal(i["reduced_by"]) for i in ok) == [1, 2, 3]
-    assert all(api.order(i["order_id"])["status"] == "canceled" for i in ok)
+    assert all(get_order(api, i["order_id"])["status"] == "canceled" for i in ok)
     assert "this batch cancel 4 x 2 = 8 write tokens" in err
 
 
@@ -278,14 +248,14 @@ def test_create_order_group_then_deleted(exchange, api):
     out = run(exchange, GROUP_CREATE, "--contracts-limit", "7").out
     group_id = re.search(rf"order_group_id\s+({UUID})", out).group(1)
     assert re.search(r"contracts_limit_fp\s+7$", out, re.M) and "15 s" in out
-    assert group_id not in api.groups() and "1 order group(s) deleted" in out
+    assert group_id not in group_ids(api) and "1 order group(s) deleted" in out
 
 
 def test_list_order_groups_with_details(exchange, api, market):
     out = run(exchange, GROUP_LIST, "--ticker", market["ticker"]).out
     group_id, order_id = re.search(rf"example: group ({UUID}) with order ({UUID})", out).groups()
     assert re.search(rf"^{group_id}\s+5\s+\S+\s+1\s+{order_id}$", out, re.M)
-    assert group_id not in api.groups() and api.order(order_id)["status"] == "canceled"
+    assert group_id not in group_ids(api) and get_order(api, order_id)["status"] == "canceled"
 
 
 def test_order_with_group_lists_the_order(exchange, api, market):
@@ -293,7 +263,7 @@ def test_order_with_group_lists_the_order(exchange, api, market):
     group_id = re.search(rf"group ({UUID})", out).group(1)
     order_id = re.search(rf"order ({UUID})", out).group(1)
     assert f"order_group_id={group_id}" in out and order_id in out.split("GET group:")[1]
-    assert group_id not in api.groups() and api.order(order_id)["status"] == "canceled"
+    assert group_id not in group_ids(api) and get_order(api, order_id)["status"] == "canceled"
 
 
 def test_manage_order_group_lifecycle(exchange, api, market):
@@ -314,22 +284,11 @@ def test_manage_order_group_lifecycle(exchange, api, market):
 
 @pytest.fixture(scope="module")
 def bob(exchange) -> dict[str, str]:
-    cmd = [sys.executable, "-m", "sandbox", "add-user", "bob", "--balance", "500"]
-    out = subprocess.run(
-        [*cmd, "--data-dir", str(exchange.data_dir)],
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    ).stdout
-    creds = dict(re.findall(r"^(KALSHI_API_KEY_ID|KALSHI_PRIVATE_KEY_PATH)=(\S+)", out, re.M))
-    return {**exchange.env, **creds}
+    return {**exchange.env, **add_user(exchange.data_dir, "bob", "--balance", "500")}
 
 
 def test_group_limit_trips_on_a_fill_against_bob(exchange, api, market, bob):
-    bob_api = Api(exchange.url, bob["KALSHI_API_KEY_ID"], bob["KALSHI_PRIVATE_KEY_PATH"])
+    bob_api = Api.from_env(exchange.url, bob)
     price = market["inside"]  # inside the spread: bob's ask becomes the best ask
     bob_before, demo_before = bob_api.balance(), api.balance()
 
@@ -384,12 +343,12 @@ def test_prod_writes_refused_before_any_request(script, tmp_path):
 
 @pytest.mark.parametrize("script", WRITERS)
 def test_dry_run_sends_nothing(exchange, api, market, script):
-    before = api.resting(), api.groups()
+    before = resting_ids(api), group_ids(api)
     args = () if script == GROUP_CREATE else ("--ticker", market["ticker"])  # no market needed
     out = run(exchange, script, "--dry-run", *args).out
     assert "DRY RUN, not sent: POST" in out or "DRY RUN, not sent: DELETE" in out
     assert "KALSHI-ACCESS-SIGNATURE" in out
-    assert (api.resting(), api.groups()) == before
+    assert (resting_ids(api), group_ids(api)) == before
 
 
 @pytest.mark.parametrize("script", [CREATE, GET, CANCEL, GROUP_CREATE, GROUP_LIST, GROUP_ORDER])
@@ -410,10 +369,10 @@ def test_help_needs_no_credentials_or_network(script):
 
 def test_cleanup_runs_on_ctrl_c(tmp_path):
     """Ctrl+C in the middle of a script still cancels what it placed (and exits 0)."""
-    slow = start_exchange(tmp_path, "--seed", "7", "--no-activity", "--latency-ms", "150")
+    # 400 ms per response leaves seconds between "B = " and the end, even on a loaded machine.
+    slow = start_exchange(tmp_path, "--seed", "7", "--no-activity", "--latency-ms", "400")
     try:
-        creds = dotenv_values(tmp_path / "credentials.env")
-        api = Api(slow.url, creds["KALSHI_API_KEY_ID"], creds["KALSHI_PRIVATE_KEY_PATH"])
+        api = Api.for_demo(slow)
         proc = subprocess.Popen(
             [sys.executable, str(ROOT / AMEND)],
             cwd=ROOT,
@@ -432,7 +391,7 @@ def test_cleanup_runs_on_ctrl_c(tmp_path):
         placed = ids_in("".join(lines))
         assert proc.returncode == 0 and "stopped (Ctrl+C)" in err, err
         assert "cleanup: 2 order(s) cancelled" in out
-        assert len(placed) == 2 and all(api.order(i)["status"] == "canceled" for i in placed)
+        assert len(placed) == 2 and all(get_order(api, i)["status"] == "canceled" for i in placed)
     finally:
         slow.stop()
 
@@ -440,5 +399,5 @@ def test_cleanup_runs_on_ctrl_c(tmp_path):
 def test_nothing_left_behind(api, baseline):
     """Runs last: every order and group a script of this file created is gone again."""
     resting, groups = baseline
-    assert api.resting() <= resting
-    assert api.groups() <= groups
+    assert resting_ids(api) <= resting
+    assert group_ids(api) <= groups

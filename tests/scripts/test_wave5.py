@@ -16,13 +16,10 @@ import threading
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-import requests
-from dotenv import dotenv_values
 
-from auth.signing import Signer, load_private_key
+from tests.api import Api
 from tests.conftest import ROOT, clean_env, run_script, start_exchange
 
 SCRIPTS = [
@@ -35,49 +32,24 @@ SCRIPTS = [
 ]
 
 
-class Api:
-    """Signed requests straight to a local exchange as the `demo` user."""
+def market_for_low_bids(api: Api) -> str:
+    """An open market with a book whose YES ask is above $0.10: bids below rest."""
+    markets = api.get("/markets", status="open", limit=200, mve_filter="exclude")
+    for market in markets["markets"]:
+        book = api.book(market["ticker"])
+        no_bids = [Decimal(price) for price, _ in book.get("no_dollars") or []]
+        if book.get("yes_dollars") and no_bids and 1 - max(no_bids) > Decimal("0.10"):
+            return market["ticker"]
+    raise AssertionError("no suitable market")
 
-    def __init__(self, exchange):
-        creds = dotenv_values(Path(exchange.data_dir) / "credentials.env")
-        key = load_private_key(Path(creds["KALSHI_PRIVATE_KEY_PATH"]))
-        self.signer = Signer(creds["KALSHI_API_KEY_ID"], key)
-        self.base = exchange.url
-        self.session = requests.Session()
 
-    def call(self, method: str, path: str, body=None, **params):
-        full = "/trade-api/v2" + path
-        headers = self.signer.headers(method, full)
-        resp = self.session.request(
-            method, self.base + full, params=params, json=body, headers=headers, timeout=10
-        )
-        assert resp.status_code < 300, f"{method} {path}: {resp.status_code} {resp.text}"
-        return resp.json() if resp.content else {}
+def bid(api: Api, ticker: str, price: str, count: str) -> str:
+    order = api.place_order(ticker, "bid", price, count, client_order_id=str(uuid.uuid4()))
+    return order["order_id"]
 
-    def market_for_low_bids(self) -> str:
-        """An open market with a book whose YES ask is above $0.10: bids below rest."""
-        markets = self.call("GET", "/markets", status="open", limit=200, mve_filter="exclude")
-        for market in markets["markets"]:
-            book = self.call("GET", f"/markets/{market['ticker']}/orderbook")["orderbook_fp"]
-            no_bids = [Decimal(price) for price, _ in book.get("no_dollars") or []]
-            if book.get("yes_dollars") and no_bids and 1 - max(no_bids) > Decimal("0.10"):
-                return market["ticker"]
-        raise AssertionError("no suitable market")
 
-    def bid(self, ticker: str, price: str, count: str) -> str:
-        body = {
-            "ticker": ticker,
-            "side": "bid",
-            "price": price,
-            "count": count,
-            "time_in_force": "good_till_canceled",
-            "self_trade_prevention_type": "taker_at_cross",
-            "client_order_id": str(uuid.uuid4()),
-        }
-        return self.call("POST", "/portfolio/events/orders", body)["order_id"]
-
-    def cancel(self, order_id: str, ticker: str) -> None:
-        self.call("DELETE", f"/portfolio/events/orders/{order_id}", market_ticker=ticker)
+def cancel(api: Api, order_id: str, ticker: str) -> None:
+    api.call("DELETE", f"/portfolio/events/orders/{order_id}", market_ticker=ticker)
 
 
 class Running:
@@ -180,7 +152,7 @@ def test_user_orders_sees_its_demo_order_rest_and_cancel(live):
     order_id = result.out.split("placed demo order ")[1].split(":")[0]
     rows = [line for line in result.out.splitlines() if line.startswith("20")]
     assert [row.split()[1] for row in rows if order_id[:8] in row] == ["resting", "canceled"]
-    resting = Api(live).call("GET", "/portfolio/orders", status="resting")["orders"]
+    resting = Api.for_demo(live).get("/portfolio/orders", status="resting")["orders"]
     assert order_id not in {o["order_id"] for o in resting}  # nothing left behind
 
 
@@ -198,10 +170,10 @@ def test_market_lifecycle_explains_events(live):
 
 
 def test_dry_run_shows_the_demo_order_and_sends_nothing(live):
-    api = Api(live)
+    api = Api.for_demo(live)
 
     def order_ids() -> set[str]:
-        return {o["order_id"] for o in api.call("GET", "/portfolio/orders")["orders"]}
+        return {o["order_id"] for o in api.get("/portfolio/orders")["orders"]}
 
     before = order_ids()
     for script, flag in ((SCRIPTS[3], "--demo-order"), (SCRIPTS[4], "--demo-fill")):
@@ -241,8 +213,8 @@ def test_seq_gaps_are_resynced_until_the_book_equals_rest(tmp_path):
         "0.3",
     )
     try:
-        api = Api(ex)
-        ticker = api.market_for_low_bids()
+        api = Api.for_demo(ex)
+        ticker = market_for_low_bids(api)
         script = Running(
             SCRIPTS[1], "--ticker", ticker, "--verify", "--verify-every", "1", "--seconds", "8",
             env=ex.env,
@@ -250,10 +222,10 @@ def test_seq_gaps_are_resynced_until_the_book_equals_rest(tmp_path):
         script.wait_for("snapshot (seq 1")
         orders = []
         for i in range(24):
-            orders.append(api.bid(ticker, f"0.0{1 + i % 5}00", f"{1 + i}.00"))
+            orders.append(bid(api, ticker, f"0.0{1 + i % 5}00", f"{1 + i}.00"))
             time.sleep(0.05)
         for order_id in orders[::2]:  # shrink levels, and empty some of them
-            api.cancel(order_id, ticker)
+            cancel(api, order_id, ticker)
             time.sleep(0.05)
         assert script.finish(timeout=30) == 0, script.text
         out = script.stdout

@@ -1,0 +1,115 @@
+"""Signed REST calls straight to a local exchange as one user (the reference answers tests check
+scripts and feeds against), and `add_user`: the real `python -m sandbox add-user` CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from auth.signing import Signer, load_private_key
+from tests.conftest import ROOT, clean_env
+
+API = "/trade-api/v2"
+ORDER = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}
+
+
+def read_env(path: Path) -> dict[str, str]:
+    """The KEY=value lines of an env file (e.g. a data dir's credentials.env)."""
+    return dict(
+        line.split("=", 1)
+        for line in path.read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+
+
+def add_user(data_dir: Path, name: str, *args: str) -> dict[str, str]:
+    """`python -m sandbox add-user NAME --data-dir DIR ARGS...`: the KALSHI_API_KEY_ID and
+    KALSHI_PRIVATE_KEY_PATH lines it printed."""
+    out = subprocess.run(
+        [sys.executable, "-m", "sandbox", "add-user", name, "--data-dir", str(data_dir), *args],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if line.startswith("KALSHI_"))
+
+
+class Api:
+    """One user's signed requests. `request` returns the response as it came; `call` (and
+    `get`) check the status and return the JSON body, waiting out a GET's 429 (the balance
+    endpoint allows one call per second)."""
+
+    def __init__(self, url: str, key_id: str, key_path: str | Path):
+        self.base = url.rstrip("/")
+        self.key_path = Path(key_path)
+        self.signer = Signer(key_id, load_private_key(self.key_path))
+        self.session = requests.Session()
+
+    @classmethod
+    def from_env(cls, url: str, env: Mapping[str, str]) -> Api:
+        """From KALSHI_API_KEY_ID / KALSHI_PRIVATE_KEY_PATH (credentials.env, `add_user`)."""
+        return cls(url, env["KALSHI_API_KEY_ID"], env["KALSHI_PRIVATE_KEY_PATH"])
+
+    @classmethod
+    def for_demo(cls, exchange: Any) -> Api:
+        """The `demo` user of a running exchange (`.url`, `.data_dir`)."""
+        return cls.from_env(exchange.url, read_env(Path(exchange.data_dir) / "credentials.env"))
+
+    @classmethod
+    def for_new_user(cls, exchange: Any, name: str, *args: str) -> Api:
+        """A user added to a running exchange's data dir with `add_user`."""
+        return cls.from_env(exchange.url, add_user(exchange.data_dir, name, *args))
+
+    def request(
+        self, method: str, path: str, body: Any = None, *, sign: bool = True, **params: Any
+    ) -> requests.Response:
+        headers = self.signer.headers(method, API + path) if sign else {}
+        return self.session.request(
+            method,
+            self.base + API + path,
+            json=body,
+            params=params or None,
+            headers=headers,
+            timeout=10,
+        )
+
+    def call(
+        self, method: str, path: str, body: Any = None, *, expect: int | None = None, **params: Any
+    ) -> Any:
+        """The JSON body (None if empty); asserts status `expect`, or any 2xx without it."""
+        for _ in range(5):
+            r = self.request(method, path, body, **params)
+            if r.status_code != 429 or method != "GET":
+                break
+            time.sleep(1.1)
+        if expect is None:
+            assert r.status_code < 300, f"{method} {path}: {r.status_code} {r.text}"
+        else:
+            assert r.status_code == expect, f"{method} {path}: {r.status_code} {r.text}"
+        return r.json() if r.content else None
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.call("GET", path, **params)
+
+    def balance(self) -> Decimal:
+        return Decimal(self.call("GET", "/portfolio/balance", expect=200)["balance_dollars"])
+
+    def book(self, ticker: str, **params: Any) -> dict:
+        """The `orderbook_fp` of GET /markets/{ticker}/orderbook."""
+        body = self.call("GET", f"/markets/{ticker}/orderbook", expect=200, **params)
+        return body["orderbook_fp"]
+
+    def place_order(self, ticker: str, side: str, price: str, count: str, **extra: Any) -> dict:
+        """POST /portfolio/events/orders (good till canceled unless `extra` says otherwise)."""
+        body = {"ticker": ticker, "side": side, "price": price, "count": count, **ORDER, **extra}
+        return self.call("POST", "/portfolio/events/orders", body, expect=201)
