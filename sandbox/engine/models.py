@@ -192,8 +192,23 @@ class Order:
         return "limit"
 
 
+class YesPriced:
+    """Mixin for records whose `price` is the YES price: the NO price is its complement."""
+
+    __slots__ = ()
+    price: Decimal
+
+    @property
+    def yes_price(self) -> Decimal:
+        return self.price
+
+    @property
+    def no_price(self) -> Decimal:
+        return ONE - self.price
+
+
 @dataclass(slots=True)
-class Fill:
+class Fill(YesPriced):
     """One side of a trade, as its owner sees it."""
 
     fill_id: str
@@ -214,17 +229,9 @@ class Fill:
     def outcome_side(self) -> str:
         return "yes" if self.side == "bid" else "no"
 
-    @property
-    def yes_price(self) -> Decimal:
-        return self.price
-
-    @property
-    def no_price(self) -> Decimal:
-        return ONE - self.price
-
 
 @dataclass(slots=True)
-class Trade:
+class Trade(YesPriced):
     trade_id: str
     ticker: str
     count: Decimal
@@ -236,14 +243,6 @@ class Trade:
     @property
     def taker_outcome_side(self) -> str:
         return "yes" if self.taker_side == "bid" else "no"
-
-    @property
-    def yes_price(self) -> Decimal:
-        return self.price
-
-    @property
-    def no_price(self) -> Decimal:
-        return ONE - self.price
 
 
 @dataclass(slots=True)

@@ -868,13 +868,17 @@ class OrdersMixin:
 
     # ------------------------------------------------------------------ expiry
 
-    def _expire_due(self, now: int) -> None:
+    def _expire_due(self, now: int) -> int:
+        """Cancel the resting orders whose expiration_time is at or before `now`; how many."""
+        n = 0
         heap = self._expiry
         while heap and heap[0][0] <= now:
             exp, _, oid = heapq.heappop(heap)
             o = self.orders.get(oid)
             if o is not None and o.status == RESTING and o.expiration_time == exp:
                 self._cancel(o, now, "ExpiryCancel")
+                n += 1
+        return n
 
     def _expire_reads(self) -> None:
         if self._expiry and self._expiry[0][0] <= self.now() and not self._depth:
@@ -883,15 +887,7 @@ class OrdersMixin:
     def expire_orders(self) -> int:
         """Cancel resting orders whose expiration_time has passed; returns how many."""
         with self._op() as now:
-            n = 0
-            heap = self._expiry
-            while heap and heap[0][0] <= now:
-                exp, _, oid = heapq.heappop(heap)
-                o = self.orders.get(oid)
-                if o is not None and o.status == RESTING and o.expiration_time == exp:
-                    self._cancel(o, now, "ExpiryCancel")
-                    n += 1
-        return n
+            return self._expire_due(now)
 
 
 def _apply_fill(pos: Position, side: str, q: Decimal, px: Decimal) -> tuple[Decimal, Decimal]:
