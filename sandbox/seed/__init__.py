@@ -1,0 +1,5 @@
+"""Seed data of the local exchange: the deterministic market universe."""
+
+from .universe import seed_universe
+
+__all__ = ["seed_universe"]
