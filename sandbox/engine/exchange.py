@@ -129,8 +129,11 @@ class Exchange:
         self._op.fixed_now = ms
 
     def set_fault(self, hook: Callable[[str], None] | None) -> None:
-        """Tests: `hook(step)` runs at every named step of every operation (may raise)."""
+        """Tests: `hook(step)` runs at every named step of every operation (may raise), and
+        inside the journal's transaction."""
         self._op.fault = hook
+        if self.journal is not None:
+            self.journal.fault = hook
 
     # ------------------------------------------------------------------ operation plumbing
 

@@ -215,6 +215,7 @@ class Lifecycle:
 
     def pause_trading(self) -> None:
         """Exchange-wide trading pause: cancels orders flagged cancel_order_on_pause."""
+        self.op.step("pause_trading.record")
         self.op.set_meta(trading_active=False)
         for t in self.trading.books:
             self._cancel_market_orders(t, "HaltCancel", only_on_pause=True)

@@ -846,7 +846,7 @@ class Trading:
             self.client_ids[(user_id, new_coid)] = o.order_id
         if new_exp != o.expiration_time:
             o.expiration_time = new_exp
-            if new_exp is not None:
+            if new_exp is not None and not requeue:  # a requeued order is indexed again below
                 entry = (new_exp, o.seq, o.order_id)
                 heapq.heappush(self.expiry, entry)
                 op.undo(self._unpush, entry)
