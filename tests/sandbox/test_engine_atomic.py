@@ -259,7 +259,7 @@ def test_a_failure_at_any_step_changes_nothing(tmp_path, name, k, step):
 
 def test_a_rejection_changes_nothing_either(tmp_path):
     """EngineError after work was done (a subaccount opened, a balance check) rolls back too."""
-    ex, clock, ids = setup(tmp_path)
+    ex, _, _ = setup(tmp_path)
     before = full(ex)
     with pytest.raises(EngineError) as e:
         order(ex, "alice", "bid", "0.50", "10", subaccount=7)  # opens subaccount 7, no cash
