@@ -112,8 +112,10 @@ def diff(a: dict, b: dict, path: str = "") -> list[str]:
         return out
     if a != b:
         if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-            return [f"{path}[{i}]: {x!r} != {y!r}" for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y][
-                :3
-            ]
+            return [
+                f"{path}[{i}]: {x!r} != {y!r}"
+                for i, (x, y) in enumerate(zip(a, b, strict=True))
+                if x != y
+            ][:3]
         return [f"{path}: {str(a)[:300]} != {str(b)[:300]}"]
     return []
