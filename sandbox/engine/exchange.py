@@ -7,6 +7,7 @@
     MarketData  trades, market statistics, minute candles               marketdata.py
     Lifecycle   market status, determination, settlement, pauses        lifecycle.py
     Portfolio   fills and settlements history, position reads           portfolio.py
+    Subaccounts creating subaccounts, transfers between them, netting   subaccounts.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -59,12 +60,14 @@ from .models import (
     QueuePosition,
     Series,
     Settlement,
+    SubaccountTransfer,
     Trade,
 )
 from .money import ZERO, cents_down, dec
 from .operation import Operation
 from .orders import Trading
 from .portfolio import Portfolio
+from .subaccounts import Subaccounts
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,7 @@ class Exchange:
         self.data = MarketData(op, self.catalog, self.trading.books.__getitem__)
         self.trading.data = self.data
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
+        self.subaccounts = Subaccounts(op, self.cash)
         op.listening = self._listening
         op.notify = self._notify
         self.journal = journal
@@ -114,6 +118,7 @@ class Exchange:
         self.trading.restore(records["order"])
         self.portfolio.restore(records["fill"], records["settlement"])
         self.data.restore(records["trade"], records["candle"])
+        self.subaccounts.restore(records["transfer"], records["netting"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -289,12 +294,53 @@ class Exchange:
             return self.cash.deposit(user_id, amount, subaccount)
 
     def get_account(self, user_id: str, subaccount: int = 0) -> Account:
-        """The account of a known user (subaccounts 1-63 start empty)."""
-        acct = self.cash.accounts.get((user_id, subaccount))
-        if acct is not None:
-            return acct
+        """The account of a known user; 404 for a subaccount not created yet."""
+        return self.cash.account(user_id, subaccount)
+
+    def require_subaccount(self, user_id: str, subaccount: int | None) -> None:
+        """404 unless the subaccount exists (None: no filter); for read filters."""
+        self.cash.require(user_id, subaccount)
+
+    # ------------------------------------------------------------------ subaccounts
+
+    def create_subaccount(self, user_id: str) -> Account:
+        """The user's next numbered subaccount (1-63, in sequence; never deleted)."""
         with self._op:
-            return self.cash.account(user_id, subaccount, create=True)
+            return self.subaccounts.create(user_id)
+
+    def transfer_between_subaccounts(
+        self,
+        user_id: str,
+        client_transfer_id: str,
+        from_subaccount: int,
+        to_subaccount: int,
+        amount_cents: int,
+        exchange_index: int = 0,
+    ) -> SubaccountTransfer:
+        """Move whole cents of available cash between two of the user's subaccounts
+        (409 on a repeated client_transfer_id)."""
+        with self._op:
+            return self.subaccounts.transfer(
+                user_id,
+                client_transfer_id,
+                from_subaccount,
+                to_subaccount,
+                amount_cents,
+                exchange_index,
+            )
+
+    def set_netting(self, user_id: str, subaccount: int, enabled: bool) -> None:
+        with self._op:
+            self.subaccounts.set_netting(user_id, subaccount, enabled)
+
+    def netting_enabled(self, user_id: str, subaccount: int) -> bool:
+        return self.subaccounts.netting_enabled(user_id, subaccount)
+
+    def subaccount_accounts(self, user_id: str, only: int | None = None) -> list[Account]:
+        return self.subaccounts.accounts_of(user_id, only)
+
+    def list_subaccount_transfers(self, user_id: str) -> list[SubaccountTransfer]:
+        return self.subaccounts.list_transfers(user_id)
 
     def balance_cents(self, user_id: str, subaccount: int = 0) -> int:
         """`balance` as the API reports it: integer cents, sub-cent truncated."""

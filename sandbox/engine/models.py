@@ -428,3 +428,28 @@ class QueuePosition:
     order_id: str
     market_ticker: str
     queue_position: Decimal
+
+
+@dataclass(slots=True)
+class SubaccountTransfer:
+    """Cash moved between two subaccounts of one user (POST /portfolio/subaccounts/transfer)."""
+
+    transfer_id: str
+    user_id: str
+    client_transfer_id: str
+    from_subaccount: int
+    to_subaccount: int
+    amount: Decimal  # dollars, whole cents (the API takes amount_cents)
+    created_ts: int
+    seq: int = 0  # exchange-wide sequence: the order of transfers within one millisecond
+    exchange_index: int = 0
+
+
+@dataclass(slots=True)
+class NettingSetting:
+    """A subaccount whose netting setting differs from the default (enabled)."""
+
+    user_id: str
+    subaccount: int
+    enabled: bool = True
+    updated_ts: int = 0

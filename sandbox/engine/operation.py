@@ -32,10 +32,12 @@ from .models import (
     Market,
     Meta,
     MinuteCandle,
+    NettingSetting,
     Order,
     OrderGroup,
     Position,
     Series,
+    SubaccountTransfer,
 )
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ RECORDS: dict[str, type] = {
     "group": OrderGroup,
     "candle": MinuteCandle,
     "meta": Meta,
+    "transfer": SubaccountTransfer,
+    "netting": NettingSetting,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4}
