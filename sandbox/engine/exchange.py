@@ -8,6 +8,7 @@
     Lifecycle   market status, determination, settlement, pauses        lifecycle.py
     Portfolio   fills and settlements history, position reads           portfolio.py
     Subaccounts creating subaccounts, transfers between them, netting   subaccounts.py
+    Usage       API usage-level grants, trailing trading volume         usage.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -62,12 +63,14 @@ from .models import (
     Settlement,
     SubaccountTransfer,
     Trade,
+    UsageGrant,
 )
 from .money import ZERO, cents_down, dec
 from .operation import Operation
 from .orders import Trading
 from .portfolio import Portfolio
 from .subaccounts import Subaccounts
+from .usage import Usage
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,7 @@ class Exchange:
         self.trading.data = self.data
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
         self.subaccounts = Subaccounts(op, self.cash)
+        self.usage = Usage(op, self.trading, self.portfolio, self.data)
         op.listening = self._listening
         op.notify = self._notify
         self.journal = journal
@@ -119,6 +123,7 @@ class Exchange:
         self.portfolio.restore(records["fill"], records["settlement"])
         self.data.restore(records["trade"], records["candle"])
         self.subaccounts.restore(records["transfer"], records["netting"])
+        self.usage.restore(records["grant"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -297,6 +302,10 @@ class Exchange:
         """The account of a known user; 404 for a subaccount not created yet."""
         return self.cash.account(user_id, subaccount)
 
+    def member_type(self, user_id: str) -> str:
+        """regular | direct | fcm (the member type lives on the primary account)."""
+        return getattr(self.cash.account(user_id, 0), "member_type", "regular")
+
     def require_subaccount(self, user_id: str, subaccount: int | None) -> None:
         """404 unless the subaccount exists (None: no filter); for read filters."""
         self.cash.require(user_id, subaccount)
@@ -335,6 +344,22 @@ class Exchange:
 
     def netting_enabled(self, user_id: str, subaccount: int) -> bool:
         return self.subaccounts.netting_enabled(user_id, subaccount)
+
+    # ------------------------------------------------------------------ API usage levels
+
+    def upgrade_usage_level(self, user_id: str) -> UsageGrant:
+        """Kalshi's self-service Advanced grant (403 unless the user has placed an order)."""
+        with self._op:
+            return self.usage.upgrade(user_id)
+
+    def usage_grant(self, user_id: str) -> UsageGrant | None:
+        return self.usage.grants.get(user_id) if self.usage.level_of(user_id) else None
+
+    def trailing_volume(self, user_id: str) -> Decimal:
+        return self.usage.trailing_volume(user_id, self.now())
+
+    def volume_goals(self) -> list[tuple[str, Decimal, Decimal]]:
+        return self.usage.volume_goals(self.now())
 
     def subaccount_accounts(self, user_id: str, only: int | None = None) -> list[Account]:
         return self.subaccounts.accounts_of(user_id, only)

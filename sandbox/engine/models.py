@@ -453,3 +453,14 @@ class NettingSetting:
     subaccount: int
     enabled: bool = True
     updated_ts: int = 0
+
+
+@dataclass(slots=True)
+class UsageGrant:
+    """An API usage-level grant of one user (POST /account/api_usage_level/upgrade)."""
+
+    user_id: str
+    level: str  # advanced, expert, premier, ...
+    source: str  # "volume" or "manual" (the spec's ApiUsageLevelGrant.source)
+    created_ts: int
+    expires_ts: int | None = None  # epoch ms; None = permanent

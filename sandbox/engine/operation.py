@@ -38,6 +38,7 @@ from .models import (
     Position,
     Series,
     SubaccountTransfer,
+    UsageGrant,
 )
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ RECORDS: dict[str, type] = {
     "meta": Meta,
     "transfer": SubaccountTransfer,
     "netting": NettingSetting,
+    "grant": UsageGrant,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4}

@@ -147,10 +147,12 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
     from sandbox.http import (
         routes_account,
         routes_exchange,
+        routes_fcm,
         routes_historical,
         routes_market,
         routes_orders,
         routes_portfolio,
+        routes_subaccounts,
     )
 
     middlewares = [errors_middleware, auth_middleware]
@@ -166,7 +168,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
     app[CONFIG] = config
     app[EXCHANGE] = exchange
     app[KEYS] = keys
-    app[LIMITER] = RateLimiter(config.tier)
+    app[LIMITER] = RateLimiter(config.tier, granted=exchange.usage.level_of)
     private: set[tuple[str, str]] = set()
     for module in (
         routes_exchange,
@@ -175,6 +177,8 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
         routes_orders,
         routes_historical,
         routes_account,
+        routes_subaccounts,
+        routes_fcm,
     ):
         for method, path, handler, is_private in module.ROUTES.items:
             app.router.add_route(method, API_PREFIX + path, handler)

@@ -12,6 +12,7 @@ Public (unauthenticated) endpoints are not rate limited here: they carry no user
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DEFAULT_COST = 10
@@ -29,8 +30,11 @@ TIER_RATES = {
     "prestige": (6000, 8000),
 }
 
+TIERS = tuple(TIER_RATES)
+
 # (method, path under /trade-api/v2) -> tokens per request, or per item for batches.
 ENDPOINT_COSTS = {
+    ("POST", "/account/api_usage_level/upgrade"): 30,  # the spec's x-mint note
     ("DELETE", "/portfolio/events/orders/{order_id}"): 2,
     ("DELETE", "/portfolio/events/orders"): 2,
     ("DELETE", "/portfolio/events/orders/batched"): 2,
@@ -40,7 +44,11 @@ PER_ITEM = {
     ("POST", "/portfolio/events/orders/batched"),
     ("DELETE", "/portfolio/events/orders/batched"),
 }
-WRITE_PREFIXES = ("/portfolio/events/orders", "/portfolio/order_groups")
+WRITE_PREFIXES = (
+    "/portfolio/events/orders",
+    "/portfolio/order_groups",
+    "/account/api_usage_level/upgrade",  # "uses the Predictions Write bucket" (spec)
+)
 BALANCE = ("GET", "/portfolio/balance")
 
 
@@ -111,26 +119,46 @@ class Bucket:
 
 
 class RateLimiter:
-    """Buckets per (user, lane), created full on first use."""
+    """Buckets per (user, lane), created full on first use. A user's tier is the server's tier
+    or the user's usage-level grant (`granted(user)`, from the exchange), whichever is higher."""
 
-    def __init__(self, tier: str = "basic", clock=time.monotonic):
+    def __init__(
+        self,
+        tier: str = "basic",
+        clock=time.monotonic,
+        granted: Callable[[str], str | None] = lambda user_id: None,
+    ):
         self.tier = tier
         self.limits = tier_limits(tier)
         self.clock = clock
+        self.granted = granted
         self._buckets: dict[tuple[str, str], Bucket] = {}
+
+    def tier_of(self, user_id: str) -> str:
+        level = self.granted(user_id)
+        if level in TIER_RATES and TIERS.index(level) > TIERS.index(self.tier):
+            return level
+        return self.tier
 
     def allow(self, user_id: str, lane_name: str, amount: int) -> bool:
         now = self.clock()
         bucket = self._buckets.get((user_id, lane_name))
         if bucket is None:
-            bucket = self._buckets[user_id, lane_name] = Bucket(self.limits[lane_name], now)
+            limit = tier_limits(self.tier_of(user_id))[lane_name]
+            bucket = self._buckets[user_id, lane_name] = Bucket(limit, now)
         return bucket.take(amount, now)
 
-    def account_limits(self) -> dict:
-        """The body of GET /account/limits."""
+    def regrade(self, user_id: str) -> None:
+        """The user's tier changed: its buckets start over at the new size."""
+        for lane_name in ("read", "write", "balance"):
+            self._buckets.pop((user_id, lane_name), None)
+
+    def account_limits(self, user_id: str, grants: list[dict] | None = None) -> dict:
+        """The body of GET /account/limits for one user (`grants`: its ApiUsageLevelGrants)."""
+        limits = tier_limits(self.tier_of(user_id))
         return {
-            "usage_tier": self.tier,
-            "read": self.limits["read"].to_json(),
-            "write": self.limits["write"].to_json(),
-            "grants": [],
+            "usage_tier": self.tier_of(user_id),
+            "read": limits["read"].to_json(),
+            "write": limits["write"].to_json(),
+            "grants": grants or [],
         }

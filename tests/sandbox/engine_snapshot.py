@@ -28,6 +28,7 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "meta": {"state": ex.operation().meta},
         "transfer": ex.subaccounts.transfers,
         "netting": ex.subaccounts.netting,
+        "grant": ex.usage.grants,
     }
     snap: dict = {}
     for kind, table in tables.items():

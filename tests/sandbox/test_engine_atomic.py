@@ -180,6 +180,7 @@ SCENARIOS: dict[str, Scenario] = {
         lambda ex, ids: ex.transfer_between_subaccounts("alice", "t-2", 2, 1, 125)
     ),
     "netting": Scenario(lambda ex, ids: ex.set_netting("alice", 2, False)),
+    "usage_upgrade": Scenario(lambda ex, ids: ex.upgrade_usage_level("carol")),
     "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
 }
 
