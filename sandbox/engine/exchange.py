@@ -9,6 +9,7 @@
     Portfolio   fills and settlements history, position reads           portfolio.py
     Subaccounts creating subaccounts, transfers between them, netting   subaccounts.py
     Usage       API usage-level grants, trailing trading volume         usage.py
+    Funding     deposits and withdrawals (applied ones move cash)       funding.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -42,6 +43,7 @@ from .accounts import Accounts
 from .catalog import Catalog
 from .common import CancelResult, EventPosition, real_clock
 from .errors import EngineError
+from .funding import Funding
 from .groups import Groups
 from .invariants import check_invariants, escrow, total_money
 from .lifecycle import Lifecycle
@@ -51,6 +53,7 @@ from .models import (
     Candlestick,
     Event,
     Fill,
+    FundingEntry,
     HistoricalCutoff,
     Market,
     Meta,
@@ -93,6 +96,7 @@ class Exchange:
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
         self.subaccounts = Subaccounts(op, self.cash)
         self.usage = Usage(op, self.trading, self.portfolio, self.data)
+        self.funding = Funding(op, self.cash)
         op.listening = self._listening
         op.notify = self._notify
         self.journal = journal
@@ -124,6 +128,7 @@ class Exchange:
         self.data.restore(records["trade"], records["candle"])
         self.subaccounts.restore(records["transfer"], records["netting"])
         self.usage.restore(records["grant"])
+        self.funding.restore(records["funding"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -291,6 +296,7 @@ class Exchange:
         if self.has_user(user_id) or self.journal is None:
             return self.has_user(user_id)
         self.cash.adopt(self.journal.load_accounts(user_id))
+        self.funding.restore(self.journal.load_of_user("funding", user_id))
         return self.has_user(user_id)
 
     def deposit(self, user_id: str, amount: Decimal, subaccount: int = 0) -> Account:
@@ -344,6 +350,17 @@ class Exchange:
 
     def netting_enabled(self, user_id: str, subaccount: int) -> bool:
         return self.subaccounts.netting_enabled(user_id, subaccount)
+
+    # ------------------------------------------------------------------ funding history
+
+    def record_funding(self, user_id: str, kind: str, amount_cents: int, **kw) -> FundingEntry:
+        """A deposit or withdrawal of the primary account (see Funding.record); an applied
+        one moves cash, the others are history only."""
+        with self._op:
+            return self.funding.record(user_id, kind, amount_cents, **kw)
+
+    def list_funding(self, user_id: str, kind: str) -> list[FundingEntry]:
+        return self.funding.list(user_id, kind)
 
     # ------------------------------------------------------------------ API usage levels
 

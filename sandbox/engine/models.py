@@ -464,3 +464,19 @@ class UsageGrant:
     source: str  # "volume" or "manual" (the spec's ApiUsageLevelGrant.source)
     created_ts: int
     expires_ts: int | None = None  # epoch ms; None = permanent
+
+
+@dataclass(slots=True)
+class FundingEntry:
+    """A deposit or withdrawal of a user's primary account (GET /portfolio/deposits|withdrawals)."""
+
+    entry_id: str
+    user_id: str
+    kind: str  # deposit | withdrawal
+    method: str  # ach | wire | crypto | debit | apm
+    status: str  # pending | applied | failed | returned
+    amount: Decimal  # dollars, whole cents
+    fee: Decimal
+    created_ts: int
+    finalized_ts: int | None = None
+    seq: int = 0

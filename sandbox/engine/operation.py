@@ -29,6 +29,7 @@ from typing import Any
 from .models import (
     Account,
     Event,
+    FundingEntry,
     Market,
     Meta,
     MinuteCandle,
@@ -57,6 +58,7 @@ RECORDS: dict[str, type] = {
     "transfer": SubaccountTransfer,
     "netting": NettingSetting,
     "grant": UsageGrant,
+    "funding": FundingEntry,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4}

@@ -148,6 +148,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
         routes_account,
         routes_exchange,
         routes_fcm,
+        routes_funding,
         routes_historical,
         routes_market,
         routes_orders,
@@ -179,6 +180,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
         routes_account,
         routes_subaccounts,
         routes_fcm,
+        routes_funding,
     ):
         for method, path, handler, is_private in module.ROUTES.items:
             app.router.add_route(method, API_PREFIX + path, handler)

@@ -25,6 +25,7 @@ from sandbox.engine.models import (
     Series,
 )
 from sandbox.engine.money import ONE
+from sandbox.seed.funding import seed_funding
 
 if TYPE_CHECKING:
     from sandbox.engine import Exchange
@@ -334,7 +335,8 @@ def seed_universe(ex: Exchange) -> None:
         b = _Builder(ex)
         ex.add_user(MM, D("10000000"))
         ex.add_user(FLOW, D("1000000"))
-        ex.add_user(DEMO, DEMO_BALANCE)
+        ex.add_user(DEMO, D(0))
+        seed_funding(ex, DEMO, DEMO_BALANCE, demo=True)  # deposits that add up to it
         for s in _series():
             ex.add_series(s)
         _weather(b)

@@ -29,6 +29,7 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "transfer": ex.subaccounts.transfers,
         "netting": ex.subaccounts.netting,
         "grant": ex.usage.grants,
+        "funding": ex.funding.entries,
     }
     snap: dict = {}
     for kind, table in tables.items():
@@ -84,6 +85,7 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["user_accounts"] = {u: sorted(v) for u, v in cash.user_accounts.items() if v}
     snap["user_positions"] = {u: sorted(v) for u, v in cash.user_positions.items() if v}
     snap["groups_by_user"] = nonempty(groups.by_user)
+    snap["funding_by_user"] = nonempty(ex.funding.by_user, "entry_id")
     snap["transfers_by_user"] = nonempty(ex.subaccounts.by_user, "transfer_id")
     snap["transfers_by_client_id"] = {
         k: t.transfer_id for k, t in ex.subaccounts.by_client_id.items()

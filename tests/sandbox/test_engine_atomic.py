@@ -181,6 +181,10 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "netting": Scenario(lambda ex, ids: ex.set_netting("alice", 2, False)),
     "usage_upgrade": Scenario(lambda ex, ids: ex.upgrade_usage_level("carol")),
+    "funding_deposit": Scenario(lambda ex, ids: ex.record_funding("bob", "deposit", 2500)),
+    "funding_withdrawal": Scenario(
+        lambda ex, ids: ex.record_funding("bob", "withdrawal", 100, fee_cents=2)
+    ),
     "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
 }
 

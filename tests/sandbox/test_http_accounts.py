@@ -1,4 +1,5 @@
-"""Subaccounts, transfers, netting, restricted keys, usage levels and FCM refusals over HTTP,
+"""Subaccounts, transfers, netting, restricted keys, funding history, usage levels and FCM
+refusals over HTTP,
 on a --strict-spec exchange: every response validates against OpenAPI 3.34.0 and parses with
 the official SDK's models (kalshi_python_sync 3.34.0)."""
 
@@ -287,6 +288,40 @@ def test_fcm_endpoints_refuse_regular_members(server):
         assert r.json()["error"]["code"] == "forbidden"
 
 
+def test_funding_history_reconciles_with_the_starting_balance(server, validate):
+    demo = Api.for_demo(server)
+    deposits = demo.get("/portfolio/deposits")
+    validate("GET", "/portfolio/deposits", 200, deposits)
+    withdrawals = demo.get("/portfolio/withdrawals")
+    validate("GET", "/portfolio/withdrawals", 200, withdrawals)
+    rows = [
+        (d["type"], d["status"], d["amount_cents"], d["fee_cents"]) for d in deposits["deposits"]
+    ]
+    assert rows == [  # newest first
+        ("ach", "pending", 2500, 0),
+        ("crypto", "failed", 10000, 0),
+        ("debit", "applied", 5000, 100),
+        ("wire", "applied", 60100, 0),
+        ("ach", "applied", 50000, 0),
+    ]
+    assert deposits["deposits"][0]["finalized_ts"] is None
+    assert [(w["status"], w["amount_cents"]) for w in withdrawals["withdrawals"]] == [
+        ("applied", 15000)
+    ]
+    net = sum(
+        d["amount_cents"] - d["fee_cents"] for d in deposits["deposits"] if d["status"] == "applied"
+    ) - sum(w["amount_cents"] + w["fee_cents"] for w in withdrawals["withdrawals"])
+    assert net == 100000  # the demo user's $1,000.00 starting balance
+    page = demo.get("/portfolio/deposits", limit=2)
+    assert len(page["deposits"]) == 2 and page["cursor"]
+    assert demo.request("GET", "/portfolio/deposits", limit=501).status_code == 400
+    fresh = _user(server)  # add-user's starting balance arrives as one applied ACH deposit
+    (only,) = fresh.get("/portfolio/deposits")["deposits"]
+    assert (only["type"], only["status"]) == ("ach", "applied")
+    assert only["amount_cents"] == fresh.get("/portfolio/balance")["balance"]
+    assert fresh.get("/portfolio/withdrawals") == {"withdrawals": [], "cursor": ""}
+
+
 def test_sdk_models_parse_the_new_responses(server):
     k = pytest.importorskip("kalshi_python_sync")
     api = _upgraded(server)
@@ -307,3 +342,5 @@ def test_sdk_models_parse_the_new_responses(server):
     progress = account.get_account_api_usage_level_volume_progress().volume_progress
     assert progress[0].goals
     account.upgrade_account_api_usage_level()
+    assert portfolio.get_deposits().deposits[0].status == "applied"
+    assert portfolio.get_withdrawals().withdrawals == []
