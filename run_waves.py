@@ -49,8 +49,9 @@ WAVES: dict[int, tuple[str, ...]] = {
     3: ("04_portfolio", "08_historical", "09_account_management"),
     4: ("05_orders", "06_batch_operations", "07_order_groups"),
     5: ("10_websocket",),
+    6: ("12_subaccounts",),  # needs the Advanced tier: 09_.../04_usage_tier.py --upgrade first
 }
-WRITE_WAVES = frozenset({4})  # skipped on prod unless --allow-prod
+WRITE_WAVES = frozenset({4, 6})  # skipped on prod unless --allow-prod
 
 # Extra arguments per script: (fnmatch pattern on the path from the project root, arguments,
 # writes). "{seconds}" becomes --seconds. Every matching row applies, in order. Rows that write
@@ -58,6 +59,7 @@ WRITE_WAVES = frozenset({4})  # skipped on prod unless --allow-prod
 EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("10_websocket/*.py", ("--seconds", "{seconds}"), False),
     ("10_websocket/04_ws_user_orders.py", ("--demo-order",), True),
+    ("09_account_management/04_usage_tier.py", ("--upgrade",), True),
     ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
 )
 

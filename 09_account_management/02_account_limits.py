@@ -105,7 +105,7 @@ def main() -> int:
         "\nWhat to notice: the budget is in tokens, so a cheap call (a cancel at 2) allows five "
         "times as many\ncalls per second as a default one; batching saves round trips, not tokens."
     )
-    print("Next: uv run python 05_orders/01_create_order.py (wave 4)")
+    print("Next: uv run python 09_account_management/03_funding_history.py")
     return 0
 
 
