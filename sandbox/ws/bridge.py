@@ -67,7 +67,9 @@ class Bridge:
             msg["last_update_reason"] = reason
         else:
             msg.pop("last_update_reason", None)
-        self.hub.publish_private("user_orders", "user_order", msg, o.user_id, o.ticker)
+        self.hub.publish_private(
+            "user_orders", "user_order", msg, o.user_id, o.ticker, o.subaccount
+        )
 
     def _fill(self, e: ev.FillEvent) -> None:
         f = e.fill
@@ -76,7 +78,8 @@ class Bridge:
             self._volume[key] += f.count
         order = self.exchange.orders.get(f.order_id)
         coid = order.client_order_id if order is not None else ""
-        self.hub.publish_private("fill", "fill", messages.fill(f, coid), f.user_id, f.ticker)
+        msg = messages.fill(f, coid)
+        self.hub.publish_private("fill", "fill", msg, f.user_id, f.ticker, f.subaccount)
 
     def _trade(self, e: ev.TradeEvent) -> None:
         t = e.trade
@@ -102,12 +105,16 @@ class Bridge:
     def _position(self, e: ev.PositionUpdate) -> None:
         p = e.position
         msg = messages.market_position(p, self._contracts_traded(p))
-        self.hub.publish_private("market_positions", "market_position", msg, p.user_id, p.ticker)
+        self.hub.publish_private(
+            "market_positions", "market_position", msg, p.user_id, p.ticker, p.subaccount
+        )
 
     def _group(self, e: ev.OrderGroupUpdate) -> None:
         g = e.group
         msg = messages.order_group_update(e.kind, g.order_group_id, e.ts, g.contracts_limit)
-        self.hub.publish_private("order_group_updates", "order_group_updates", msg, g.user_id, None)
+        self.hub.publish_private(
+            "order_group_updates", "order_group_updates", msg, g.user_id, None, g.subaccount
+        )
 
     def _market_lifecycle(self, e: ev.MarketLifecycle) -> None:
         msg = messages.market_lifecycle(e.kind, e.market, e.ts)

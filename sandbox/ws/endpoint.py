@@ -50,6 +50,7 @@ class WsServer:
             key.user_id,
             latency_ms=self.latency_ms,
             max_queue=self.max_queue,
+            subaccount=key.subaccount,
         )
         session = Session(self.hub, conn, self.view)
         self.connections.add(conn)

@@ -191,13 +191,9 @@ def test_a_subaccount_restricted_key(server, validate):
     assert _transfer(api, 0, 2, 300).status_code == 200
     r = api.request("POST", "/api_keys/generate", {"name": "sub-5", "subaccount": 5})
     assert r.status_code == 404  # no subaccount 5
-    gen = api.call("POST", "/api_keys/generate", {"name": "sub-2", "subaccount": 2})
-    path = Path(api.key_path).with_name(f"restricted-{gen['api_key_id']}.pem")
-    path.write_text(gen["private_key"])
-    path.chmod(0o600)
-    key = Api(api.base, gen["api_key_id"], path)
+    key = _restricted(api, 2)
     listed = {k["api_key_id"]: k for k in api.get("/api_keys")["api_keys"]}
-    assert listed[gen["api_key_id"]]["subaccount"] == 2
+    assert listed[key.signer.key_id]["subaccount"] == 2
     # It sees only subaccount 2, by default and when named.
     bal = key.get("/portfolio/balance")
     validate("GET", "/portfolio/balance", 200, bal)
@@ -220,6 +216,46 @@ def test_a_subaccount_restricted_key(server, validate):
     assert key.request("POST", "/portfolio/subaccounts", {}).status_code == 403
     assert _transfer(key, 2, 0, 100).status_code == 403
     assert api.get("/portfolio/balance", subaccount=2)["balance"] == 300
+
+
+def _restricted(api: Api, sub: int) -> Api:
+    gen = api.call("POST", "/api_keys/generate", {"name": f"sub-{sub}", "subaccount": sub})
+    path = Path(api.key_path).with_name(f"restricted-{gen['api_key_id']}.pem")
+    path.write_text(gen["private_key"])
+    path.chmod(0o600)
+    return Api(api.base, gen["api_key_id"], path)
+
+
+def test_a_restricted_websocket_hears_only_its_subaccount(server):
+    import asyncio
+
+    from ws_helpers import connect
+
+    api = _upgraded(server)
+    api.call("POST", "/portfolio/subaccounts")
+    assert _transfer(api, 0, 1, 100).status_code == 200
+    key = _restricted(api, 1)
+    ticker = _market(api)
+    chans = ["user_orders"]
+
+    async def go():
+        async with connect(server.url, key.signer) as mine, connect(server.url, api.signer) as all_:
+            await mine.cmd("subscribe", channels=chans)
+            await all_.cmd("subscribe", channels=chans)
+            await mine.drain(0.3), await all_.drain(0.3)
+            primary = api.place_order(ticker, "bid", "0.01", "1", subaccount=0)
+            sub = api.place_order(ticker, "bid", "0.01", "2", subaccount=1)
+            heard = [
+                m["msg"]["order_id"] for m in await mine.drain(0.6) if m["type"] == "user_order"
+            ]
+            everything = [
+                m["msg"]["order_id"] for m in await all_.drain(0.6) if m["type"] == "user_order"
+            ]
+            assert heard == [sub["order_id"]]
+            assert set(everything) == {primary["order_id"], sub["order_id"]}
+            api.request("DELETE", "/portfolio/events/orders")
+
+    asyncio.run(go())
 
 
 def test_netting_settings(server, validate):

@@ -17,8 +17,9 @@ SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "kalshi-as
 
 
 class FakeSink:
-    def __init__(self, user_id: str = "u1"):
+    def __init__(self, user_id: str = "u1", subaccount: int | None = None):
         self.user_id = user_id
+        self.subaccount = subaccount
         self.out: list[dict] = []
 
     def send(self, text: str) -> None:
