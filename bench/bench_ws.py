@@ -24,7 +24,6 @@ import json
 import multiprocessing as mp
 import os
 import re
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -93,25 +92,18 @@ async def _clients(url, key_id, pem, n, seconds, conn) -> None:
 
 
 async def _fanout_once(subscribers: int, seconds: float, rate: int) -> tuple[float, str]:
-    from types import SimpleNamespace
-
     from aiohttp import web
 
-    from sandbox.engine import Exchange
-    from sandbox.http.app import EXCHANGE, KEYS
-    from sandbox.http.keys import KeyRegistry
-    from sandbox.ws import setup
+    from sandbox.build import build
+    from sandbox.http.config import Config
+    from sandbox.http.protocol import Runner
 
-    ex = Exchange.in_memory(seed=1)
+    built = build(Config(data_dir=None, seed=1, activity=False))  # in memory, like before
+    ex, keys = built.exchange, built.keys
     for u in ("bench-maker", "bench-taker", "bench-reader"):
         ex.add_user(u, D("100000000"))
-    keys = KeyRegistry(sqlite3.connect(":memory:"))
     key, pem = keys.generate("bench-reader", "bench", "ed25519", ("read", "write"))
-    app = web.Application()
-    app[EXCHANGE] = ex
-    app[KEYS] = keys
-    setup(app, SimpleNamespace(seed=1, activity=False, latency_ms=0, live=None))
-    runner = web.AppRunner(app)
+    runner = Runner(built.app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -6,9 +6,9 @@ from aiohttp import web
 
 from sandbox.engine import models as m
 from sandbox.http import serialize as ser
-from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response
 from sandbox.http.errors import bad_request, not_found
 from sandbox.http.params import paginate, q_bool, q_choice, q_int, q_list, q_str, q_ts
+from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response
 
 ROUTES = Routes()
 

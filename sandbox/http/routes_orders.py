@@ -7,10 +7,10 @@ from aiohttp import web
 
 from sandbox.engine import EngineError
 from sandbox.http import serialize as ser
-from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response, user_id
 from sandbox.http.errors import ApiError, bad_request, error_body
 from sandbox.http.params import MAX_TS, field, json_body, paginate, q_choice, q_list, q_str
 from sandbox.http.routes_portfolio import subaccount, ts_ms
+from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response, user_id
 
 ROUTES = Routes()
 

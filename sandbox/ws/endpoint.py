@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from sandbox.http.auth import verify_request
 from sandbox.http.errors import ApiError, error_response
+from sandbox.http.signature import verify_request
 from sandbox.ws.connection import MAX_QUEUE, PING_INTERVAL, PONG_TIMEOUT, Connection
 from sandbox.ws.hub import Hub
 from sandbox.ws.session import MarketView, Session

@@ -7,7 +7,7 @@ import asyncio
 import random
 from decimal import Decimal
 
-from sandbox.activity.lifecycle import LifecycleClock
+from sandbox.activity.market_clock import LifecycleClock
 from tests.sandbox.ws_helpers import connect, in_process_server
 from tests.spec_check import ASYNCAPI
 
