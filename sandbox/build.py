@@ -39,10 +39,10 @@ class Built:
 
 def open_engine(config: Config) -> Any:
     """The engine (with its journal) for `config`: stored in the data dir, or in memory."""
-    seed = {} if config.seed is None else {"seed": config.seed}
+    seed = 1 if config.seed is None else config.seed  # the engine's default seed
     if config.data_dir is None:
-        return Exchange.in_memory(**seed)
-    return open_exchange(Path(config.data_dir), **seed)
+        return Exchange.in_memory(seed=seed)
+    return open_exchange(Path(config.data_dir), seed=seed)
 
 
 def open_keys(exchange: Any) -> KeyRegistry:

@@ -8,12 +8,12 @@ By default `python -m sandbox` runs as a subprocess in its own process group (st
 everything it started); `in_process=True` serves from a thread of this process instead. It
 listens on a free port, in a temporary data dir (removed afterwards) unless `data_dir` is given.
 Readiness is read from the JSON `--ready-file` the server writes once listening, never from its
-output, which goes to a log file (`.output`).
+output, which goes to a log file (`.output`). Importing this module is cheap: the exchange's own
+modules load only for `in_process=True`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -27,9 +27,12 @@ import time
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sandbox.build import Built
+if TYPE_CHECKING:  # the subprocess mode needs none of the exchange's modules, nor asyncio
+    import asyncio
+
+    from sandbox.build import Built
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,11 +120,13 @@ class LocalExchange:
             if code is not None or time.monotonic() > deadline:
                 why = f"exited with code {code}" if code is not None else "timed out"
                 raise RuntimeError(f"local exchange did not start ({why}):\n{self.output}")
-            time.sleep(0.02)
+            time.sleep(0.005)
         self.info = json.loads(ready.read_text())
         ready.unlink()
 
     def _start_thread(self) -> None:
+        import asyncio
+
         from sandbox.__main__ import parse_serve
         from sandbox.server import serve
 
@@ -154,6 +159,8 @@ class LocalExchange:
     def add_user(self, name: str, balance: Decimal | str = "1000") -> tuple[str, Path]:
         """A new user with `balance` dollars and an API key: (key id, private key PEM path)."""
         if self._built is not None and self._loop is not None:
+            import asyncio
+
             from sandbox.http.provision import add_user
 
             built = self._built

@@ -20,10 +20,11 @@ from sandbox.http.ratelimit import RateLimiter
 from sandbox.http.recorder import Recorder
 
 CONFIG = web.AppKey("config", Config)
-EXCHANGE = web.AppKey("exchange", Any)
+# The engine front object; typed `Any` until the engine is type-checked too.
+EXCHANGE: web.AppKey[Any] = web.AppKey("exchange")
 KEYS = web.AppKey("keys", KeyRegistry)
 LIMITER = web.AppKey("limiter", RateLimiter)
-PRIVATE = web.AppKey("private_routes", set)
+PRIVATE: web.AppKey[set[tuple[str, str]]] = web.AppKey("private_routes")
 RECORDER = web.AppKey("recorder", Recorder)  # only with --record-requests
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -66,7 +66,7 @@ class WsServer:
             return ws
         conn = Connection(
             ws,
-            request.transport,  # type: ignore[arg-type]
+            request.transport,
             user,
             latency_ms=self.latency_ms,
             max_queue=self.max_queue,

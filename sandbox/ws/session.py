@@ -169,7 +169,7 @@ class Session:
         action = params.get("action")
         if not action:
             raise CommandError(15)
-        sub = self.subs.get(_one_sid(params))  # type: ignore[arg-type]
+        sub = self.subs.get(_one_sid(params))
         if sub is None:
             raise CommandError(7, sid=_one_sid(params))
         if action not in ACTIONS or sub.channel.markets == "ignored":
