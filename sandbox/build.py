@@ -52,8 +52,9 @@ def open_keys(exchange: Any) -> KeyRegistry:
 
 
 def build(config: Config) -> Built:
-    """Assemble everything `config` asks for. Raises `DataDirBusy` (sandbox.datadir) when
-    another live process owns the data dir; nothing is opened or changed then."""
+    """Assemble everything `config` asks for. Raises `DataDirError` (sandbox.datadir) when the
+    data dir is unusable or another live process owns it (`DataDirBusy`); nothing is opened or
+    changed then."""
     lock = None
     if config.data_dir is not None:
         lock = DataDirLock(Path(config.data_dir)).acquire()

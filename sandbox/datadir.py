@@ -16,7 +16,11 @@ from pathlib import Path
 LOCK_FILE = "owner.lock"
 
 
-class DataDirBusy(Exception):
+class DataDirError(Exception):
+    """The data dir cannot be used (one line, for the command line)."""
+
+
+class DataDirBusy(DataDirError):
     """Another live process owns the data dir."""
 
     def __init__(self, data_dir: Path, pid: str):
@@ -32,8 +36,11 @@ class DataDirLock:
         self.fd: int | None = None
 
     def acquire(self) -> DataDirLock:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise DataDirError(f"cannot use {self.data_dir}: {exc.strerror}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

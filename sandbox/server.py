@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.build import Built, build
-from sandbox.datadir import DataDirBusy
+from sandbox.datadir import DataDirError
 from sandbox.http.config import Config
 from sandbox.http.protocol import Runner
 
@@ -74,7 +74,7 @@ async def serve(
 def run(config: Config, *, ready_file: Path | None = None) -> int:
     try:
         asyncio.run(serve(config, ready_file=ready_file))
-    except DataDirBusy as exc:
+    except DataDirError as exc:  # owned by another process, or not usable
         print(f"python -m sandbox: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -68,7 +68,7 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Recording:
     # Seq gaps on orderbook_delta make 02_ws_orderbook.py resync with update_subscription
     # (get_snapshot), a command the default run would rarely send. Best effort: not asserted.
     extra = ["--record-requests", str(log), "--fault-seq-gap-rate", "0.3"]
-    with run_waves.LocalExchange(tmp / "exchange", seed=7, extra=extra) as exchange:
+    with run_waves.local_exchange(tmp / "exchange", seed=7, extra=extra) as exchange:
         env = run_waves.script_env("local", exchange)
         scripts = run_waves.discover()
         names = {

@@ -74,6 +74,7 @@ def test_second_server_on_the_same_dir_exits_2_naming_the_holder(tmp_path):
     [
         (("--port", "99999"), "99999 is not a TCP port"),
         (("--data-dir", "pyproject.toml"), "is not a directory"),
+        (("--port", "0", "--data-dir", "/proc/no/such/dir"), "cannot use /proc/no/such/dir"),
         (("add-user", "x", "--balance", "1e400"), "balance must be between"),
         (("add-user", "x", "--data-dir", "pyproject.toml"), "is not a directory"),
     ],
