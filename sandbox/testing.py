@@ -54,12 +54,15 @@ class LocalExchange:
         self.timeout = timeout
         self.info: dict[str, Any] = {}
         self.proc: subprocess.Popen[bytes] | None = None
-        self._log_path = self.data_dir.parent / f".{self.data_dir.name}.log"
+        self._work = Path(tempfile.mkdtemp(prefix="local-exchange-"))  # log and ready file
+        self._log_path = self._work / "exchange.log"
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._built: Built | None = None
         self._error: BaseException | None = None
+        self._stopped = False
+        self._code: int | None = None
 
     # ---------------------------------------------------------------- what a caller reads
 
@@ -77,7 +80,7 @@ class LocalExchange:
 
     @property
     def output(self) -> str:
-        """What the subprocess printed so far (stdout and stderr)."""
+        """What the subprocess printed (stdout and stderr), until `stop`."""
         try:
             return self._log_path.read_text(errors="replace")
         except FileNotFoundError:
@@ -100,8 +103,7 @@ class LocalExchange:
         return self
 
     def _start_process(self) -> None:
-        ready = self.data_dir.parent / f".{self.data_dir.name}.ready.json"
-        ready.unlink(missing_ok=True)
+        ready = self._work / "ready.json"
         cmd = [sys.executable, "-m", "sandbox", "--port", "0", "--data-dir", str(self.data_dir)]
         cmd += ["--ready-file", str(ready), *self.args]
         with open(self._log_path, "wb") as log:
@@ -122,7 +124,6 @@ class LocalExchange:
                 raise RuntimeError(f"local exchange did not start ({why}):\n{self.output}")
             time.sleep(0.005)
         self.info = json.loads(ready.read_text())
-        ready.unlink()
 
     def _start_thread(self) -> None:
         import asyncio
@@ -189,11 +190,13 @@ class LocalExchange:
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int | None:
         """Stop it (SIGTERM by default; any signal for a subprocess) and wait; its exit code.
-        Whatever survives the signal for `timeout` seconds is killed with its process group."""
+        The signal goes to its process group; if it is still alive after `timeout` seconds, the
+        group is killed."""
+        if self._stopped:
+            return self._code
+        self._stopped = True
         code: int | None = None
         if self.proc is not None:
-            if self.proc.returncode is not None:  # stopped before
-                return self.proc.returncode
             if self.proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.proc.pid, sig)
@@ -202,8 +205,6 @@ class LocalExchange:
                 except subprocess.TimeoutExpired:
                     os.killpg(self.proc.pid, signal.SIGKILL)
                     self.proc.wait()
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)  # anything it left in its group
             code = self.proc.returncode
         if self._thread is not None:
             if self._loop is not None and self._stop is not None and self._thread.is_alive():
@@ -213,5 +214,6 @@ class LocalExchange:
             self._thread = None
         if self._temp:
             shutil.rmtree(self.data_dir, ignore_errors=True)
-            self._log_path.unlink(missing_ok=True)
+        shutil.rmtree(self._work, ignore_errors=True)
+        self._code = code
         return code
