@@ -18,11 +18,11 @@ from aiohttp import web
 from sandbox import activity, ws
 from sandbox.datadir import DataDirLock, wipe
 from sandbox.engine import Exchange
-from sandbox.store import open_exchange
 from sandbox.http.app import create_app
 from sandbox.http.config import Config
 from sandbox.http.keys import KeyRegistry
 from sandbox.http.provision import ensure_demo
+from sandbox.store import open_exchange
 from sandbox.ws.endpoint import WsServer
 
 
