@@ -181,4 +181,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
             if is_private:
                 private.add((method, path))
     app[PRIVATE] = private
+    from sandbox.web import setup_web  # the live web view at / (loopback only)
+
+    setup_web(app)
     return app
