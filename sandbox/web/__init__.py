@@ -14,6 +14,8 @@ plane), views (the parts as JSON), feed (engine events -> stale parts per open p
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from sandbox.web.feed import Feed
@@ -27,7 +29,8 @@ def setup_web(app: web.Application) -> Feed:
     from sandbox.http.app import EXCHANGE
 
     feed = Feed()
-    app[EXCHANGE].listeners.append(feed)
+    exchange: Any = app[EXCHANGE]
+    exchange.listeners.append(feed)
     app[FEED] = feed
     app.middlewares.append(loopback_only)
     add_routes(app)

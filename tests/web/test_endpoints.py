@@ -4,9 +4,10 @@ loopback guard, the SSE stream's content, and the feed's engine hook."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from itertools import islice
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -32,15 +33,16 @@ class Sse:
         assert self.response.headers["Content-Type"].startswith("text/event-stream")
         self.lines = self.response.iter_lines(decode_unicode=True)
 
-    def __iter__(self) -> Iterator[tuple[str, object]]:
-        name = None
-        for line in self.lines:
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        name = ""
+        for raw in self.lines:
+            line = raw.decode() if isinstance(raw, bytes) else raw
             if line.startswith("event: "):
                 name = line[7:]
             elif line.startswith("data: "):
                 yield name, json.loads(line[6:])
 
-    def until(self, part: str, check) -> object:
+    def until(self, part: str, check: Callable[[Any], bool]) -> Any:
         """The first `part` event whose data passes `check` (a read timeout fails the test)."""
         for name, data in self:
             if name == part and check(data):
