@@ -7,6 +7,8 @@ medians (the machine is small and shared: no thresholds here):
 - time to first paint of `/` on the seeded universe (its market count is printed): the
   browser's first-contentful-paint, and the time until the page shows data (directory, ladder,
   user balance), each from navigation start, fresh browser context per run;
+- REST is not slowed: a signed order + cancel round trip, unwatched and while a page shows
+  that market and user;
 - CPU cost under the default simulated activity: the exchange process's CPU (user + system)
   per wall second with nobody watching and with one page open, in alternating windows; the
   difference is the web view's share on the server. Also the page's own script time per second
@@ -29,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from tests.api import Api  # noqa: E402
 from tests.conftest import start_exchange  # noqa: E402
 
 FLAGS = [
@@ -71,6 +74,37 @@ def top_up(data_dir: Path, wanted: int) -> None:
             clock.create()
     finally:
         ex.close()
+
+
+def rest_ms(browser, url: str, api: Api, n: int) -> tuple[float, float]:
+    """Median ms of a signed order placement + cancel, unwatched and with one page open on the
+    same market and user (whose every change is then pushed to the page)."""
+    d = requests.get(f"{url}/_sandbox/web/state", timeout=10).json()["directory"]
+    ticker = next(
+        m["ticker"]
+        for s in d["series"]
+        for e in s["events"]
+        for m in e["markets"]
+        if m["status"] == "active"
+    )
+
+    def round_trips() -> float:
+        samples = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            order = api.place_order(ticker, "bid", "0.0100", "1")
+            api.call("DELETE", f"/portfolio/events/orders/{order['order_id']}")
+            samples.append(time.perf_counter() - t0)
+        return statistics.median(samples) * 1000
+
+    unwatched = round_trips()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{url}/#market={ticker}&user=demo")
+    page.wait_for_selector("#conn[data-state=live]")
+    watched = round_trips()
+    context.close()
+    return unwatched, watched
 
 
 def markets(url: str) -> int:
@@ -127,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=5, help="page loads for the paint timings")
     p.add_argument("--seconds", type=float, default=15, help="length of each CPU window")
+    p.add_argument("--orders", type=int, default=100, help="REST round trips per setting")
     p.add_argument("--markets", type=int, default=50, help="live markets at least (topped up)")
     args = p.parse_args(argv)
     chromium = shutil.which("chromium")
@@ -137,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         top_up(Path(tmp), args.markets)
-        ex = start_exchange(Path(tmp), "--seed", "7")  # default activity
+        ex = start_exchange(Path(tmp), "--seed", "7", "--tier", "prestige")  # default activity
         browser = pw.chromium.launch(executable_path=chromium, args=FLAGS)
         try:
             n = markets(ex.url)
@@ -151,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"exchange CPU under default activity: {idle:.1f}% unwatched, "
                 f"{watched:.1f}% with one page open (+{watched - idle:.1f} points); "
                 f"the page's own tasks: {page_ms:.1f} ms per second"
+            )
+            bare, seen = rest_ms(browser, ex.url, Api.for_demo(ex), args.orders)
+            print(
+                f"order + cancel over REST: {bare:.1f} ms unwatched, {seen:.1f} ms while the "
+                f"page shows that market and user (median of {args.orders})"
             )
         finally:
             browser.close()
