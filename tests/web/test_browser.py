@@ -98,3 +98,10 @@ def test_choosing_a_market_and_user_in_the_page(web_exchange, taker, page):
     page.wait_for_selector(f"#balance:text-is('${balance:.4f}')")
     assert page.locator("#depth path").count() == 2
     assert page.locator("#lifecycle li").count() >= 3
+
+
+def test_a_dead_link_falls_back_to_a_live_market(web_exchange, page):
+    page.goto(web_exchange.url + "/#market=GONE-1&user=demo")
+    page.wait_for_function("!location.hash.includes('GONE-1') && location.hash.includes('market=')")
+    page.wait_for_selector("#conn[data-state=live]")
+    page.wait_for_selector("#ladder tbody tr")

@@ -17,6 +17,7 @@ from aiohttp.test_utils import make_mocked_request
 from sandbox.engine import Exchange
 from sandbox.web.feed import Feed
 from sandbox.web.guard import is_local
+from tests.conftest import start_exchange
 from tests.web.pages import state, wide_market
 
 USED: set[str] = set()
@@ -201,3 +202,14 @@ def test_feed_wants_events_only_while_watched():
     assert other.take() == []
     feed.unwatch(w), feed.unwatch(other)
     assert not ex._listening()
+
+
+def test_shutdown_ends_open_streams(tmp_path):
+    ex = start_exchange(tmp_path, "--seed", "7", "--no-activity")
+    try:
+        sse = Sse(ex.url, user="demo")
+        assert [name for name, _data in islice(sse, 3)] == ["directory", "market", "user"]
+        assert ex.stop() == 0  # SIGTERM: the stream ends, the server exits cleanly
+        assert list(sse) == []
+    finally:
+        ex.stop()

@@ -33,25 +33,38 @@ function readHash() {
 
 function select(change) {
   Object.assign(sel, change);
+  history.replaceState(null, "", "#" + query());
+  connect();
+}
+
+function query() {
   const q = new URLSearchParams();
   for (const k of ["market", "user"]) if (sel[k]) q.set(k, sel[k]);
-  history.replaceState(null, "", "#" + q);
-  connect();
+  return q;
 }
 
 function connect() {
   if (source) source.close();
-  const q = new URLSearchParams();
-  for (const k of ["market", "user"]) if (sel[k]) q.set(k, sel[k]);
-  source = new EventSource("/_sandbox/web/stream?" + q);
+  source = new EventSource("/_sandbox/web/stream?" + query());
   const conn = document.getElementById("conn");
   conn.dataset.state = "connecting";
   conn.textContent = "connecting";
   source.onopen = () => { conn.dataset.state = "live"; conn.textContent = "live"; };
-  source.onerror = () => { conn.dataset.state = "connecting"; conn.textContent = "reconnecting"; };
+  source.onerror = () => {
+    conn.dataset.state = "connecting";
+    conn.textContent = "reconnecting";
+    // The browser retries dropped streams itself, but gives up on an error answer.
+    if (source.readyState === EventSource.CLOSED) setTimeout(recover, 1000);
+  };
   for (const [part, render] of Object.entries({ directory: renderDirectory, market: renderMarket, user: renderUser })) {
     source.addEventListener(part, (e) => render(JSON.parse(e.data)));
   }
+}
+
+async function recover() {
+  const r = await fetch("/_sandbox/web/state?" + query()).catch(() => null);
+  if (r && r.status === 404) Object.assign(sel, { market: null, user: null }); // gone: pick anew
+  select({});
 }
 
 // ---- directory: series > event > market, and the user list
