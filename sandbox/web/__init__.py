@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.http.app import EXCHANGE
 from sandbox.web.feed import Feed
 from sandbox.web.guard import loopback_only
 from sandbox.web.routes import FEED, add_routes
@@ -26,8 +27,6 @@ __all__ = ["FEED", "setup_web"]
 
 
 def setup_web(app: web.Application) -> Feed:
-    from sandbox.http.app import EXCHANGE
-
     feed = Feed()
     exchange: Any = app[EXCHANGE]
     exchange.listeners.append(feed)

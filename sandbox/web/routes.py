@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.engine.errors import EngineError
+from sandbox.http.app import EXCHANGE
 from sandbox.http.errors import dumps
 from sandbox.web import views
 from sandbox.web.feed import Feed, Watcher
@@ -32,8 +33,6 @@ FEED = web.AppKey("web_feed", Feed)
 
 
 def _exchange(request: web.Request) -> Any:
-    from sandbox.http.app import EXCHANGE
-
     return request.app[EXCHANGE]
 
 

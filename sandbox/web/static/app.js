@@ -143,21 +143,21 @@ function drawCandles(candles) {
   const svg = document.getElementById("candles");
   const W = 400, H = 200, pad = 14;
   const num = (v) => (v === null || v === undefined ? null : Number(v));
-  const values = candles.flatMap((c) => [num(c.price.low_dollars), num(c.price.high_dollars), num(c.yes_bid.close_dollars), num(c.yes_ask.close_dollars)]).filter((v) => v !== null);
+  const values = candles.flatMap((c) => [num(c.low), num(c.high), num(c.yes_bid_close), num(c.yes_ask_close)]).filter((v) => v !== null);
   if (!values.length) { svg.replaceChildren(h("svg:text", { x: pad, y: H / 2 }, "no candles yet")); return; }
   let lo = Math.min(...values), hi = Math.max(...values);
   if (hi - lo < 0.02) { lo -= 0.01; hi += 0.01; }
   const step = (W - 2 * pad) / Math.max(candles.length, 1);
   const x = (i) => pad + i * step + step / 2, y = (v) => H - pad - ((v - lo) / (hi - lo)) * (H - 2 * pad);
-  const quote = (key) => candles.map((c, i) => `${i ? "L" : "M"}${x(i)},${y(num(c[key].close_dollars))}`).join("");
+  const quote = (key) => candles.map((c, i) => `${i ? "L" : "M"}${x(i)},${y(num(c[key]))}`).join("");
   const bars = candles.flatMap((c, i) => {
-    const o = num(c.price.open_dollars), cl = num(c.price.close_dollars);
+    const o = num(c.open), cl = num(c.close);
     if (o === null || cl === null) return [];
     const cls = cl >= o ? "up" : "down";
-    return [h("svg:line", { class: cls, x1: x(i), x2: x(i), y1: y(num(c.price.high_dollars)), y2: y(num(c.price.low_dollars)) }),
+    return [h("svg:line", { class: cls, x1: x(i), x2: x(i), y1: y(num(c.high)), y2: y(num(c.low)) }),
       h("svg:rect", { class: cls, x: x(i) - step * 0.35, width: step * 0.7, y: y(Math.max(o, cl)), height: Math.max(1, Math.abs(y(o) - y(cl))) })];
   });
-  svg.replaceChildren(h("svg:path", { class: "quote", d: quote("yes_bid") }), h("svg:path", { class: "quote", d: quote("yes_ask") }), ...bars,
+  svg.replaceChildren(h("svg:path", { class: "quote", d: quote("yes_bid_close") }), h("svg:path", { class: "quote", d: quote("yes_ask_close") }), ...bars,
     h("svg:text", { x: 2, y: pad }, hi.toFixed(2)), h("svg:text", { x: 2, y: H - 2 }, lo.toFixed(2)));
 }
 
