@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import activity, ws
+from sandbox import activity, web, ws
 from sandbox.datadir import DataDirLock, wipe
 from sandbox.engine import Exchange
 from sandbox.http.app import create_app
@@ -68,6 +68,7 @@ def build(config: Config) -> Built:
         app = create_app(config, exchange, keys)
         ws_server = ws.setup(app, config, config.live)
         activity.setup(app, config, config.live, ws_server)
+        web.setup_web(app)  # the live web view at / (loopback only)
     except BaseException:
         if lock is not None:
             lock.release()
