@@ -96,9 +96,9 @@ def main() -> int:
     say("  - Basic -> Advanced is one call once you trade through the API; the rest is volume.")
     say("  - The limits endpoint changes at once: throttle to what it says, not to a constant.")
     say("\nNext: uv run python 09_account_management/05_create_delete_api_key.py")
-    volume = progress[0]["trailing_30d_volume_fp"] if progress else "0"
+    total = progress[0]["trailing_30d_volume_fp"] if progress else "0"
     print(
-        f"RESULT: tier {limits['usage_tier']}, 30-day volume {qty(volume)}"
+        f"RESULT: tier {limits['usage_tier']}, 30-day volume {qty(total)}"
         + {None: "", True: ", upgraded", False: ", upgrade refused"}[upgraded]
     )
     return 0

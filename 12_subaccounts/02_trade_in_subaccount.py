@@ -61,17 +61,18 @@ def main() -> int:
         auth.show_dry_run("POST", "/portfolio/events/orders", body)
         return 0
 
-    numbered = [
-        b["subaccount_number"]
-        for b in raw_get("/portfolio/subaccounts/balances")["subaccount_balances"]
-        if b["subaccount_number"] > 0
-    ]
+    def balances() -> dict[int, Decimal]:
+        """Every subaccount's balance in one read (GET /portfolio/balance allows 1 call/s)."""
+        rows = raw_get("/portfolio/subaccounts/balances")["subaccount_balances"]
+        return {b["subaccount_number"]: Decimal(b["balance"]) for b in rows}
+
+    before = balances()
+    numbered = [n for n in before if n > 0]
     if not numbered:
         fail("you have no subaccount yet: run uv run python 12_subaccounts/01_create_subaccount.py")
     sub = max(numbered)
     market = Market.load(pick_ticker(args.ticker))
     price = market.resting_price("bid")
-    primary_before = raw_get("/portfolio/balance")
     primary_orders = len(raw_get("/portfolio/orders", subaccount=0, status="resting")["orders"])
 
     moved = placed = None
@@ -103,23 +104,21 @@ def main() -> int:
         say(
             f"bid {args.count} YES at {usd(price)} on {market.ticker} in subaccount {sub}: {placed}"
         )
-        sub_bal = raw_get("/portfolio/balance", subaccount=sub)
+        sub_bal = raw_get("/portfolio/balance", subaccount=sub)  # the one balance call
         sub_orders = raw_get("/portfolio/orders", subaccount=sub, status="resting")["orders"]
-        primary_after = raw_get("/portfolio/balance")
+        after = balances()
         after_orders = len(raw_get("/portfolio/orders", subaccount=0, status="resting")["orders"])
-        held = args.amount - Decimal(sub_bal["balance_dollars"])
+        held = before[sub] + args.amount - Decimal(sub_bal["balance_dollars"])
         if args.json:
-            auth.print_json(
-                {"order": order, "subaccount_balance": sub_bal, "primary_balance": primary_after}
-            )
+            auth.print_json({"order": order, "subaccount_balance": sub_bal})
         say(
             f"\nsubaccount {sub}: balance {usd(sub_bal['balance_dollars'], 4)} "
             f"({usd(held, 4)} held for the bid), {len(sub_orders)} resting order(s)"
         )
         say(
-            f"primary (0):  balance {usd(primary_after['balance_dollars'], 4)} "
-            f"(before the bid: {usd(Decimal(primary_before['balance_dollars']) - args.amount, 4)}),"
-            f" {after_orders} resting order(s) (before: {primary_orders})"
+            f"primary (0):  balance {usd(after[0], 4)} (after the transfer, before the bid: "
+            f"{usd(before[0] - args.amount, 4)}), {after_orders} resting order(s) "
+            f"(before: {primary_orders})"
         )
         try:  # the same order id, cancelled without naming the subaccount
             raw_delete(f"/portfolio/events/orders/{placed}")

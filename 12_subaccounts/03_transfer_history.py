@@ -47,7 +47,7 @@ def main() -> int:
     for t in transfers:
         net[t["from_subaccount"]] -= t["amount_cents"]
         net[t["to_subaccount"]] += t["amount_cents"]
-    rows = []
+    rows: list[tuple] = []
     for b in balances:
         moved = Decimal(net[b["subaccount_number"]]) / 100
         rows.append(

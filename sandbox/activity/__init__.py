@@ -1,5 +1,5 @@
 """Life in the local exchange: the trading simulator, the market lifecycle clock and fault
-injection. `setup(app, config, opts, ws_server)` (called from `sandbox.ws.setup`) installs
+injection. `setup(app, config, opts, ws_server)` (called from `sandbox.build`) installs
 what the configuration asks for:
 
 - simulator: on unless --no-activity (pace --activity-rate);
@@ -13,22 +13,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from typing import Any
 
 from aiohttp import web
 
 from sandbox.activity.faults import drop_connections_every, http_fault_middleware
-from sandbox.activity.lifecycle import LifecycleClock
+from sandbox.activity.market_clock import LifecycleClock
 from sandbox.activity.options import LiveOptions
 from sandbox.activity.simulator import Simulator
+from sandbox.http.config import Config
+from sandbox.http.routing import EXCHANGE
+from sandbox.ws.endpoint import WsServer
 
 
-def setup(app: web.Application, config: Any, opts: LiveOptions, ws_server) -> None:
-    from sandbox.http.app import EXCHANGE
-
+def setup(app: web.Application, config: Config, opts: LiveOptions, ws_server: WsServer) -> None:
     exchange = app[EXCHANGE]
-    seed = getattr(config, "seed", None) or 0
-    activity = bool(getattr(config, "activity", True))
+    seed = config.seed or 0
+    activity = config.activity
     if opts.fault_http_429_rate or opts.fault_http_5xx_rate:
         mw = http_fault_middleware(
             opts.fault_http_429_rate, opts.fault_http_5xx_rate, random.Random(seed + 1)

@@ -87,14 +87,13 @@ class Funding:
             seq,
         )
         self.entries[e.entry_id] = e
-        # Journal key (user, seq): a server picks up a user another process funded (load_user).
-        op.added("funding", (user_id, seq), e, self.entries, e.entry_id)
+        op.added("funding", e, self.entries)  # journal key (user, seq): see operation.KEY
         mine = self.by_user.setdefault(user_id, [])
         mine.append(e)
         op.undo(mine.pop)
         return e
 
-    def list(self, user_id: str, kind: str) -> list[FundingEntry]:
+    def of_user(self, user_id: str, kind: str) -> list[FundingEntry]:
         """Newest first."""
         return [e for e in reversed(self.by_user.get(user_id, [])) if e.kind == kind]
 

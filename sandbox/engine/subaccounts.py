@@ -99,7 +99,7 @@ class Subaccounts:
             exchange_index,
         )
         self.transfers[t.transfer_id] = t
-        op.added("transfer", t.transfer_id, t, self.transfers)
+        op.added("transfer", t, self.transfers)
         self._index(t)
         op.undo(self._unindex, t)
         return t
@@ -115,9 +115,9 @@ class Subaccounts:
         s = self.netting.get(key)
         if s is None:
             s = self.netting[key] = NettingSetting(user_id, subaccount, enabled, op.now)
-            op.added("netting", key, s, self.netting)
+            op.added("netting", s, self.netting)
         else:
-            op.touch("netting", key, s, self.netting)
+            op.touch("netting", s, self.netting)
             s.enabled, s.updated_ts = enabled, op.now
         return s
 

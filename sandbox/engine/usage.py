@@ -60,9 +60,9 @@ class Usage:
         g = self.grants.get(user_id)
         if g is None:
             g = self.grants[user_id] = UsageGrant(user_id, "advanced", "manual", op.now)
-            op.added("grant", user_id, g, self.grants)
+            op.added("grant", g, self.grants)
         elif LEVELS.index(g.level) <= LEVELS.index("advanced"):
-            op.touch("grant", user_id, g, self.grants)
+            op.touch("grant", g, self.grants)
             g.level, g.created_ts, g.expires_ts = "advanced", op.now, None
         return g
 

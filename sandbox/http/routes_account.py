@@ -7,10 +7,10 @@ from aiohttp import web
 
 from sandbox.http import ratelimit
 from sandbox.http import serialize as ser
-from sandbox.http.app import EXCHANGE, KEYS, LIMITER, Routes, json_response, user_id
 from sandbox.http.errors import bad_request, not_found
 from sandbox.http.keys import check_scopes, parse_public_key
 from sandbox.http.params import field, json_body
+from sandbox.http.routing import EXCHANGE, KEYS, LIMITER, Routes, json_response, user_id
 from sandbox.http.scope import resolve
 
 ROUTES = Routes()

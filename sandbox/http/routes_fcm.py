@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sandbox.http.app import Routes
 from sandbox.http.errors import ApiError
+from sandbox.http.routing import Routes
 from sandbox.http.scope import require_fcm
 
 ROUTES = Routes()

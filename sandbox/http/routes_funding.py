@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sandbox.http.app import EXCHANGE, Routes, json_response, user_id
 from sandbox.http.params import paginate
+from sandbox.http.routing import EXCHANGE, Routes, json_response, user_id
 from sandbox.http.scope import refuse_restricted
 
 ROUTES = Routes()

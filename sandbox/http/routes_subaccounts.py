@@ -17,10 +17,10 @@ from aiohttp import web
 
 from sandbox.engine.subaccounts import transfer_amount_cents
 from sandbox.http import serialize as ser
-from sandbox.http.app import EXCHANGE, LIMITER, Routes, json_response, user_id
 from sandbox.http.errors import ApiError, bad_request
 from sandbox.http.params import field, json_body, paginate
 from sandbox.http.ratelimit import TIERS
+from sandbox.http.routing import EXCHANGE, LIMITER, Routes, json_response, user_id
 from sandbox.http.scope import locked_subaccount, refuse_restricted, resolve
 
 ROUTES = Routes()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sandbox.http.app import EXCHANGE, user_id
 from sandbox.http.errors import ApiError, bad_request
 from sandbox.http.params import q_int
+from sandbox.http.routing import EXCHANGE, user_id
 
 
 def locked_subaccount(request: web.Request) -> int | None:
