@@ -19,8 +19,8 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.engine.errors import EngineError
-from sandbox.http.routing import EXCHANGE
 from sandbox.http.errors import dumps
+from sandbox.http.routing import EXCHANGE
 from sandbox.web import views
 from sandbox.web.feed import Feed, Watcher
 
