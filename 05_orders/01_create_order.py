@@ -31,16 +31,9 @@ from decimal import Decimal
 
 import auth
 from auth.cli import fail, narrator
-from auth.fmt import qty, table, usd, when
-from auth.markets import pick_ticker
-from auth.orders import (
-    Cleanup,
-    Market,
-    count_str,
-    new_client_order_id,
-    price_str,
-    print_fields,
-)
+from auth.fmt import count_str, price_str, print_fields, qty, table, usd, when
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 # What you want to do -> (book side, is the price you name a YES price?)
 INTENTS = {

@@ -29,9 +29,9 @@ import auth
 from auth.cli import narrator
 from auth.client import sdk_error
 from auth.errors import KalshiError
-from auth.fmt import qty, when
-from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
+from auth.fmt import count_str, price_str, qty, when
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 
 def cancel(order_id: str, ticker: str | None, say) -> dict:

@@ -29,16 +29,9 @@ from __future__ import annotations
 
 import auth
 from auth.cli import narrator
-from auth.fmt import qty, table
-from auth.markets import pick_ticker
-from auth.orders import (
-    Cleanup,
-    Market,
-    count_str,
-    endpoint_cost,
-    new_client_order_id,
-    price_str,
-)
+from auth.fmt import count_str, price_str, qty, table
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, endpoint_cost, new_client_order_id
 
 BATCH_PATH = "/portfolio/events/orders/batched"
 

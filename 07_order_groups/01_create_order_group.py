@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import auth
 from auth.cli import narrator
-from auth.fmt import qty
-from auth.orders import Cleanup, count_str, print_fields
+from auth.fmt import count_str, print_fields, qty
+from auth.orders import Cleanup
 
 
 def main() -> int:

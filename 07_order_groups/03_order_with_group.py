@@ -28,18 +28,10 @@ from __future__ import annotations
 
 import auth
 from auth.cli import narrator
-from auth.client import sdk_error
 from auth.errors import KalshiError
-from auth.fmt import qty, usd
-from auth.markets import pick_ticker
-from auth.orders import (
-    Cleanup,
-    Market,
-    count_str,
-    new_client_order_id,
-    price_str,
-    print_fields,
-)
+from auth.fmt import count_str, price_str, print_fields, qty, usd
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 
 def main() -> int:
@@ -92,10 +84,7 @@ def main() -> int:
             try:
                 cleanup.order(client.create_order_v2(**retry).order_id, market.ticker)
                 say("\na new order in the group was accepted: the limit was not reached")
-            except Exception as exc:  # the SDK's ApiException: translate it
-                err = sdk_error(exc)
-                if err is None:
-                    raise
+            except KalshiError as err:  # the SDK raises the same errors as raw calls
                 say(f"\na new order in the tripped group is refused: {err}".split("\n  hint")[0])
         if args.json:
             auth.print_json(report)

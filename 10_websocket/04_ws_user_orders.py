@@ -30,9 +30,9 @@ import json
 
 import auth
 from auth.cli import narrator
-from auth.fmt import qty, usd, when
-from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
+from auth.fmt import count_str, price_str, qty, usd, when
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 from auth.ws import Stream, describe_reply, is_data, run, timestamp
 
 COLUMNS = f"{'time':20}  {'status':9} {'side':13} {'YES price':>9} {'filled':>7} {'left':>6}"

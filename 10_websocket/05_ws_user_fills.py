@@ -28,9 +28,9 @@ from decimal import Decimal
 
 import auth
 from auth.cli import narrator
-from auth.fmt import dec, qty, usd
-from auth.markets import pick_ticker
-from auth.orders import Market, count_str, new_client_order_id, price_str
+from auth.fmt import count_str, dec, price_str, qty, usd
+from auth.markets import Market, pick_ticker
+from auth.orders import new_client_order_id
 from auth.ws import Stream, describe_reply, is_data, run, timestamp
 
 COLUMNS = (

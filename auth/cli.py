@@ -45,16 +45,7 @@ def exit_code(main: Callable[[], int | None]) -> int:
     except Exception as exc:
         from auth.client import sdk_error
 
-        err = sdk_error(exc)
-        if err is None and type(exc).__name__ == "ValidationError":  # pydantic, from the SDK
-            _debug()
-            first = str(exc).splitlines()[0]
-            print(
-                f"error: the official SDK's strict model rejected the response ({first}); "
-                "the raw_get helper reads the same endpoint as plain JSON",
-                file=sys.stderr,
-            )
-            return 1
+        err = sdk_error(exc)  # the SDK's exceptions, mapped in one place
         if err is None:
             raise
         _debug()

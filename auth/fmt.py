@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -80,3 +80,20 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], right: str = ""
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(list(headers)), rule, *(line(r) for r in body)])
+
+
+def price_str(price: Decimal) -> str:
+    """A request price: a dollar string with 4 decimals ("0.0100"), the spec's own format."""
+    return f"{price:.4f}"
+
+
+def count_str(count: Decimal | int) -> str:
+    """A request count: a fixed-point string with 2 decimals ("5.00")."""
+    return f"{Decimal(count):.2f}"
+
+
+def print_fields(pairs: list[tuple[str, Any]], say: Callable[..., None] = print) -> None:
+    """Aligned `  name  value` lines ('-' for None), printed with `say`."""
+    width = max((len(name) for name, _ in pairs), default=0)
+    for name, value in pairs:
+        say(f"  {name.ljust(width)}  {'-' if value is None else value}")
