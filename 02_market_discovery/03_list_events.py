@@ -19,12 +19,15 @@ Run: uv run python 02_market_discovery/03_list_events.py --status open --limit 5
 """
 
 from auth import banner, parser, print_json, raw_get, run
+from auth.cli import number
 from auth.fmt import table
 
 
 def main() -> int:
     p = parser(__doc__, limit=10)
-    p.add_argument("--pages", type=int, default=2, help="how many pages to fetch (default 2)")
+    p.add_argument(
+        "--pages", type=number(int, low=1), default=2, help="how many pages to fetch (default 2)"
+    )
     p.add_argument("--status", choices=("unopened", "open", "closed", "settled"), default="open")
     p.add_argument("--series", help="only events of this series ticker")
     args = p.parse_args()

@@ -24,6 +24,7 @@ Run: uv run python 03_market_data/01_get_orderbook.py --depth 5
 from decimal import Decimal
 
 from auth import banner, parser, print_json, raw_get, run
+from auth.cli import number
 from auth.fmt import ONE, dec, qty, table, usd
 from auth.markets import pick_ticker
 
@@ -36,7 +37,9 @@ def levels(raw: list | None) -> list[tuple[Decimal, Decimal]]:
 
 def main() -> int:
     p = parser(__doc__, ticker=True)
-    p.add_argument("--depth", type=int, default=5, help="levels per side (0 = all; default 5)")
+    p.add_argument(
+        "--depth", type=number(int, low=0), default=5, help="levels per side (0 = all; default 5)"
+    )
     args = p.parse_args()
     banner("Order book", args)
 

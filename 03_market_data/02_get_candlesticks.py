@@ -28,6 +28,7 @@ import time
 from decimal import Decimal
 
 from auth import banner, get_client, parser, print_json, run
+from auth.cli import number
 from auth.fmt import dec, qty, table, usd, when
 from auth.lookup import series_of
 from auth.markets import pick_ticker
@@ -56,7 +57,9 @@ def main() -> int:
     p = parser(__doc__, ticker=True)
     p.add_argument("--series", help="series ticker of the market (default: looked up)")
     p.add_argument("--period", type=int, choices=(1, 60, 1440), default=60, help="minutes")
-    p.add_argument("--count", type=int, default=24, help="how many periods back (default 24)")
+    p.add_argument(
+        "--count", type=number(int, low=1), default=24, help="how many periods back (default 24)"
+    )
     args = p.parse_args()
     banner("Candlesticks", args)
 

@@ -21,6 +21,7 @@ Run: uv run python 03_market_data/03_batch_candlesticks.py --markets 5 --period 
 import time
 
 from auth import banner, parser, print_json, raw_get, run
+from auth.cli import number
 from auth.fmt import table
 from auth.lookup import series_map
 from auth.markets import pick_tickers
@@ -35,9 +36,13 @@ def timed(path: str, **params) -> tuple[dict, float]:
 def main() -> int:
     p = parser(__doc__)
     p.add_argument("--tickers", help="comma-separated market tickers (default: busiest open)")
-    p.add_argument("--markets", type=int, default=5, help="how many markets to pick (default 5)")
+    p.add_argument(
+        "--markets", type=number(int, low=1), default=5, help="how many markets to pick (default 5)"
+    )
     p.add_argument("--period", type=int, choices=(1, 60, 1440), default=60, help="minutes")
-    p.add_argument("--count", type=int, default=24, help="how many periods back (default 24)")
+    p.add_argument(
+        "--count", type=number(int, low=1), default=24, help="how many periods back (default 24)"
+    )
     args = p.parse_args()
     banner("Batch candlesticks", args)
 

@@ -25,12 +25,15 @@ Run: uv run python 04_portfolio/01_get_balance.py
 import json
 
 from auth import banner, get_client, parser, print_json, run
+from auth.cli import number
 from auth.fmt import cents, table, usd, when
 
 
 def main() -> int:
     p = parser(__doc__)
-    p.add_argument("--subaccount", type=int, help="subaccount number (default 0, the primary)")
+    p.add_argument(
+        "--subaccount", type=number(int, low=0), help="subaccount number (default 0, the primary)"
+    )
     args = p.parse_args()
     banner("Balance", args)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 
 import auth
-from auth.cli import narrator
+from auth.cli import narrator, number
 from auth.fmt import qty, table, usd, when
 
 
@@ -30,7 +30,9 @@ def main() -> int:
     p = auth.parser(__doc__, limit=20)
     p.add_argument("--status", choices=("resting", "canceled", "executed"), help="default: all")
     p.add_argument("--ticker", help="only orders in this market")
-    p.add_argument("--pages", type=int, default=3, help="stop after this many pages (default 3)")
+    p.add_argument(
+        "--pages", type=number(int, low=1), default=3, help="stop after this many pages (default 3)"
+    )
     args = p.parse_args()
     auth.banner("List orders", args)
     say = narrator(args)  # stderr under --json

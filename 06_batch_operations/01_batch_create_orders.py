@@ -28,7 +28,7 @@ Run: uv run python 06_batch_operations/01_batch_create_orders.py [--count 4] [--
 from __future__ import annotations
 
 import auth
-from auth.cli import narrator
+from auth.cli import narrator, number
 from auth.fmt import count_str, price_str, qty, table
 from auth.markets import Market, pick_ticker
 from auth.orders import Cleanup, endpoint_cost, new_client_order_id
@@ -38,7 +38,9 @@ BATCH_PATH = "/portfolio/events/orders/batched"
 
 def main() -> int:
     p = auth.parser(__doc__, ticker=True, writes=True)
-    p.add_argument("--count", type=int, default=4, help="orders in the batch (default 4)")
+    p.add_argument(
+        "--count", type=number(int, low=2), default=4, help="orders in the batch (default 4)"
+    )
     args = p.parse_args()
     auth.guard_writes(args)  # before any request: prod needs --allow-prod
     auth.banner("Batch create orders (V2)", args)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import uuid
 
 import auth
-from auth.cli import narrator
+from auth.cli import narrator, number
 from auth.fmt import count_str, price_str, qty, table, when
 from auth.markets import Market, pick_ticker
 from auth.orders import Cleanup, endpoint_cost, new_client_order_id
@@ -36,7 +36,9 @@ BATCH_PATH = "/portfolio/events/orders/batched"
 
 def main() -> int:
     p = auth.parser(__doc__, ticker=True, writes=True)
-    p.add_argument("--count", type=int, default=3, help="orders to place and cancel (default 3)")
+    p.add_argument(
+        "--count", type=number(int, low=1), default=3, help="orders to place and cancel (default 3)"
+    )
     args = p.parse_args()
     auth.guard_writes(args)  # before any request: prod needs --allow-prod
     auth.banner("Batch cancel orders (V2)", args)

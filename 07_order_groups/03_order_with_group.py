@@ -27,7 +27,7 @@ Run: uv run python 07_order_groups/03_order_with_group.py [--fill] [--contracts-
 from __future__ import annotations
 
 import auth
-from auth.cli import narrator
+from auth.cli import narrator, number
 from auth.errors import KalshiError
 from auth.fmt import count_str, price_str, print_fields, qty, usd
 from auth.markets import Market, pick_ticker
@@ -36,7 +36,9 @@ from auth.orders import Cleanup, new_client_order_id
 
 def main() -> int:
     p = auth.parser(__doc__, ticker=True, writes=True)
-    p.add_argument("--contracts-limit", type=int, default=2, help="group limit (default 2)")
+    p.add_argument(
+        "--contracts-limit", type=number(int, low=1), default=2, help="group limit (default 2)"
+    )
     p.add_argument("--fill", action="store_true", help="buy LIMIT contracts to trip the group")
     args = p.parse_args()
     auth.guard_writes(args)  # before any request: prod needs --allow-prod

@@ -23,6 +23,7 @@ Run: uv run python 08_historical/03_historical_candlesticks.py --days 30
 from datetime import datetime
 
 from auth import banner, parser, print_json, raw_get, run
+from auth.cli import number
 from auth.errors import KalshiError
 from auth.fmt import dec, qty, table, usd, when
 
@@ -34,7 +35,9 @@ def epoch(value: str | None) -> int | None:
 def main() -> int:
     p = parser(__doc__, limit=100)
     p.add_argument("--ticker", help="an archived market (default: the busiest on one page)")
-    p.add_argument("--days", type=int, default=30, help="at most this many daily candles")
+    p.add_argument(
+        "--days", type=number(int, low=1), default=30, help="at most this many daily candles"
+    )
     args = p.parse_args()
     banner("Historical candlesticks (daily)", args)
 

@@ -21,6 +21,7 @@ Run: uv run python 08_historical/04_historical_fills.py --limit 20
 """
 
 from auth import banner, parser, print_json, raw_get, run
+from auth.cli import number
 from auth.fmt import qty, table, usd, when
 from auth.paging import collect
 
@@ -28,7 +29,9 @@ from auth.paging import collect
 def main() -> int:
     p = parser(__doc__, limit=20)
     p.add_argument("--ticker", help="only this market (default: all)")
-    p.add_argument("--pages", type=int, default=10, help="at most this many pages per source")
+    p.add_argument(
+        "--pages", type=number(int, low=1), default=10, help="at most this many pages per source"
+    )
     args = p.parse_args()
     banner("Fill history (live + archive)", args)
 

@@ -30,7 +30,7 @@ import json
 import time
 
 import auth
-from auth.cli import narrator
+from auth.cli import narrator, number
 from auth.fmt import qty, table, usd
 from auth.markets import pick_ticker
 from auth.orderbook import Book, Books, Top
@@ -168,7 +168,10 @@ def main() -> int:
     p = auth.parser(__doc__, ticker=True, stream=True)
     p.add_argument("--verify", action="store_true", help="compare with the REST book regularly")
     p.add_argument(
-        "--verify-every", type=float, default=5.0, help="seconds between checks (default 5)"
+        "--verify-every",
+        type=number(float, low=0, open_low=True),
+        default=5.0,
+        help="seconds between checks (default 5)",
     )
     args = p.parse_args()
     say = narrator(args)

@@ -58,6 +58,38 @@ def _debug() -> None:
         traceback.print_exc()
 
 
+def number(
+    kind: type = int, *, low: Any = None, high: Any = None, open_low: bool = False
+) -> Callable[[str], Any]:
+    """An argparse `type=` that accepts only finite numbers in [low, high] (`open_low`: low
+    itself excluded). "abc", "nan", "inf" and out-of-range values are usage errors (exit 2)
+    with a clear message, never a traceback further down."""
+    from decimal import Decimal, InvalidOperation
+
+    def convert(text: str) -> Any:
+        try:
+            value = kind(text)
+        except (ValueError, InvalidOperation):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a{_article(kind)} number") from None
+        if kind is not int and not Decimal(str(value)).is_finite():
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        too_low = low is not None and (value <= low if open_low else value < low)
+        if too_low or (high is not None and value > high):
+            lo = f"> {low}" if open_low else f">= {low}"
+            bounds = " and ".join(
+                b for b in (lo if low is not None else "", f"<= {high}" if high else "") if b
+            )
+            raise argparse.ArgumentTypeError(f"{text} is out of range (must be {bounds})")
+        return value
+
+    convert.__name__ = kind.__name__  # argparse names the type in its messages
+    return convert
+
+
+def _article(kind: type) -> str:
+    return {int: "n integer", float: " decimal"}.get(kind, " decimal")
+
+
 def parser(
     doc: str | None,
     *,
@@ -77,7 +109,9 @@ def parser(
             help="market ticker (default: $KALSHI_EXAMPLE_TICKER, else an open market with a book)",
         )
     if limit is not None:
-        p.add_argument("--limit", type=int, default=limit, help=f"page size (default {limit})")
+        p.add_argument(
+            "--limit", type=number(int, low=1), default=limit, help=f"page size (default {limit})"
+        )
     p.add_argument("--json", action="store_true", help="print the raw JSON response instead")
     if writes:
         p.add_argument("--dry-run", action="store_true", help="print the request; send nothing")
@@ -88,8 +122,14 @@ def parser(
             help="allow writes on KALSHI_ENV=prod (real money); or KALSHI_ALLOW_PROD_WRITES=1",
         )
     if stream:
-        p.add_argument("--seconds", type=float, help="stop after this many seconds")
-        p.add_argument("--max-messages", type=int, help="stop after this many data messages")
+        p.add_argument(
+            "--seconds",
+            type=number(float, low=0, open_low=True),
+            help="stop after this many seconds",
+        )
+        p.add_argument(
+            "--max-messages", type=number(int, low=1), help="stop after this many data messages"
+        )
     return p
 
 
