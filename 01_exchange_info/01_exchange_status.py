@@ -23,7 +23,7 @@ Run: uv run python 01_exchange_info/01_exchange_status.py
 import json
 import time
 
-from auth import banner, get_client, parser, print_json, run
+from auth import banner, get_client, parser, print_json, result, run
 from auth.fmt import table, when
 
 
@@ -85,6 +85,9 @@ def main() -> int:
         "whether the API answers."
     )
     print("Next: uv run python 01_exchange_info/02_exchange_schedule.py")
+    result(
+        args, f"exchange_active={status.exchange_active}, trading_active={status.trading_active}"
+    )
     return 0
 
 

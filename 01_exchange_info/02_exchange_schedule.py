@@ -22,7 +22,7 @@ import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from auth import banner, get_client, parser, print_json, run
+from auth import banner, get_client, parser, print_json, result, run
 from auth.fmt import table, when
 
 ET = ZoneInfo("America/New_York")
@@ -86,6 +86,11 @@ def main() -> int:
         "daylight saving;\nmaintenance windows are absolute timestamps."
     )
     print("Next: uv run python 01_exchange_info/03_exchange_announcements.py")
+    result(
+        args,
+        f"open now: {'no (maintenance)' if maintenance else 'yes' if session else 'no'}; "
+        f"{len(upcoming)} maintenance window(s) ahead",
+    )
     return 0
 
 

@@ -22,7 +22,7 @@ Run: uv run python 01_exchange_info/03_exchange_announcements.py
 
 from datetime import UTC, datetime
 
-from auth import KalshiError, banner, parser, print_json, raw_get, run
+from auth import KalshiError, banner, parser, print_json, raw_get, result, run
 from auth.fmt import table, when
 from auth.paging import pages
 
@@ -52,6 +52,7 @@ def main() -> int:
     print(table(rows, ("delivered", "type", "status", "message")))
     print(f"\n{len(announcements)} announcement(s) on {len(served)} page(s).")
     print("Next: uv run python 02_market_discovery/01_list_series.py")
+    result(args, f"{len(announcements)} announcement(s) on {len(served)} page(s)")
     return 0
 
 
@@ -94,6 +95,7 @@ def show_replacements(args, err: KalshiError) -> int:
         "'no announcements'\nand watch the schedule and the status instead."
     )
     print("Next: uv run python 02_market_discovery/01_list_series.py")
+    result(args, f"retired (HTTP {err.status}); {len(upcoming)} maintenance window(s) ahead")
     return 0
 
 

@@ -19,7 +19,7 @@ Gotchas (late 2026):
 Run: uv run python 02_market_discovery/01_list_series.py --category Economics
 """
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.fmt import table, usd
 
 
@@ -70,6 +70,7 @@ def main() -> int:
         "sources\nare defined per series, so the series is where to read the rules."
     )
     print("Next: uv run python 02_market_discovery/02_get_series.py")
+    result(args, f"{len(series)} series; hierarchy shown under {chosen or '-'}")
     return 0
 
 

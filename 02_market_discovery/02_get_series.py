@@ -18,7 +18,7 @@ Gotchas (late 2026):
 Run: uv run python 02_market_discovery/02_get_series.py --series KXFED
 """
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.lookup import series_of
 from auth.markets import pick_ticker
 
@@ -69,6 +69,11 @@ def main() -> int:
         "apply to\nevery event and market in it; the contract PDF is the legal definition."
     )
     print("Next: uv run python 02_market_discovery/03_list_events.py")
+    result(
+        args,
+        f"series {series_ticker}: {len(sources)} settlement source(s), "
+        f"fee type {s.get('fee_type')}",
+    )
     return 0
 
 

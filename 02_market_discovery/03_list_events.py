@@ -18,7 +18,7 @@ Gotchas (late 2026):
 Run: uv run python 02_market_discovery/03_list_events.py --status open --limit 5 --pages 3
 """
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.cli import number
 from auth.fmt import table
 
@@ -66,6 +66,7 @@ def main() -> int:
         "A short page\ndoes not mean the end, an empty cursor does."
     )
     print("Next: uv run python 02_market_discovery/04_get_event.py")
+    result(args, f"{total} events on {len(responses)} page(s); {more}")
     return 0
 
 

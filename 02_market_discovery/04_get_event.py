@@ -17,7 +17,7 @@ Gotchas (late 2026):
 Run: uv run python 02_market_discovery/04_get_event.py --event KXFED-26DEC
 """
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.fmt import qty, table, usd, when
 from auth.markets import pick_ticker
 
@@ -77,6 +77,7 @@ def main() -> int:
         "YES prices\nof its markets roughly add up to $1."
     )
     print("Next: uv run python 02_market_discovery/05_list_markets.py")
+    result(args, f"event {event_ticker.upper()}: {len(markets)} market(s)")
     return 0
 
 

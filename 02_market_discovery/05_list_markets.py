@@ -20,7 +20,7 @@ Gotchas (late 2026):
 Run: uv run python 02_market_discovery/05_list_markets.py --status open --limit 10
 """
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.fmt import qty, table, usd, when
 
 STATUS_FILTERS = ("unopened", "open", "paused", "closed", "settled")
@@ -75,6 +75,7 @@ def main() -> int:
         "the *_dollars\nstrings and sizes from the *_fp strings."
     )
     print("Next: uv run python 02_market_discovery/06_get_market.py")
+    result(args, f"{len(markets)} market(s), status field {statuses}")
     return 0
 
 

@@ -24,7 +24,7 @@ Run: uv run python 02_market_discovery/06_get_market.py --ticker KXFED-26DEC-T4.
 import textwrap
 from collections.abc import Callable
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.fmt import ONE, dec, qty, usd, when
 from auth.markets import PriceGrid, pick_ticker
 
@@ -93,6 +93,12 @@ def main() -> int:
         "must be on\nthe grid above, which is not always whole cents."
     )
     print("Next: uv run python 03_market_data/01_get_orderbook.py")
+    result(
+        args,
+        f"{ticker}: "
+        f"YES bid {usd(m.get('yes_bid_dollars'))} / ask {usd(m.get('yes_ask_dollars'))}, "
+        f"status {m.get('status')}",
+    )
     return 0
 
 

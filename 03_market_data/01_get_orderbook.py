@@ -23,7 +23,7 @@ Run: uv run python 03_market_data/01_get_orderbook.py --depth 5
 
 from decimal import Decimal
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.cli import number
 from auth.fmt import ONE, dec, qty, table, usd
 from auth.markets import pick_ticker
@@ -81,6 +81,11 @@ def main() -> int:
         "buying YES at the\nbest ask trades against the best NO bid."
     )
     print("Next: uv run python 03_market_data/02_get_candlesticks.py")
+    result(
+        args,
+        f"{ticker}: {len(yes_bids)} bid and {len(yes_asks)} ask level(s), "
+        f"best YES bid {usd(best_bid)} / ask {usd(best_ask)}",
+    )
     return 0
 
 

@@ -27,7 +27,7 @@ import json
 import time
 from decimal import Decimal
 
-from auth import banner, get_client, parser, print_json, run
+from auth import banner, get_client, parser, print_json, result, run
 from auth.cli import number
 from auth.fmt import dec, qty, table, usd, when
 from auth.lookup import series_of
@@ -107,6 +107,7 @@ def main() -> int:
         "always there;\nuse them for a quote history of quiet markets."
     )
     print("Next: uv run python 03_market_data/03_batch_candlesticks.py")
+    result(args, f"{ticker}: {len(candles)} candle(s), {traded} with trades")
     return 0
 
 

@@ -20,7 +20,7 @@ Run: uv run python 03_market_data/03_batch_candlesticks.py --markets 5 --period 
 
 import time
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.cli import number
 from auth.fmt import table
 from auth.lookup import series_map
@@ -93,6 +93,11 @@ def main() -> int:
         "does not need\nthe series tickers at all."
     )
     print("Next: uv run python 03_market_data/04_get_public_trades.py")
+    result(
+        args,
+        f"{len(batch_counts)} market(s) in one request vs {len(loop_counts)}; same counts: "
+        f"{'yes' if same else 'NO'}",
+    )
     return 0
 
 

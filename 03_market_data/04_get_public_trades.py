@@ -18,7 +18,7 @@ Gotchas (late 2026):
 Run: uv run python 03_market_data/04_get_public_trades.py --limit 20
 """
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.fmt import qty, table, usd, when
 
 
@@ -64,6 +64,7 @@ def main() -> int:
         "YES (bought NO).\nEvery trade prints once, at one price seen from both sides."
     )
     print("Next: uv run python 04_portfolio/01_get_balance.py")
+    result(args, f"{len(trades)} public trade(s)")
     return 0
 
 

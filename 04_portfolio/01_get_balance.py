@@ -24,7 +24,7 @@ Run: uv run python 04_portfolio/01_get_balance.py
 
 import json
 
-from auth import banner, get_client, parser, print_json, run
+from auth import banner, get_client, parser, print_json, result, run
 from auth.cli import number
 from auth.fmt import cents, table, usd, when
 
@@ -58,6 +58,7 @@ def main() -> int:
         "dollars string\nis exact. Poll at most once a second: this endpoint has its own bucket."
     )
     print("Next: uv run python 04_portfolio/02_get_positions.py")
+    result(args, f"balance {cents(b.balance)}, portfolio value {cents(b.portfolio_value)}")
     return 0
 
 

@@ -20,7 +20,7 @@ Run: uv run python 04_portfolio/02_get_positions.py --settlement-status all
 
 import json
 
-from auth import banner, get_client, parser, print_json, run
+from auth import banner, get_client, parser, print_json, result, run
 from auth.fmt import dec, qty, table, usd, when
 
 
@@ -103,6 +103,7 @@ def main() -> int:
         "you paid for\nwhat you hold, realized P&L what you locked in by trading out."
     )
     print("Next: uv run python 04_portfolio/03_get_fills.py")
+    result(args, f"{len(market_rows)} market position(s) in {len(event_rows)} event(s)")
     return 0
 
 

@@ -22,8 +22,8 @@ Run: uv run python 04_portfolio/03_get_fills.py --limit 20
 
 import json
 
-from auth import banner, get_client, parser, print_json, run
-from auth.fmt import qty, table, usd, when
+from auth import banner, get_client, parser, print_json, result, run
+from auth.fmt import dec, qty, table, usd, when
 
 
 def main() -> int:
@@ -67,6 +67,7 @@ def main() -> int:
         "bid = bought\nYES, ask = sold YES (bought NO). Takers usually pay more fee than makers."
     )
     print("Next: uv run python 04_portfolio/04_get_settlements.py")
+    result(args, f"{len(fills)} fill(s), fees {usd(sum((dec(f.fee_cost) or 0) for f in fills), 4)}")
     return 0
 
 

@@ -20,7 +20,7 @@ Run: uv run python 04_portfolio/04_get_settlements.py
 
 import json
 
-from auth import banner, get_client, parser, print_json, run
+from auth import banner, get_client, parser, print_json, result, run
 from auth.fmt import cents, dec, qty, table, usd, when
 
 
@@ -76,7 +76,8 @@ def main() -> int:
         "\nWhat to notice: revenue is in cents (each winning contract pays 100), the costs and "
         "fees are dollar\nstrings: convert before you subtract."
     )
-    print("Next: uv run python 08_historical/01_historical_cutoff.py")
+    print("Next: uv run python 05_orders/01_create_order.py")
+    result(args, f"{len(settlements)} settlement(s)")
     return 0
 
 

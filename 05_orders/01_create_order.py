@@ -127,6 +127,11 @@ def main() -> int:
     say("  - remaining_count = count - fill_count: what did not fill rests on the book.")
     say("  - Keep the client_order_id: retrying with it cannot create a second order.")
     say("\nNext: uv run python 05_orders/02_get_order.py")
+    auth.result(
+        args,
+        f"order {resp.order_id}: {side} {qty(args.count)} @ {body['price']}, "
+        f"filled {qty(resp.fill_count)}, resting {qty(resp.remaining_count)}",
+    )
     return 0
 
 

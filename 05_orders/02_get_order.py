@@ -54,6 +54,7 @@ def main() -> int:
     print("  - initial = fill + remaining (+ whatever was cancelled or decreased).")
     print("  - No integer cents anywhere: prices are *_dollars strings, counts *_fp strings.")
     print("\nNext: uv run python 05_orders/03_list_orders.py")
+    auth.result(args, f"order {order['order_id']}: status {order['status']}")
     return 0
 
 

@@ -85,6 +85,7 @@ def main() -> int:
     print("  - Each page costs a request; a big --limit means fewer pages (max 1000).")
     print("  - Old canceled/executed orders move to /historical/orders; resting ones never do.")
     print("\nNext: uv run python 05_orders/04_amend_order.py")
+    auth.result(args, f"{len(orders)} order(s): {summary}")
     return 0
 
 

@@ -108,6 +108,10 @@ def main() -> int:
     say("  - After the decrease A's position is unchanged: shrinking keeps your place.")
     say("  - count in an amend is the new total, not a change; every amend resends all four.")
     say("\nNext: uv run python 05_orders/05_decrease_order.py")
+    auth.result(
+        args,
+        f"after the amends A rests {rows[-1][2]} at {rows[-1][1]}; queue positions in the table",
+    )
     return 0
 
 

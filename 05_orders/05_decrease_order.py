@@ -94,6 +94,9 @@ def main() -> int:
     say("  - B moves up by exactly the contracts A gave up (10 -> 7 -> 2 ahead of it).")
     say("  - reduce_by is a delta, reduce_to a target; send exactly one of them.")
     say("\nNext: uv run python 05_orders/06_cancel_order.py")
+    auth.result(
+        args, f"A decreased from 10 to {rows[-1][1]} resting (reduce_by 3, then reduce_to 2)"
+    )
     return 0
 
 

@@ -120,6 +120,11 @@ def main() -> int:
     say("  - A second cancel is refused, but the order is still readable: status canceled.")
     say("  - An unknown id is a 404: check the id, the account and the subaccount.")
     say("\nNext: uv run python 05_orders/07_order_queue_position.py")
+    auth.result(
+        args,
+        f"{len(results)} cancel call(s): {sum('error' not in r for r in results)} answered, "
+        f"{sum('error' in r for r in results)} refused",
+    )
     return 0
 
 

@@ -110,6 +110,9 @@ def main() -> int:
     say("  - The off-grid price failed alone; the other orders were placed anyway.")
     say("  - Tokens are billed per order: batching saves round trips, not budget.")
     say("\nNext: uv run python 06_batch_operations/02_batch_cancel_orders.py")
+    auth.result(
+        args, f"{placed} of {len(orders)} placed, {len(orders) - placed} rejected, one request"
+    )
     return 0
 
 

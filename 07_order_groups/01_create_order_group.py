@@ -72,6 +72,7 @@ def main() -> int:
     say("  - The limit counts matched contracts in a rolling 15-second window, not orders.")
     say("  - Hitting it cancels the group's orders and blocks new ones until a reset.")
     say("\nNext: uv run python 07_order_groups/02_list_order_groups.py")
+    auth.result(args, f"group {group_id}, contracts_limit {args.contracts_limit}")
     return 0
 
 

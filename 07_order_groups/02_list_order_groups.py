@@ -73,6 +73,7 @@ def main() -> int:
     say("  - Only the per-group GET lists the ids of the group's orders.")
     say("  - Delete groups you no longer use: there is a per-user cap.")
     say("\nNext: uv run python 07_order_groups/03_order_with_group.py")
+    auth.result(args, f"{len(groups)} order group(s)")
     return 0
 
 

@@ -99,6 +99,11 @@ def main() -> int:
     else:
         say("  - Run with --fill to see the limit trip (it buys contracts at the best ask).")
     say("\nNext: uv run python 07_order_groups/04_manage_order_group.py")
+    auth.result(
+        args,
+        f"order {rest_id} placed in group {group_id}"
+        + (" and the limit tripped" if args.fill else ""),
+    )
     return 0
 
 

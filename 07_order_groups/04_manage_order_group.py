@@ -132,6 +132,7 @@ def main() -> int:
     say("  - reset and limit changes leave resting orders alone.")
     say("  - delete cancelled R2 and removed the group from the list.")
     say("\nNext: uv run python 08_historical/01_historical_cutoff.py")
+    auth.result(args, f"{len(rows)} steps; group listed after delete: {'yes' if gone else 'no'}")
     return 0
 
 

@@ -25,7 +25,7 @@ Run: uv run python 08_historical/01_historical_cutoff.py
 import json
 from datetime import UTC, datetime
 
-from auth import banner, get_client, parser, print_json, run
+from auth import banner, get_client, parser, print_json, result, run
 from auth.fmt import table, when
 
 WHERE = {
@@ -81,6 +81,7 @@ def main() -> int:
         "endpoints\n(a 404 or a missing row), not deleted: ask the /historical twin."
     )
     print("Next: uv run python 08_historical/02_historical_markets.py")
+    result(args, f"market_settled_ts cutoff {when(cutoff.market_settled_ts)}")
     return 0
 
 

@@ -18,7 +18,7 @@ Gotchas (late 2026):
 Run: uv run python 08_historical/02_historical_markets.py --limit 10
 """
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.fmt import qty, table, usd, when
 
 
@@ -70,6 +70,7 @@ def main() -> int:
         "in between for\nscalar markets); these markets are no longer under GET /markets."
     )
     print("Next: uv run python 08_historical/03_historical_candlesticks.py")
+    result(args, f"{len(markets)} archived market(s)")
     return 0
 
 

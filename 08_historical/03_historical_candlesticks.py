@@ -22,7 +22,7 @@ Run: uv run python 08_historical/03_historical_candlesticks.py --days 30
 
 from datetime import datetime
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.cli import number
 from auth.errors import KalshiError
 from auth.fmt import dec, qty, table, usd, when
@@ -87,6 +87,7 @@ def main() -> int:
         "and _fp suffixes\nthe live candles use; the values are the same kind of strings."
     )
     print("Next: uv run python 08_historical/04_historical_fills.py")
+    result(args, f"{ticker.upper()}: {len(rows)} daily candle(s)")
     return 0
 
 

@@ -20,7 +20,7 @@ Gotchas (late 2026):
 Run: uv run python 08_historical/04_historical_fills.py --limit 20
 """
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.cli import number
 from auth.fmt import qty, table, usd, when
 from auth.paging import collect
@@ -80,6 +80,11 @@ def main() -> int:
         "between the two\nreads, and this order turns that into a duplicate instead of a gap."
     )
     print("Next: uv run python 09_account_management/01_get_api_keys.py")
+    result(
+        args,
+        f"{len(history)} fill(s): {len(live)} live + {len(archived)} archived, "
+        f"{duplicates} duplicate(s)",
+    )
     return 0
 
 

@@ -21,7 +21,7 @@ Run: uv run python 09_account_management/01_get_api_keys.py
 
 import json
 
-from auth import banner, get_client, parser, print_json, run, settings
+from auth import banner, get_client, parser, print_json, result, run, settings
 from auth.fmt import table, when
 
 
@@ -56,6 +56,7 @@ def main() -> int:
         "disk is the\nonly copy of the private key."
     )
     print("Next: uv run python 09_account_management/02_account_limits.py")
+    result(args, f"{len(keys)} API key(s)")
     return 0
 
 

@@ -26,7 +26,7 @@ Run: uv run python 09_account_management/02_account_limits.py
 import json
 from decimal import Decimal
 
-from auth import banner, get_client, parser, print_json, run
+from auth import banner, get_client, parser, print_json, result, run
 from auth.fmt import table, when
 
 # Non-GET calls on these paths draw on the Write bucket; every other call on the Read bucket.
@@ -105,7 +105,12 @@ def main() -> int:
         "\nWhat to notice: the budget is in tokens, so a cheap call (a cancel at 2) allows five "
         "times as many\ncalls per second as a default one; batching saves round trips, not tokens."
     )
-    print("Next: uv run python 05_orders/01_create_order.py (wave 4)")
+    print("Next: uv run python 10_websocket/01_ws_ticker.py")
+    result(
+        args,
+        f"read bucket {limits.read.bucket_capacity} (+{limits.read.refill_rate}/s), "
+        f"write bucket {limits.write.bucket_capacity} (+{limits.write.refill_rate}/s)",
+    )
     return 0
 
 

@@ -204,7 +204,12 @@ def main() -> int:
     say("  - Only the snapshot is a full book; every delta is a signed change at one price.")
     say("  - The YES ask is computed: 1 - best NO bid. Both REST and WS send bids only.")
     say("  - A seq gap is answered with get_snapshot: the book is replaced, sids stay the same.")
-    say("\nNext: uv run 10_websocket/03_ws_public_trades.py")
+    say("\nNext: uv run python 10_websocket/03_ws_public_trades.py")
+    auth.result(
+        args,
+        f"orderbook_delta: {stream.data_messages} message(s) "
+        f"on {stream.connections} connection(s), stopped by {stream.stopped_by}",
+    )
     return 0
 
 

@@ -126,7 +126,12 @@ def main() -> int:
     say("  - No seq on this channel: after a reconnect, GET /portfolio/orders fills the gap.")
     if not args.demo_order:
         say("  - Nothing to see? Run with --demo-order, or trade in another window.")
-    say("\nNext: uv run 10_websocket/05_ws_user_fills.py --demo-fill")
+    say("\nNext: uv run python 10_websocket/05_ws_user_fills.py --demo-fill")
+    auth.result(
+        args,
+        f"user_orders: {stream.data_messages} message(s) on {stream.connections} connection(s), "
+        f"stopped by {stream.stopped_by}",
+    )
     return 0
 
 

@@ -126,7 +126,12 @@ def main() -> int:
     say("  - post_position_fp is your position after the fill: no REST call needed.")
     if not args.demo_fill:
         say("  - Nothing to see? Run with --demo-fill (buys one contract), or trade elsewhere.")
-    say("\nNext: uv run 10_websocket/06_ws_market_lifecycle.py")
+    say("\nNext: uv run python 10_websocket/06_ws_market_lifecycle.py")
+    auth.result(
+        args,
+        f"{stream.data_messages} fill(s), fees {usd(fees, 4)}, "
+        f"on {stream.connections} connection(s)",
+    )
     return 0
 
 

@@ -119,7 +119,12 @@ def main() -> int:
     say("\nWhat to notice:")
     say("  - determined and settled are two steps: the result first, the payout later.")
     say("  - deactivated/activated pause and resume trading without closing the market.")
-    say("\nThat was the last WebSocket example; the README lists what to run next.")
+    say("\nThat was the last script of the path; the README lists where to go from here.")
+    auth.result(
+        args,
+        f"market_lifecycle_v2: {stream.data_messages} message(s) "
+        f"on {stream.connections} connection(s), stopped by {stream.stopped_by}",
+    )
     return 0
 
 

@@ -3,7 +3,7 @@
 Scripts import from here; importing it is cheap (the official SDK loads only in get_client()).
 """
 
-from auth.cli import banner, guard_writes, parser, print_json, run, show_dry_run
+from auth.cli import banner, guard_writes, parser, print_json, result, run, show_dry_run
 from auth.client import (
     build_ws_headers,
     get_client,
@@ -28,6 +28,7 @@ __all__ = [
     "raw_get",
     "raw_post",
     "raw_put",
+    "result",
     "run",
     "settings",
     "show_dry_run",

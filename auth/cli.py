@@ -156,6 +156,12 @@ def guard_writes(args: argparse.Namespace) -> None:
     )
 
 
+def result(args: argparse.Namespace | None, summary: str) -> None:
+    """The script's last line, `RESULT: <what it showed>`, one line for run_waves.py's table
+    (on stderr under --json, so stdout stays parseable)."""
+    narrator(args)("RESULT: " + " ".join(summary.split()))
+
+
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=False, default=str))
 

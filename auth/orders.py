@@ -54,15 +54,20 @@ def find_by_client_order_id(
 
 
 def create_order(
-    body: dict[str, Any], client: Client | None = None, attempts: int = CREATE_ATTEMPTS
+    body: dict[str, Any],
+    client: Client | None = None,
+    *,
+    resend: bool = False,
+    attempts: int = CREATE_ATTEMPTS,
 ) -> Body:
     """POST /portfolio/events/orders once, whatever the network does: the same client_order_id
-    on every send; on 409 order_already_exists after a lost answer, the existing order (its
-    `order_id`, `client_order_id`, `fill_count`, `remaining_count`) instead of a second one."""
+    on every send; on 409 order_already_exists after a lost answer (or with `resend=True`: the
+    caller lost the answer of an earlier send of this body), the existing order (`order_id`,
+    `client_order_id`, `fill_count`, `remaining_count`, `found_existing`) instead of a second."""
     api = client or default()
     if not body.get("client_order_id"):
         body = {**body, "client_order_id": new_client_order_id()}
-    lost = False
+    lost = resend
     for attempt in range(attempts):
         try:
             return api.post("/portfolio/events/orders", body)  # 429s are retried inside
