@@ -15,9 +15,10 @@ Waves, in the order they run (reads before writes, streaming last):
   1  00_quickstart, 01_exchange_info
   2  02_market_discovery, 03_market_data
   3  04_portfolio, 08_historical, 09_account_management
-  4  05_orders, 06_batch_operations, 07_order_groups          (place and cancel orders: one by one)
+  4  05_orders, 06_batch_operations, 07_order_groups          (these place and cancel orders)
   5  10_websocket                                             (streaming, bounded by --seconds)
-Waves 1-3 and 5 run --jobs scripts side by side (default: the number of cores).
+Scripts of one wave run side by side: --jobs at a time (default: the number of cores), all the
+streams of wave 5 at once, and the writes of wave 4 one at a time on demo and prod.
 
 Each script's last line is `RESULT: ...`, which the table shows; the full output of every script
 is kept in --logs DIR (default: a new temp dir), printed at the end.
@@ -70,10 +71,21 @@ WAVES: dict[int, tuple[str, ...]] = {
     wave: tuple(folder for folder, w in FOLDERS if w == wave)
     for wave in sorted({w for _, w in FOLDERS})
 }
-WRITE_WAVES = frozenset({4})  # skipped on prod unless --allow-prod; always one script at a time
-# Waves whose scripts run side by side (--jobs): they only read, or (wave 5) stream for a fixed
-# time and touch only the orders they place themselves.
-PARALLEL_WAVES = frozenset({1, 2, 3, 5})
+WRITE_WAVES = frozenset({4})  # skipped on prod unless --allow-prod
+STREAM_WAVES = frozenset({5})  # bounded by --seconds; they wait on the network, not the CPU
+
+
+def width(wave: int, jobs: int, env: str, size: int) -> int:
+    """How many scripts of a wave run side by side. Reads: --jobs. Streams: all at once (each
+    waits --seconds for messages). Writes: --jobs on the local exchange (every script touches
+    only the orders and groups it creates, and 429s are retried), one at a time on demo/prod,
+    where your rate limits and your real orders are at stake."""
+    if wave in STREAM_WAVES:
+        return size
+    if wave in WRITE_WAVES and env != "local":
+        return 1
+    return jobs
+
 
 # Extra arguments per script: (fnmatch pattern on the path from the project root, arguments,
 # writes). "{seconds}" becomes --seconds. Every matching row applies, in order. Rows that write
@@ -413,7 +425,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--jobs",
         type=int,
         default=os.cpu_count() or 1,
-        help="scripts run side by side in the read-only and streaming waves (default: cores)",
+        help="scripts of one wave run side by side (default: the number of cores)",
     )
     p.add_argument("--logs", type=Path, metavar="DIR", help="keep every script's output here")
     p.add_argument("--report", type=Path, metavar="FILE", help="write the table (.md or .json)")
@@ -525,8 +537,9 @@ def run_all(
 
     for wave in WAVES:
         batch = [s for s in scripts if s.wave == wave]
-        if wave in PARALLEL_WAVES and args.jobs > 1 and len(batch) > 1:
-            with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        side_by_side = width(wave, args.jobs, args.env, len(batch))
+        if side_by_side > 1 and len(batch) > 1:
+            with ThreadPoolExecutor(max_workers=side_by_side) as pool:
                 futures = [pool.submit(run_script, s, env, args.timeout, logs) for s in batch]
                 for future in as_completed(futures):
                     done(future.result())

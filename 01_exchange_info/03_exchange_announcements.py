@@ -23,6 +23,7 @@ Run: uv run python 01_exchange_info/03_exchange_announcements.py
 from datetime import UTC, datetime
 
 from auth import KalshiError, banner, parser, print_json, raw_get, result, run
+from auth.errors import NotFound
 from auth.fmt import table, when
 from auth.paging import pages
 
@@ -35,9 +36,7 @@ def main() -> int:
 
     try:
         served = list(pages("/exchange/announcements", limit=args.limit, max_pages=10))
-    except KalshiError as err:
-        if err.status != 404:
-            raise
+    except NotFound as err:  # retired on Kalshi: answers 404
         return show_replacements(args, err)
 
     announcements = [a for page in served for a in page.get("announcements") or []]

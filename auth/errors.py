@@ -42,6 +42,7 @@ class KalshiError(Exception):
         self.method = method
         self.path = path
         self.hint = hint
+        self.body: bytes | None = None  # the raw answer, for the few documented error bodies
         super().__init__(str(self))
 
     @classmethod
@@ -58,6 +59,7 @@ class KalshiError(Exception):
         code, message, details = parse_error_body(body)
         kind = error_class(status) if cls is KalshiError else cls
         err = kind(status, code, message, details, method=method, path=path)
+        err.body = body.encode() if isinstance(body, str) else body
         err.hint = hint_for(err, server_date=server_date, env=env)
         return err
 

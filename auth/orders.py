@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auth.client import Body, Client, default
-from auth.errors import Conflict, KalshiError, NetworkError, NotFound, ServerError
+from auth.errors import Conflict, KalshiError, NetworkError, NotFound, RateLimited, ServerError
 
 CLEANUP_DEADLINE = 60.0  # seconds cleanup keeps retrying before it reports what is left
 CREATE_ATTEMPTS = 3  # sends of one create whose answer was lost
@@ -187,7 +187,7 @@ class Cleanup:
             except KalshiError as exc:
                 if already_gone(exc):
                     return "gone"
-                transient = exc.status in (0, 429) or exc.status >= 500
+                transient = isinstance(exc, NetworkError | RateLimited | ServerError)
                 if not transient or time.monotonic() >= until:
                     print(f"cleanup: could not remove {args[0]}: {exc}", file=sys.stderr)
                     return "failed"

@@ -9,16 +9,52 @@ InvalidResponse.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import kalshi_python_sync
+import pydantic
 import urllib3
 from pydantic import ValidationError as ModelError
 from urllib3.util.retry import Retry
 
 from auth.client import RETRY_STATUSES, TIMEOUT, is_private, sdk_error
 from auth.errors import InvalidResponse
+
+
+@contextmanager
+def _lazy_validate_call() -> Iterator[None]:
+    """While the SDK is imported, make pydantic's @validate_call build each method's validator
+    on its first call instead of at import: the SDK decorates ~200 methods, and building them
+    all is a third of its import time (~0.3 s CPU per script). Validation is unchanged."""
+    real = pydantic.validate_call
+
+    def lazy(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+        def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+            built: Callable[..., Any] | None = None
+
+            @functools.wraps(f)
+            def call(*args: Any, **kwargs: Any) -> Any:
+                nonlocal built
+                if built is None:
+                    built = real(f, **options)
+                return built(*args, **kwargs)
+
+            return call
+
+        return decorate if func is None else decorate(func)
+
+    pydantic.validate_call = lazy  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pydantic.validate_call = real
+
+
+with _lazy_validate_call():
+    import kalshi_python_sync
 
 if TYPE_CHECKING:
     from auth.client import Client
