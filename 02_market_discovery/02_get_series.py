@@ -15,7 +15,7 @@ Gotchas (late 2026):
 - `frequency` is free text ("daily", "weekly", "one_off", ...), not an enum.
 - `category` is the primary category; `categories` is what the /series `category` filter matches.
 
-Run: uv run python 02_market_discovery/02_get_series.py --series KXFED
+Run: uv run python 02_market_discovery/02_get_series.py --series KXHIGHNY
 """
 
 from auth import banner, parser, print_json, raw_get, result, run

@@ -14,7 +14,7 @@ Gotchas (late 2026):
   `collateral_return_type` (MECNET / DIRECNET) says how collateral is netted across them.
 - An event can override its series' fees: `fee_type_override`, `fee_multiplier_override`.
 
-Run: uv run python 02_market_discovery/04_get_event.py --event KXFED-26DEC
+Run: uv run python 02_market_discovery/04_get_event.py [--event EVENT_TICKER]
 """
 
 from auth import banner, parser, print_json, raw_get, result, run

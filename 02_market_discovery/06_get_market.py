@@ -18,7 +18,7 @@ Gotchas (late 2026):
 - An unknown ticker answers 404; markets settled before the historical cutoff are only under
   GET /historical/markets/{ticker}.
 
-Run: uv run python 02_market_discovery/06_get_market.py --ticker KXFED-26DEC-T4.00
+Run: uv run python 02_market_discovery/06_get_market.py [--ticker MARKET_TICKER]
 """
 
 import textwrap

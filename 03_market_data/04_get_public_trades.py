@@ -53,7 +53,7 @@ def main() -> int:
         )
         for t in trades
     ]
-    headers = ("time (UTC)", "market", "yes", "no", "count", "taker outcome", "taker book", "kind")
+    headers = ("time (UTC)", "market", "yes", "no", "count", "taker", "book", "kind")
     print(table(rows, headers, right="234"))
     print(f"\n{len(trades)} trade(s)")
     if response.get("cursor"):

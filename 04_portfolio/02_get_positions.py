@@ -71,7 +71,7 @@ def main() -> int:
         headers = (
             "market",
             "position",
-            "position_fp",
+            "count",
             "exposure",
             "realized",
             "fees",

@@ -61,7 +61,7 @@ def main() -> int:
         "settled (UTC)",
         "market",
         "result",
-        "YES / NO held",
+        "held Y/N",
         "cost",
         "revenue",
         "fees",

@@ -14,6 +14,7 @@ Gotchas (late 2026):
     `_fp` (still count strings). Code written for the live shape reads None everywhere here.
 - `start_ts`, `end_ts`, `period_interval` (1, 60 or 1440) are required, as for live candles.
 - Trade prices are null for a day without trades.
+- `end_period_ts` is when the day's period ENDS (midnight): the trading day is the day before.
 - raw_get, not the SDK: the same strict-model problem as the archived markets themselves, and
   this way both candle shapes are plain dicts you can compare side by side.
 
@@ -30,6 +31,15 @@ from auth.fmt import dec, qty, table, usd, when
 
 def epoch(value: str | None) -> int | None:
     return int(datetime.fromisoformat(value).timestamp()) if value else None
+
+
+DAY = 86400  # seconds in a daily candle's period
+
+
+def trading_day(end_period_ts: int) -> str:
+    """The day a daily candle covers: its period *starts* 24 h before `end_period_ts`, so a
+    candle ending at 00:00 UTC on the 2nd is the 1st's trading (not the 2nd)."""
+    return when(end_period_ts - DAY)[:10]
 
 
 def main() -> int:
@@ -67,7 +77,7 @@ def main() -> int:
     )
     rows = [
         (
-            when(c["end_period_ts"])[:10],
+            trading_day(c["end_period_ts"]),
             usd(c["price"].get("open")),
             usd(c["price"].get("high")),
             usd(c["price"].get("low")),
@@ -78,7 +88,7 @@ def main() -> int:
         )
         for c in response.get("candlesticks") or []
     ]
-    headers = ("day", "open", "high", "low", "close", "bid / ask", "volume", "open int")
+    headers = ("trading day", "open", "high", "low", "close", "bid / ask", "volume", "open int")
     print(table(rows, headers, right="1234567"))
     print(f"\n{len(rows)} daily candle(s); '-' = no trade that day")
 

@@ -18,7 +18,7 @@ Gotchas (late 2026):
   `ts` (seconds) and `time` (RFC 3339) are deprecated.
 - `market_tickers` filters; leave it out and you get every market on the exchange.
 
-Run: uv run 10_websocket/01_ws_ticker.py --seconds 30 [--ticker A --ticker B] [--json]
+Run: uv run python 10_websocket/01_ws_ticker.py --seconds 10 [--ticker A --ticker B] [--json]
 """
 
 from __future__ import annotations

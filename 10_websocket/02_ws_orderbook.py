@@ -21,7 +21,7 @@ Gotchas (late 2026):
   --verify waits until the local book passes through the REST state before calling it a mismatch.
   (It checks as messages arrive, so on a quiet market it checks less often.)
 
-Run: uv run 10_websocket/02_ws_orderbook.py --seconds 30 [--ticker T] [--verify] [--json]
+Run: uv run python 10_websocket/02_ws_orderbook.py --seconds 10 [--ticker T] [--verify] [--json]
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ Gotchas (late 2026):
   snapshot; fill the hole from GET /markets/trades if it matters).
 - `ts_ms` is an int in ms; the deprecated `ts` is in seconds.
 
-Run: uv run 10_websocket/03_ws_public_trades.py --seconds 60 [--ticker T ...] [--json]
+Run: uv run python 10_websocket/03_ws_public_trades.py --seconds 10 [--ticker T ...] [--json]
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ Gotchas (late 2026):
 - Times are `created_ts_ms` / `last_updated_ts_ms` (ints, ms); `created_time` is deprecated.
 - Filter with `market_tickers` (optional); without it you see every market you trade.
 
-Run: uv run 10_websocket/04_ws_user_orders.py --demo-order --seconds 20 [--ticker T] [--json]
+Run: uv run python 10_websocket/04_ws_user_orders.py --demo-order --seconds 10 [--ticker T] [--json]
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ Gotchas (late 2026):
 - No `seq` on this channel: after a reconnect, GET /portfolio/fills?min_ts=... fills the hole.
 - `client_order_id` is present when you set one: match fills to your own orders with it.
 
-Run: uv run 10_websocket/05_ws_user_fills.py --demo-fill --seconds 20 [--ticker T] [--json]
+Run: uv run python 10_websocket/05_ws_user_fills.py --demo-fill --seconds 10 [--ticker T] [--json]
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from auth.config import flag, settings
+from auth.config import flag, require_credentials, settings
 from auth.errors import ConfigError, KalshiError
 
 
@@ -145,8 +145,12 @@ def banner(title: str, args: argparse.Namespace | None = None) -> None:
 
 
 def guard_writes(args: argparse.Namespace) -> None:
-    """Refuse to write on prod unless asked explicitly, before any request is sent."""
-    if settings().env != "prod" or getattr(args, "dry_run", False):
+    """Before any request: credentials must be there (a writing script would otherwise read
+    the market first and fail on its first write), and prod needs an explicit yes."""
+    if getattr(args, "dry_run", False):
+        return
+    require_credentials()
+    if settings().env != "prod":
         return
     if getattr(args, "allow_prod", False) or flag("KALSHI_ALLOW_PROD_WRITES"):
         return

@@ -64,17 +64,37 @@ def when(value: Any) -> str:
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], right: str = "") -> str:
-    """A plain aligned text table. Columns whose index is in `right` ("123") align right."""
+TABLE_WIDTH = 100  # every table fits a 100-column terminal
+
+
+def table(
+    rows: Iterable[Sequence[Any]],
+    headers: Sequence[str],
+    right: str = "",
+    width: int = TABLE_WIDTH,
+) -> str:
+    """A plain aligned text table. Columns whose index is in `right` ("123") align right. If it
+    would be wider than `width`, the widest left-aligned (text) columns are clipped with "…";
+    numbers (right-aligned) are never clipped."""
     body = [[("" if c is None else str(c)) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in body:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
+    text_columns = [i for i in range(len(widths)) if str(i) not in right]
+    while sum(widths) + 2 * (len(widths) - 1) > width and text_columns:
+        widest = max(text_columns, key=lambda i: widths[i])
+        if widths[widest] <= 8:
+            break
+        widths[widest] -= 1
+
+    def fit(cell: str, i: int) -> str:
+        return cell if len(cell) <= widths[i] else cell[: widths[i] - 1] + "…"
 
     def line(cells: Sequence[str]) -> str:
         out = []
         for i, cell in enumerate(cells):
+            cell = fit(cell, i)
             out.append(cell.rjust(widths[i]) if str(i) in right else cell.ljust(widths[i]))
         return "  ".join(out).rstrip()
 
