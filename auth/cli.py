@@ -145,19 +145,17 @@ def banner(title: str, args: argparse.Namespace | None = None) -> None:
 
 
 def guard_writes(args: argparse.Namespace) -> None:
-    """Before any request: credentials must be there (a writing script would otherwise read
-    the market first and fail on its first write), and prod needs an explicit yes."""
+    """Before any request: prod needs an explicit yes, and credentials must be there (a writing
+    script would otherwise read the market first and fail only on its first write)."""
     if getattr(args, "dry_run", False):
         return
+    prod_ok = getattr(args, "allow_prod", False) or flag("KALSHI_ALLOW_PROD_WRITES")
+    if settings().env == "prod" and not prod_ok:
+        raise ConfigError(
+            "this script writes (places or changes orders) and KALSHI_ENV=prod trades real money; "
+            "pass --allow-prod or set KALSHI_ALLOW_PROD_WRITES=1 if you mean it"
+        )
     require_credentials()
-    if settings().env != "prod":
-        return
-    if getattr(args, "allow_prod", False) or flag("KALSHI_ALLOW_PROD_WRITES"):
-        return
-    raise ConfigError(
-        "this script writes (places or changes orders) and KALSHI_ENV=prod trades real money; "
-        "pass --allow-prod or set KALSHI_ALLOW_PROD_WRITES=1 if you mean it"
-    )
 
 
 def result(args: argparse.Namespace | None, summary: str) -> None:
@@ -181,7 +179,8 @@ def show_dry_run(method: str, path: str, body: Any = None, **params: Any) -> Non
         req = None
     if req is not None:
         print(f"DRY RUN, not sent: {req.method} {req.url}")
-        for name, value in req.headers.items():
+        for name, raw in req.headers.items():
+            value = raw.decode() if isinstance(raw, bytes) else raw
             if name.startswith("KALSHI-ACCESS-"):
                 if name == "KALSHI-ACCESS-SIGNATURE":
                     value = value[:16] + "…"

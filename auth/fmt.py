@@ -27,7 +27,8 @@ def usd(value: Any, places: int = 2) -> str:
     if d is None:
         return "-"
     q = d.normalize()
-    exp = -q.as_tuple().exponent if q.as_tuple().exponent < 0 else 0
+    exponent = q.as_tuple().exponent  # an int for a finite Decimal
+    exp = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     shown = d.quantize(Decimal(1).scaleb(-max(places, exp)))
     return f"-${-shown}" if shown < 0 else f"${shown}"
 

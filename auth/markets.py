@@ -126,8 +126,8 @@ class Market:
         market = raw_get(f"/markets/{ticker}")["market"]
         book = raw_get(f"/markets/{ticker}/orderbook")["orderbook_fp"]
         # Levels are [price, count] string pairs; sort-independent: take the best by value.
-        yes_bids = [dec(p) for p, _ in book.get("yes_dollars") or []]
-        no_bids = [dec(p) for p, _ in book.get("no_dollars") or []]
+        yes_bids = [d for p, _ in book.get("yes_dollars") or [] if (d := dec(p)) is not None]
+        no_bids = [d for p, _ in book.get("no_dollars") or [] if (d := dec(p)) is not None]
         return cls(
             ticker=market["ticker"],
             title=market.get("title") or market.get("yes_sub_title") or "",

@@ -98,22 +98,25 @@ def build_sdk_client(client: Client) -> Any:
         read=0,
         raise_on_status=False,
     )
-    config = kalshi_python_sync.Configuration(host=client.settings.rest_base, retries=retries)
+    # The SDK types `retries` as int, but hands it to urllib3, which takes a Retry.
+    config = kalshi_python_sync.Configuration(
+        host=client.settings.rest_base,
+        retries=retries,  # type: ignore[arg-type]
+    )
     sdk = kalshi_python_sync.KalshiClient(config)
-    sdk.kalshi_auth = _Auth(client)
+    sdk.kalshi_auth = _Auth(client)  # type: ignore[assignment]  # duck-types KalshiAuth
     send = sdk.rest_client.request
 
-    def send_with_timeout(
-        method: str, url: str, *args: Any, _request_timeout: Any = None, **kwargs: Any
-    ) -> Any:
+    def send_with_timeout(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         # The SDK has no default timeout: a silent server would hang it.
+        kwargs["_request_timeout"] = kwargs.get("_request_timeout") or TIMEOUT
         try:
-            return send(method, url, *args, _request_timeout=_request_timeout or TIMEOUT, **kwargs)
+            return send(method, url, *args, **kwargs)
         except urllib3.exceptions.HTTPError as exc:  # read timeout, refused, reset
             reason = getattr(exc, "reason", None) or exc
             raise client.network_error(reason, method, urlparse(url).path) from None
 
-    sdk.rest_client.request = send_with_timeout
+    sdk.rest_client.request = send_with_timeout  # type: ignore[method-assign]
     deserialize = sdk.response_deserialize
 
     def _deserialize(response_data: Any, response_types_map: Any = None) -> Any:
@@ -144,5 +147,5 @@ def build_sdk_client(client: Client) -> Any:
                 f"the answer is not valid JSON: {shown!r}",
             ) from None
 
-    sdk.response_deserialize = _deserialize
+    sdk.response_deserialize = _deserialize  # type: ignore[method-assign]
     return sdk

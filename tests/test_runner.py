@@ -4,8 +4,8 @@ a local exchange it starts itself (all scripts pass; a failure shows; Ctrl+C lea
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -178,8 +178,14 @@ def test_half_the_requests_answered_429_leave_no_order_and_no_group(tmp_path: Pa
 
     data_dir = tmp_path / "exchange"
     runner(
-        "--wave", "4", "--seed", "7", "--data-dir", str(data_dir),
-        "--exchange-args=--fault-http-429-rate 0.5", timeout=840,
+        "--wave",
+        "4",
+        "--seed",
+        "7",
+        "--data-dir",
+        str(data_dir),
+        "--exchange-args=--fault-http-429-rate 0.5",
+        timeout=840,
     )  # some scripts may fail: what matters is what they leave
     exchange = start_exchange(data_dir, "--no-activity")
     try:
