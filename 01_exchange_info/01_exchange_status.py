@@ -23,7 +23,7 @@ Run: uv run python 01_exchange_info/01_exchange_status.py
 import json
 import time
 
-from auth import banner, get_client, parser, print_json, result, run
+import auth
 from auth.errors import ServerError
 from auth.fmt import table, when
 
@@ -47,16 +47,16 @@ def yes_no(flag: bool | None) -> str:
 
 
 def main() -> int:
-    args = parser(__doc__).parse_args()
-    banner("Exchange status", args)
+    args = auth.parser(__doc__).parse_args()
+    auth.banner("Exchange status", args)
 
-    client = get_client()
+    client = auth.get_client()
     started = time.perf_counter()
     status, raw = fetch_status(client)
     elapsed_ms = (time.perf_counter() - started) * 1000
 
     if args.json:
-        print_json(json.loads(raw))
+        auth.print_json(json.loads(raw))
         return 0
 
     print(f"API answered in {elapsed_ms:.0f} ms: connectivity OK\n")
@@ -85,11 +85,11 @@ def main() -> int:
         "whether the API answers."
     )
     print("Next: uv run python 01_exchange_info/02_exchange_schedule.py")
-    result(
+    auth.result(
         args, f"exchange_active={status.exchange_active}, trading_active={status.trading_active}"
     )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

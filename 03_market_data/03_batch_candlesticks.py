@@ -20,7 +20,7 @@ Run: uv run python 03_market_data/03_batch_candlesticks.py --markets 5 --period 
 
 import time
 
-from auth import banner, parser, print_json, raw_get, result, run
+import auth
 from auth.cli import number
 from auth.fmt import table
 from auth.lookup import series_map
@@ -29,12 +29,12 @@ from auth.markets import pick_tickers
 
 def timed(path: str, **params) -> tuple[dict, float]:
     started = time.perf_counter()
-    response = raw_get(path, **params)
+    response = auth.raw_get(path, **params)
     return response, (time.perf_counter() - started) * 1000
 
 
 def main() -> int:
-    p = parser(__doc__)
+    p = auth.parser(__doc__)
     p.add_argument("--tickers", help="comma-separated market tickers (default: busiest open)")
     p.add_argument(
         "--markets", type=number(int, low=1), default=5, help="how many markets to pick (default 5)"
@@ -44,7 +44,7 @@ def main() -> int:
         "--count", type=number(int, low=1), default=24, help="how many periods back (default 24)"
     )
     args = p.parse_args()
-    banner("Batch candlesticks", args)
+    auth.banner("Batch candlesticks", args)
 
     tickers = (
         [t.strip().upper() for t in args.tickers.split(",") if t.strip()]
@@ -61,7 +61,7 @@ def main() -> int:
     # One request for all markets.
     batch, batch_ms = timed("/markets/candlesticks", market_tickers=",".join(tickers), **window)
     if args.json:
-        print_json(batch)
+        auth.print_json(batch)
         return 0
     batch_counts = {m["market_ticker"]: len(m["candlesticks"]) for m in batch["markets"]}
 
@@ -93,7 +93,7 @@ def main() -> int:
         "does not need\nthe series tickers at all."
     )
     print("Next: uv run python 03_market_data/04_get_public_trades.py")
-    result(
+    auth.result(
         args,
         f"{len(batch_counts)} market(s) in one request vs {len(loop_counts)}; same counts: "
         f"{'yes' if same else 'NO'}",
@@ -102,4 +102,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

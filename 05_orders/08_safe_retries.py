@@ -27,8 +27,8 @@ Run: uv run python 05_orders/08_safe_retries.py [--dry-run] [--keep]
 from __future__ import annotations
 
 import auth
-from auth import client as http
 from auth.cli import narrator
+from auth.client import default, stats
 from auth.errors import Conflict
 from auth.fmt import count_str, price_str, qty, table
 from auth.markets import Market, pick_ticker
@@ -52,7 +52,7 @@ def main() -> int:
         "self_trade_prevention_type": "taker_at_cross",
         "client_order_id": new_client_order_id(),  # one id for this order, every attempt
     }
-    policy = http.default().retry
+    policy = default().retry
     say(f"market   {market.ticker}  {market.title}")
     say(f"retries  429 on every method: {policy.attempts} attempts within {policy.total_time:g} s")
     if args.dry_run:
@@ -60,7 +60,7 @@ def main() -> int:
         return 0
 
     with Cleanup.for_args(args) as cleanup:
-        retried_before = http.stats.retries
+        retried_before = stats.retries
         first = auth.raw_post("/portfolio/events/orders", body)  # 429s are retried inside
         cleanup.order(first["order_id"], market.ticker)
         say(f"\n1. create  -> order {first['order_id']}  (pretend this answer never arrived)")
@@ -81,7 +81,7 @@ def main() -> int:
             ("orders with this client_order_id", str(len(same))),
             ("same order id all along", "yes" if again["order_id"] == first["order_id"] else "NO"),
             ("resting", qty(found["remaining_count_fp"]) if found else "-"),
-            ("429s retried in this run", str(http.stats.retries - retried_before)),
+            ("429s retried in this run", str(stats.retries - retried_before)),
         ]
         say("\n" + table(rows, ("check", "value")))
         if args.json:

@@ -25,7 +25,7 @@ Run: uv run python 08_historical/01_historical_cutoff.py
 import json
 from datetime import UTC, datetime
 
-from auth import banner, get_client, parser, print_json, result, run
+import auth
 from auth.fmt import table, when
 
 WHERE = {
@@ -60,12 +60,12 @@ def age(moment: datetime | None) -> str:
 
 
 def main() -> int:
-    args = parser(__doc__).parse_args()
-    banner("Historical cutoff", args)
+    args = auth.parser(__doc__).parse_args()
+    auth.banner("Historical cutoff", args)
 
-    reply = get_client().get_historical_cutoff_with_http_info()
+    reply = auth.get_client().get_historical_cutoff_with_http_info()
     if args.json:
-        print_json(json.loads(reply.raw_data))
+        auth.print_json(json.loads(reply.raw_data))
         return 0
 
     cutoff = reply.data
@@ -81,9 +81,9 @@ def main() -> int:
         "endpoints\n(a 404 or a missing row), not deleted: ask the /historical twin."
     )
     print("Next: uv run python 08_historical/02_historical_markets.py")
-    result(args, f"market_settled_ts cutoff {when(cutoff.market_settled_ts)}")
+    auth.result(args, f"market_settled_ts cutoff {when(cutoff.market_settled_ts)}")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

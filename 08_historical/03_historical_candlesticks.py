@@ -23,7 +23,7 @@ Run: uv run python 08_historical/03_historical_candlesticks.py --days 30
 
 from datetime import datetime
 
-from auth import banner, parser, print_json, raw_get, result, run
+import auth
 from auth.cli import number
 from auth.errors import KalshiError
 from auth.fmt import dec, qty, table, usd, when
@@ -43,32 +43,32 @@ def trading_day(end_period_ts: int) -> str:
 
 
 def main() -> int:
-    p = parser(__doc__, limit=100)
+    p = auth.parser(__doc__, limit=100)
     p.add_argument("--ticker", help="an archived market (default: the busiest on one page)")
     p.add_argument(
         "--days", type=number(int, low=1), default=30, help="at most this many daily candles"
     )
     args = p.parse_args()
-    banner("Historical candlesticks (daily)", args)
+    auth.banner("Historical candlesticks (daily)", args)
 
     ticker = args.ticker
     if not ticker:
-        archived = raw_get("/historical/markets", limit=args.limit)["markets"]
+        archived = auth.raw_get("/historical/markets", limit=args.limit)["markets"]
         if not archived:
             raise KalshiError(404, "no_market", "the archive returned no markets")
         ticker = max(archived, key=lambda m: dec(m.get("volume_fp")) or 0)["ticker"]
-    market = raw_get(f"/historical/markets/{ticker.upper()}")["market"]
+    market = auth.raw_get(f"/historical/markets/{ticker.upper()}")["market"]
 
     end_ts = epoch(market.get("settlement_ts")) or epoch(market["close_time"])
     start_ts = max(epoch(market["open_time"]), end_ts - args.days * 86400)
-    response = raw_get(
+    response = auth.raw_get(
         f"/historical/markets/{market['ticker']}/candlesticks",
         start_ts=start_ts,
         end_ts=end_ts + 86400,  # the last candle ends after the settlement moment
         period_interval=1440,
     )
     if args.json:
-        print_json(response)
+        auth.print_json(response)
         return 0
 
     print(
@@ -97,9 +97,9 @@ def main() -> int:
         "and _fp suffixes\nthe live candles use; the values are the same kind of strings."
     )
     print("Next: uv run python 08_historical/04_historical_fills.py")
-    result(args, f"{ticker.upper()}: {len(rows)} daily candle(s)")
+    auth.result(args, f"{ticker.upper()}: {len(rows)} daily candle(s)")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)
