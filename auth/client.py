@@ -6,8 +6,9 @@ delegate to one default client per process; tests and users who need two users o
 environments in one process build two `Client`s.
 
 Retries (bounded in attempts and total time, exponential backoff with full jitter):
-- 429 for every method, writes included: a 429 means the request was not processed (Kalshi's
-  rate limiter rejects before the order path; https://docs.kalshi.com/getting_started/rate_limits).
+- 429 for every method, writes included: a 429 is the token bucket rejecting the request (a
+  batch is rejected whole) before anything is processed, with no Retry-After, so back off
+  exponentially (docs.kalshi.com "Rate Limits"; shared/reference/kalshi-api-facts.md [S5]).
 - 5xx and lost connections only for GETs, and for writes only when the connection never opened.
   A create that lost its answer is made safe by its client_order_id (auth.orders.create_order).
 
