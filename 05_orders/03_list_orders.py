@@ -23,7 +23,12 @@ from collections import Counter
 
 import auth
 from auth.cli import narrator, number
-from auth.fmt import qty, table, usd, when
+from auth.fmt import qty, table, usd
+
+
+def short_id(order_id: str) -> str:
+    """The end of an order id: enough to tell orders apart in a table."""
+    return "…" + order_id[-8:]
 
 
 def main() -> int:
@@ -61,7 +66,7 @@ def main() -> int:
     print()
     rows = [
         (
-            o["order_id"],
+            short_id(o["order_id"]),
             o["ticker"],
             o["status"],
             o["book_side"],
@@ -70,12 +75,12 @@ def main() -> int:
             qty(o["initial_count_fp"]),
             qty(o["fill_count_fp"]),
             qty(o["remaining_count_fp"]),
-            when(o.get("created_time")),
         )
         for o in orders
     ]
-    headers = ("order", "ticker", "status", "book", "outcome", "YES price", "initial", "filled")
-    print(table(rows, (*headers, "remaining", "created"), right="5678"))
+    headers = ("order", "ticker", "status", "book", "outcome", "YES $", "initial", "filled")
+    print(table(rows, (*headers, "left"), right="5678"))
+    print("(order ids shortened to their last 8 characters; --json has them in full)")
     counts = Counter(o["status"] for o in orders)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no orders"
     print(f"\n{len(orders)} order(s): {summary}" + (" (more pages left)" if cursor else ""))

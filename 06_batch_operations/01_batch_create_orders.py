@@ -93,7 +93,9 @@ def main() -> int:
                 counts = (qty(result.fill_count), qty(result.remaining_count))
             else:
                 error = result.error
-                outcome = f"ERROR {error.code}: {error.message}" if error else "ERROR (no details)"
+                outcome = f"ERROR {error.code}" if error else "ERROR (no details)"
+                if error and error.message:
+                    say(f"  {sent['client_order_id'][:8]}: {error.code}: {error.message}")
                 counts = ("-", "-")
             rows.append(
                 (sent["client_order_id"][:8], sent["price"], qty(sent["count"]), *counts, outcome)

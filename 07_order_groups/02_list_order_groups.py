@@ -63,7 +63,7 @@ def main() -> int:
         if args.json:
             auth.print_json({"order_groups": [g.to_dict() for g in groups], "details": details})
         if rows:
-            headers = ("order_group_id", "limit", "auto-cancel", "orders", "order ids")
+            headers = ("order_group_id", "limit", "auto", "orders", "order ids")
             say(table(rows, headers, right="13"))
         if len(groups) > args.limit:
             say(f"(details for the first {args.limit} only: --limit N for more)")

@@ -73,8 +73,10 @@ def main() -> int:
     print(table(rows, ("cutoff", "timestamp (UTC)", "age")))
 
     print("\nWhat lives on which side:")
-    rows = [(name, what, before, after) for name, (what, before, after) in WHERE.items()]
-    print(table(rows, ("cutoff", "records", "before the cutoff", "at or after it")))
+    for name, (what, before, after) in WHERE.items():  # too wide for one table: one block each
+        print(f"{name}: {what}")
+        print(f"    before the cutoff:  {before}")
+        print(f"    at or after it:     {after}")
 
     print(
         "\nWhat to notice: one cutoff per kind of record; anything older is gone from the live "

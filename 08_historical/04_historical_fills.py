@@ -68,11 +68,11 @@ def main() -> int:
             f.get("outcome_side"),
             usd(f.get("yes_price_dollars")),
             qty(f.get("count_fp")),
-            f["fill_id"],
+            "…" + f["fill_id"][-8:],
         )
         for f in history[: args.limit]
     ]
-    headers = ("time (UTC)", "source", "market", "outcome", "yes price", "count", "fill_id")
+    headers = ("time (UTC)", "source", "market", "outcome", "yes price", "count", "fill_id end")
     print(table(rows, headers, right="45"))
 
     print(

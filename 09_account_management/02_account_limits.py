@@ -98,7 +98,7 @@ def main() -> int:
         for c in sorted(costs.endpoint_costs, key=lambda c: (c.path, c.method))
     ]
     print(f"\nEndpoint costs (default {default} tokens; only the exceptions are listed):")
-    headers = ("method", "path", "cost", "bucket", "calls/s sustained", "burst calls")
+    headers = ("method", "path", "cost", "bucket", "calls/s", "burst")  # sustained; at once
     print(table(rows, headers, right="245"))
 
     print(

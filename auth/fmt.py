@@ -72,7 +72,7 @@ def table(
     rows: Iterable[Sequence[Any]],
     headers: Sequence[str],
     right: str = "",
-    width: int = TABLE_WIDTH,
+    width: int | None = None,
 ) -> str:
     """A plain aligned text table. Columns whose index is in `right` ("123") align right. If it
     would be wider than `width`, the widest left-aligned (text) columns are clipped with "…";
@@ -83,7 +83,7 @@ def table(
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
     text_columns = [i for i in range(len(widths)) if str(i) not in right]
-    while sum(widths) + 2 * (len(widths) - 1) > width and text_columns:
+    while width and sum(widths) + 2 * (len(widths) - 1) > width and text_columns:
         widest = max(text_columns, key=lambda i: widths[i])
         if widths[widest] <= 8:
             break

@@ -25,7 +25,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auth.client import Body, Client, default
-from auth.errors import Conflict, KalshiError, NetworkError, NotFound, RateLimited, ServerError
+from auth.errors import (
+    Conflict,
+    KalshiError,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    ServerError,
+    ValidationError,
+)
 
 CLEANUP_DEADLINE = 60.0  # seconds cleanup keeps retrying before it reports what is left
 CREATE_ATTEMPTS = 3  # sends of one create whose answer was lost
@@ -91,11 +99,17 @@ def create_order(
     raise AssertionError("unreachable")
 
 
+# Error codes of a cancel whose order no longer rests (e.g. 400 `order_not_resting`).
+GONE_CODES = ("not_resting", "canceled", "cancelled", "executed", "not_found")
+
+
 def already_gone(exc: KalshiError) -> bool:
     """True if a cancel or delete failed only because the thing no longer exists (or no
-    longer rests: filled, cancelled by the script or by its group)."""
+    longer rests: filled, cancelled by the script or by its group). Decided by type and code,
+    never by the message."""
+    code = (exc.code or "").lower()
     return isinstance(exc, NotFound) or (
-        isinstance(exc, Conflict) and exc.code not in (None, "trading_is_paused")
+        isinstance(exc, Conflict | ValidationError) and any(w in code for w in GONE_CODES)
     )
 
 

@@ -245,3 +245,24 @@ def test_module_functions_use_one_default_client(auth_env):
     auth_env.setenv("KALSHI_ENV", "demo")
     assert client.default() is client.default()
     assert client.default().settings is settings()
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "gone"),
+    [
+        (404, "not_found", True),
+        (400, "order_not_resting", True),
+        (409, "order_already_canceled", True),
+        (409, "trading_is_paused", False),
+        (429, None, False),
+        (400, "invalid_parameters", False),
+    ],
+)
+def test_cleanup_tells_gone_from_failed_by_type_and_code(status, code, gone):
+    from auth.orders import already_gone
+
+    body = {"error": {"code": code, "message": "order is not resting / canceled"}} if code else {}
+    import json
+
+    err = KalshiError.from_response(status, json.dumps(body).encode())
+    assert already_gone(err) is gone
