@@ -395,7 +395,7 @@ class Stream:
             return f"handshake refused with HTTP {status}"
         raise KalshiError.from_response(
             status,
-            response.body,
+            bytes(response.body),
             method="GET",
             path=WS_PATH,
             server_date=response.headers.get("Date"),
