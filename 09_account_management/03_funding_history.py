@@ -85,9 +85,10 @@ def main() -> int:
         say(f"pending deposits, not yet in the balance: {usd(pending)}")
     say("\nWhat to notice: only `applied` entries moved your balance; the rest is history.")
     say("Next: uv run python 09_account_management/04_usage_tier.py")
-    print(
-        f"RESULT: {len(deposits)} deposits, {len(withdrawals)} withdrawals, net funding "
-        f"{usd(cash_in - cash_out)}"
+    auth.result(
+        args,
+        f"{len(deposits)} deposits, {len(withdrawals)} withdrawals, net funding "
+        f"{usd(cash_in - cash_out)}",
     )
     return 0
 

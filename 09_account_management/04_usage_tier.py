@@ -97,9 +97,10 @@ def main() -> int:
     say("  - The limits endpoint changes at once: throttle to what it says, not to a constant.")
     say("\nNext: uv run python 09_account_management/05_create_delete_api_key.py")
     total = progress[0]["trailing_30d_volume_fp"] if progress else "0"
-    print(
-        f"RESULT: tier {limits['usage_tier']}, 30-day volume {qty(total)}"
-        + {None: "", True: ", upgraded", False: ", upgrade refused"}[upgraded]
+    auth.result(
+        args,
+        f"tier {limits['usage_tier']}, 30-day volume {qty(total)}"
+        + {None: "", True: ", upgraded", False: ", upgrade refused"}[upgraded],
     )
     return 0
 

@@ -92,9 +92,10 @@ def main() -> int:
     say(f"listed afterwards: {'yes' if still else 'no'}")
     say("\nWhat to notice: the private key exists only in the generate response.")
     say("Next: uv run python 09_account_management/06_fcm_members.py")
-    print(
-        f"RESULT: key {key_id[:8]} created with scopes {body['scopes']} and "
-        + ("kept" if still else "deleted")
+    auth.result(
+        args,
+        f"key {key_id[:8]} created with scopes {body['scopes']} and "
+        + ("kept" if still else "deleted"),
     )
     return 0
 

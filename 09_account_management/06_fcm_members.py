@@ -39,8 +39,8 @@ def main() -> int:
         say("GET /fcm/subtraders -> 403: this account is not an FCM member.")
         say("That is the normal answer for regular and direct members; the /fcm endpoints and")
         say("total_resting_order_value are only for FCMs clearing for their own customers.")
-        say("\nNext: uv run python 05_orders/01_create_order.py (wave 4)")
-        print("RESULT: not an FCM member (403), nothing to show")
+        say("\nNext: uv run python 10_websocket/01_ws_ticker.py")
+        auth.result(args, "not an FCM member (403), nothing to show")
         return 0
     if args.json:
         auth.print_json(body)
@@ -49,8 +49,8 @@ def main() -> int:
     say(f"{len(subtraders)} subtrader(s)")
     for s in subtraders:
         say(f"  {s}")
-    say("\nNext: uv run python 05_orders/01_create_order.py (wave 4)")
-    print(f"RESULT: FCM member with {len(subtraders)} subtrader(s)")
+    say("\nNext: uv run python 10_websocket/01_ws_ticker.py")
+    auth.result(args, f"FCM member with {len(subtraders)} subtrader(s)")
     return 0
 
 

@@ -137,9 +137,10 @@ def main() -> int:
     say("  - The new subaccount's number came from the exchange; it is permanent.")
     say("  - The transfer only moved money between your own buckets: the total is unchanged.")
     say("\nNext: uv run python 12_subaccounts/02_trade_in_subaccount.py")
-    print(
-        f"RESULT: subaccount {number} held {usd(funded, 4)}"
-        + (" (kept)" if args.keep else ", moved back to 0")
+    auth.result(
+        args,
+        f"subaccount {number} held {usd(funded, 4)}"
+        + (" (kept)" if args.keep else ", moved back to 0"),
     )
     return 0
 

@@ -146,9 +146,10 @@ def main() -> int:
     say("  - The bid's hold came out of the subaccount; the primary balance did not change.")
     say("  - Order ids are unique, but lookups still need the right `subaccount`.")
     say("\nNext: uv run python 12_subaccounts/03_transfer_history.py")
-    print(
-        f"RESULT: bid held {usd(held, 4)} in subaccount {sub}; primary orders {primary_orders}"
-        f" -> {after_orders}"
+    auth.result(
+        args,
+        f"bid held {usd(held, 4)} in subaccount {sub}; primary orders {primary_orders}"
+        f" -> {after_orders}",
     )
     return 0
 

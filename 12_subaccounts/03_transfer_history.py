@@ -70,9 +70,10 @@ def main() -> int:
     total = sum(Decimal(b["balance"]) for b in balances)
     say("\nWhat to notice: the net transfers add up to $0.00 across your subaccounts.")
     say("Next: uv run python 12_subaccounts/04_restricted_key.py")
-    print(
-        f"RESULT: {len(balances)} subaccount(s) holding {usd(total, 4)}, "
-        f"{len(transfers)} transfer(s), net {usd(Decimal(sum(net.values())) / 100)}"
+    auth.result(
+        args,
+        f"{len(balances)} subaccount(s) holding {usd(total, 4)}, "
+        f"{len(transfers)} transfer(s), net {usd(Decimal(sum(net.values())) / 100)}",
     )
     return 0
 

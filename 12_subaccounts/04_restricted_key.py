@@ -114,10 +114,11 @@ def main() -> int:
         say(f"cleanup: deleted key {key_id[:8]}…")
 
     say("\nWhat to notice: the key defaulted to its subaccount and was refused everything else.")
-    say("That was the last subaccounts example; the README lists what to run next.")
-    print(
-        f"RESULT: restricted key saw subaccount(s) {[b['subaccount_number'] for b in seen]}; "
-        f"other subaccount {other.status_code}, transfer {move.status_code}"
+    say("That was the last script of the path; the README lists where to go from here.")
+    auth.result(
+        args,
+        f"restricted key saw subaccount(s) {[b['subaccount_number'] for b in seen]}; "
+        f"other subaccount {other.status_code}, transfer {move.status_code}",
     )
     return 0
 

@@ -65,9 +65,8 @@ def top_up(data_dir: Path, wanted: int) -> None:
     until `wanted` markets are live."""
     import random
 
-    from sandbox.activity.lifecycle import LifecycleClock
-
-    from sandbox.engine import open_exchange
+    from sandbox.activity.market_clock import LifecycleClock
+    from sandbox.store import open_exchange
 
     ex = open_exchange(data_dir, seed=7)
     try:

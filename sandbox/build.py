@@ -15,7 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import activity, web, ws
+from sandbox import ws
+from sandbox.activity.wiring import setup as setup_activity
 from sandbox.datadir import DataDirLock, wipe
 from sandbox.engine import Exchange
 from sandbox.http.app import create_app
@@ -23,6 +24,7 @@ from sandbox.http.config import Config
 from sandbox.http.keys import KeyRegistry
 from sandbox.http.provision import ensure_demo
 from sandbox.store import open_exchange
+from sandbox.web import setup_web
 from sandbox.ws.endpoint import WsServer
 
 
@@ -67,8 +69,8 @@ def build(config: Config) -> Built:
         creds = None if lock is None else ensure_demo(exchange, keys, lock.data_dir)
         app = create_app(config, exchange, keys)
         ws_server = ws.setup(app, config, config.live)
-        activity.setup(app, config, config.live, ws_server)
-        web.setup_web(app)  # the live web view at / (loopback only)
+        setup_activity(app, config, config.live, ws_server)
+        setup_web(app)  # the live web view at / (loopback only)
     except BaseException:
         if lock is not None:
             lock.release()
