@@ -98,6 +98,7 @@ def width(wave: int, jobs: int, env: str, size: int) -> int:
 EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("10_websocket/*.py", ("--seconds", "{seconds}"), False),
     ("10_websocket/04_ws_user_orders.py", ("--demo-order",), True),
+    ("09_account_management/04_usage_tier.py", ("--upgrade",), True),  # 12_subaccounts needs it
     ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
 )
 

@@ -31,9 +31,9 @@ import auth
 from auth.cli import fail, narrator
 from auth.client import raw_delete, raw_get, raw_post
 from auth.errors import KalshiError
-from auth.fmt import usd
-from auth.markets import pick_ticker
-from auth.orders import Market, count_str, new_client_order_id, price_str
+from auth.fmt import count_str, price_str, usd
+from auth.markets import Market, pick_ticker
+from auth.orders import new_client_order_id
 
 ORDER = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}
 

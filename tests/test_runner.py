@@ -30,6 +30,7 @@ ALL_FOLDERS = [
     "08_historical",
     "09_account_management",
     "10_websocket",
+    "12_subaccounts",
 ]
 EXPECTED_SCRIPTS = 52  # 44 + 09_account_management 03-06 + 12_subaccounts 01-04
 
