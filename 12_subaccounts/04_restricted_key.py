@@ -20,6 +20,7 @@ Run: uv run python 12_subaccounts/04_restricted_key.py [--dry-run]
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import requests
@@ -31,14 +32,22 @@ from auth.client import raw_delete, raw_get, raw_post
 from auth.fmt import usd
 from auth.signing import Signer
 
+HTTP = requests.Session()  # one session for the restricted key's calls
+
 
 def call(signer: Signer, method: str, path: str, body=None, **params):
-    """One request signed with the restricted key (auth's helpers sign with yours)."""
+    """One request signed with the restricted key (auth's helpers sign with yours). A 429 means
+    nothing was done: wait and send it again, freshly signed (at most three tries)."""
     s = auth.settings()
-    headers = signer.headers(method, s.rest_prefix + path)
-    return requests.request(
-        method, s.rest_base + path, json=body, params=params, headers=headers, timeout=10
-    )
+    for attempt in range(3):
+        headers = signer.headers(method, s.rest_prefix + path)
+        resp = HTTP.request(
+            method, s.rest_base + path, json=body, params=params, headers=headers, timeout=10
+        )
+        if resp.status_code != 429 or attempt == 2:
+            return resp
+        time.sleep(1.1)  # the balance endpoint allows one call per second
+    raise AssertionError("unreachable")
 
 
 def main() -> int:
