@@ -319,9 +319,11 @@ class Exchange:
     def batch_create_orders(
         self, user_id: str, items: list[dict]
     ) -> list[OrderResult | EngineError]:
-        """Kalshi's batch create: every item is its own order with its own result (the spec's
-        BatchCreateOrdersV2 response has one `order` or `error` per item); an item that fails
-        leaves nothing behind, and the items before it stand."""
+        """Kalshi's batch create: every item is its own order with its own result. The spec's
+        batch response carries one `order` or one `error` per item, and
+        docs.kalshi.com/getting_started/order_errors describes "errors inside a batch response"
+        per item: items are independent, so an item that fails leaves nothing behind and the
+        items before it stand."""
         out: list[OrderResult | EngineError] = []
         for kw in items:
             try:

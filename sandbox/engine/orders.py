@@ -22,7 +22,7 @@ from . import fees
 from .accounts import Accounts
 from .book import Book
 from .catalog import Catalog
-from .common import MICRO, PRICE_Q, CancelResult, as_set, within
+from .common import MAX_TS, MICRO, PRICE_Q, CancelResult, as_set, within
 from .errors import EngineError, invalid, not_found
 from .groups import Groups
 from .marketdata import MarketData
@@ -269,7 +269,7 @@ class Trading:
         if expiration_time is not None:
             if time_in_force != GTC:
                 raise invalid("expiration_time is only allowed with good_till_canceled")
-            if not isinstance(expiration_time, int) or expiration_time <= now:
+            if not _is_ts(expiration_time) or expiration_time <= now:
                 raise invalid("expiration_time must be in the future")
         if reduce_only and time_in_force != IOC:
             raise invalid("reduce_only requires immediate_or_cancel", "reduce only")
@@ -798,7 +798,7 @@ class Trading:
         if expiration_time is not None:
             if expiration_time == 0:
                 new_exp = None
-            elif not isinstance(expiration_time, int) or expiration_time <= now:
+            elif not _is_ts(expiration_time) or expiration_time <= now:
                 raise invalid("expiration_time must be in the future")
             else:
                 new_exp = expiration_time
@@ -1058,6 +1058,11 @@ class Trading:
                 for o in sorted(mine.values(), key=lambda o: o.seq)
                 if o.status == RESTING and o.order_id in self.orders
             }
+
+
+def _is_ts(v: object) -> bool:
+    """An epoch-ms integer up to year 9999 (a 5000-digit number would not even load back)."""
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_TS
 
 
 def _apply_fill(pos: Position, side: str, q: Decimal, px: Decimal) -> tuple[Decimal, Decimal]:
