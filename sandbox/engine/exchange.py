@@ -85,7 +85,8 @@ class Exchange:
         self.data = MarketData(op, self.catalog, self.trading.books.__getitem__)
         self.trading.data = self.data
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
-        op.listening = lambda: bool(self.listeners) and self._listening()
+        op.listeners = self.listeners
+        op.listening = self._listening
         op.notify = self._notify
         self.journal = journal
         if journal is not None:
@@ -309,12 +310,45 @@ class Exchange:
 
     # ------------------------------------------------------------------ orders
 
-    def create_order(self, user_id: str, **kwargs) -> OrderResult:
-        """Place a V2 order (see Trading.create_order for the arguments)."""
+    def create_order(
+        self,
+        user_id: str,
+        *,
+        ticker: str,
+        side: str,
+        price: Decimal | str,
+        count: Decimal | str,
+        time_in_force: str,
+        self_trade_prevention_type: str,
+        client_order_id: str | None = None,
+        expiration_time: int | None = None,
+        post_only: bool = False,
+        reduce_only: bool = False,
+        order_group_id: str | None = None,
+        cancel_order_on_pause: bool = False,
+        subaccount: int = 0,
+    ) -> OrderResult:
+        """Place a V2 order: a bid buys YES at `price`, an ask sells YES (buys NO at 1-price);
+        it matches at once and a good-till-canceled remainder rests."""
         if self.trading.expiry:
             self._expire_first()
         with self._op:
-            return self.trading.create_order(user_id, **kwargs)
+            return self.trading.create_order(
+                user_id,
+                ticker,
+                side,
+                price,
+                count,
+                time_in_force,
+                self_trade_prevention_type,
+                client_order_id,
+                expiration_time,
+                post_only,
+                reduce_only,
+                order_group_id,
+                cancel_order_on_pause,
+                subaccount,
+            )
 
     def batch_create_orders(
         self, user_id: str, items: list[dict]

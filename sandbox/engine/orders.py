@@ -146,7 +146,6 @@ class Trading:
     def create_order(
         self,
         user_id: str,
-        *,
         ticker: str,
         side: str,
         price: Decimal | str,
@@ -161,7 +160,8 @@ class Trading:
         cancel_order_on_pause: bool = False,
         subaccount: int = 0,
     ) -> OrderResult:
-        """Place a V2 order (bid buys YES at price, ask sells YES); match it; rest a GTC rest."""
+        """Place a V2 order (bid buys YES at price, ask sells YES); match it; rest a GTC rest.
+        (Positional arguments: the front passes them on without building a keyword dict.)"""
         op = self.op
         op.step("create.validate")
         m, p, c, eff, covered, fok_short = self._validate(
