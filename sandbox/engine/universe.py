@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from sandbox.seed.sports import seed_basketball
+
 from .models import ASK, BID, GTC, INITIALIZED, IOC, STP_TAKER, Event, Market, PriceRange, Series
 from .money import ONE
 
@@ -331,6 +333,7 @@ def seed_universe(ex: Exchange) -> None:
         _fed(b)
         _football(b)
         _gas(b)
+        seed_basketball(b)
         b.run()
         ex.set_historical_cutoff(_ms(b.today - timedelta(days=30)))
 

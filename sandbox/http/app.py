@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.engine.errors import EngineError
+from sandbox.engine.livedata import LiveData
 from sandbox.http import ratelimit
 from sandbox.http.auth import verify_request
 from sandbox.http.config import Config
@@ -146,8 +147,10 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
     """The REST application, with the exchange and key registry in app state."""
     from sandbox.http import (
         routes_account,
+        routes_discovery,
         routes_exchange,
         routes_historical,
+        routes_live,
         routes_market,
         routes_orders,
         routes_portfolio,
@@ -175,10 +178,13 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
         routes_orders,
         routes_historical,
         routes_account,
+        routes_discovery,
+        routes_live,
     ):
         for method, path, handler, is_private in module.ROUTES.items:
             app.router.add_route(method, API_PREFIX + path, handler)
             if is_private:
                 private.add((method, path))
     app[PRIVATE] = private
+    app[routes_live.LIVE] = LiveData(exchange)
     return app

@@ -1,0 +1,1 @@
+"""The deterministic universe the local exchange is seeded with (sports, weather, crypto, …)."""
