@@ -1,0 +1,236 @@
+"""Discovery and live-data operations over real HTTP (one exchange with --strict-spec): every
+filter, the 4xx answers, the OpenAPI 3.34.0 response schemas and the official SDK's strict
+models."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api import API, Api
+from tests.conftest import start_exchange
+from tests.sandbox.test_http_sdk import _openapi_validator
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    ex = start_exchange(
+        tmp_path_factory.mktemp("live"), "--seed", "11", "--no-activity", "--strict-spec"
+    )
+    yield ex
+    ex.stop()
+
+
+@pytest.fixture(scope="module")
+def api(server) -> Api:
+    return Api.for_demo(server)
+
+
+@pytest.fixture(scope="module")
+def games(api) -> dict[str, dict]:
+    """Milestones by live status: none, live, finished."""
+    ms = api.get("/milestones", limit=500)["milestones"]
+    ids = [m["id"] for m in ms]
+    lives = api.get("/live_data/batch", milestone_ids=ids)["live_datas"]
+    by_id = {m["id"]: m for m in ms}
+    return {ld["details"]["status"]: by_id[ld["milestone_id"]] for ld in lives}
+
+
+def test_milestones_list_filters_and_pages(api, games):
+    every = api.get("/milestones", limit=500)
+    assert every["cursor"] == "" and len(every["milestones"]) == 5
+    first = api.get("/milestones", limit=2)
+    second = api.get("/milestones", limit=2, cursor=first["cursor"])
+    assert [m["id"] for m in first["milestones"] + second["milestones"]] == [
+        m["id"] for m in every["milestones"][:4]
+    ]
+    nba = api.get("/milestones", limit=50, competition="Pro Basketball (M)")["milestones"]
+    assert len(nba) == 3 and {m["type"] for m in nba} == {"basketball_game"}
+    assert len(api.get("/milestones", limit=50, type="football_game")["milestones"]) == 2
+    assert api.get("/milestones", limit=50, category="Elections")["milestones"] == []
+    live = games["live"]
+    (ev,) = live["related_event_tickers"]
+    assert api.get("/milestones", limit=5, related_event_ticker=ev)["milestones"] == [live]
+    assert api.get("/milestones", limit=5, source_id=live["source_id"])["milestones"] == [live]
+    later = api.get("/milestones", limit=50, minimum_start_date=live["start_date"])["milestones"]
+    assert live in later and games["finished"] not in later
+    assert api.get(f"/milestones/{live['id']}")["milestone"] == live
+    assert api.get(f"/events/{ev}")["event"]["event_ticker"] == ev
+
+
+def test_milestone_errors(api):
+    assert api.request("GET", "/milestones").status_code == 400  # limit is required
+    assert api.request("GET", "/milestones", limit=501).status_code == 400
+    r = api.request("GET", "/milestones", limit=5, minimum_start_date="yesterday")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_parameters"
+    r = api.request("GET", "/milestones/no-such-id")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_live_data_paths_agree_and_show_the_game(api, games):
+    live = games["live"]
+    one = api.get(f"/live_data/milestone/{live['id']}", include_player_stats="true")["live_data"]
+    typed = api.get(f"/live_data/{live['type']}/milestone/{live['id']}")["live_data"]
+    assert one["milestone_id"] == typed["milestone_id"] == live["id"]
+    d = one["details"]
+    assert d["status"] == "live" and d["period"] >= 1
+    assert d["away_points"] + d["home_points"] > 0
+    away, home = d["away_abbreviation"], d["home_abbreviation"]
+    assert d["tileLiveText"] == f"{away} {d['away_points']} - {home} {d['home_points']}"
+    done = api.get(f"/live_data/milestone/{games['finished']['id']}")["live_data"]["details"]
+    assert done["winner"] in (done["away_abbreviation"], done["home_abbreviation"])
+    # The finished game's markets settled the way the game ended.
+    (ev,) = games["finished"]["related_event_tickers"]
+    for m in api.get("/markets", event_ticker=ev)["markets"]:
+        assert m["result"] == ("yes" if m["ticker"].endswith("-" + done["winner"]) else "no")
+    assert api.request("GET", f"/live_data/hockey_match/milestone/{live['id']}").status_code == 404
+    assert api.request("GET", "/live_data/milestone/nope").status_code == 404
+    batch = api.get("/live_data/batch", milestone_ids=[live["id"], "nope", live["id"]])
+    assert [x["milestone_id"] for x in batch["live_datas"]] == [live["id"]]
+    assert api.request("GET", "/live_data/batch").status_code == 400
+    assert api.request("GET", "/live_data/batch", milestone_ids=["x"] * 101).status_code == 400
+
+
+def test_game_stats(api, games):
+    pbp = api.get(f"/live_data/milestone/{games['finished']['id']}/game_stats")["pbp"]
+    plays = [e for p in pbp["periods"] for e in p["events"]]
+    done = api.get(f"/live_data/milestone/{games['finished']['id']}")["live_data"]["details"]
+    assert len(pbp["periods"]) >= 4
+    assert (plays[-1]["away_points"], plays[-1]["home_points"]) == (
+        done["away_points"],
+        done["home_points"],
+    )
+    assert api.get(f"/live_data/milestone/{games['none']['id']}/game_stats")["pbp"]["periods"] == []
+    assert api.request("GET", "/live_data/milestone/nope/game_stats").status_code == 404
+
+
+def test_structured_targets(api, games):
+    every = api.get("/structured_targets", page_size=2000)
+    assert every["cursor"] == "" and len(every["structured_targets"]) == 10
+    page = api.get("/structured_targets", page_size=3)
+    assert len(page["structured_targets"]) == 3 and page["cursor"]
+    nfl = api.get("/structured_targets", competition="NFL")["structured_targets"]
+    assert {t["type"] for t in nfl} == {"football_team"} and len(nfl) == 4
+    east = api.get("/structured_targets", competition="Eastern", type="basketball_team")
+    assert {t["details"]["abbreviation"] for t in east["structured_targets"]} == {
+        "BOS",
+        "NYK",
+        "MIL",
+    }
+    home = games["live"]["details"]["home_structured_target_id"]
+    got = api.get("/structured_targets", ids=[home])["structured_targets"]
+    assert [t["id"] for t in got] == [home]
+    assert api.get(f"/structured_targets/{home}")["structured_target"] == got[0]
+    assert api.request("GET", "/structured_targets/nope").status_code == 404
+    assert api.request("GET", "/structured_targets", page_size=0).status_code == 400
+
+
+def test_search_and_event_metadata(api, games):
+    tags = api.get("/search/tags_by_categories")["tags_by_categories"]
+    series = api.get("/series")["series"]
+    for s in series:
+        for c in s["categories"]:
+            assert set(s["tags"]) <= set(tags[c])
+    sports = api.get("/search/filters_by_sport")
+    assert sports["sport_ordering"] == ["Football", "Basketball"]
+    assert "Pro Football" in sports["filters_by_sports"]["Football"]["competitions"]
+    (ev,) = games["live"]["related_event_tickers"]
+    meta = api.get(f"/events/{ev}/metadata")
+    assert meta["competition"] == "Pro Basketball (M)" and meta["competition_scope"] == "Games"
+    event = api.get(f"/events/{ev}", with_nested_markets="true")["event"]
+    assert [d["market_ticker"] for d in meta["market_details"]] == [
+        m["ticker"] for m in event["markets"]
+    ]
+    assert meta["settlement_sources"] == event["settlement_sources"]
+    assert api.request("GET", "/events/NOPE-1/metadata").status_code == 404
+
+
+def test_incentive_programs(api):
+    every = api.get("/incentive_programs", limit=10000)["incentive_programs"]
+    assert {p["incentive_type"] for p in every} == {
+        "liquidity",
+        "volume",
+        "margin_maker_volume",
+        "margin_taker_volume",
+    }
+    markets = {m["ticker"] for m in api.get("/markets", limit=1000)["markets"]}
+    markets |= {m["ticker"] for m in api.get("/historical/markets", limit=1000)["markets"]}
+    assert all(p["market_ticker"] in markets and p["market_id"] for p in every)
+    vol = api.get("/incentive_programs", type="volume")["incentive_programs"]
+    assert vol and all(p["incentive_type"] == "volume" for p in vol)
+    paid = api.get("/incentive_programs", status="paid_out", limit=10000)["incentive_programs"]
+    assert paid and all(p["paid_out"] for p in paid)
+    active = api.get("/incentive_programs", status="active", limit=10000)["incentive_programs"]
+    assert active and not any(p["paid_out"] for p in active)
+    desc = every[0]["incentive_description"]
+    same = api.get("/incentive_programs", incentive_description=desc, limit=10000)
+    assert {p["id"] for p in same["incentive_programs"]} == {
+        p["id"] for p in every if p["incentive_description"] == desc
+    }
+    page = api.get("/incentive_programs", limit=2)
+    rest = api.get("/incentive_programs", limit=10000, cursor=page["next_cursor"])
+    assert [p["id"] for p in page["incentive_programs"] + rest["incentive_programs"]] == [
+        p["id"] for p in every
+    ]
+    assert "next_cursor" not in rest
+    r = api.request("GET", "/incentive_programs", status="finished")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_parameters"
+
+
+def test_responses_match_the_openapi_schema(api, games):
+    validate = _openapi_validator()
+    live = games["live"]
+    (ev,) = live["related_event_tickers"]
+    tid = live["details"]["home_structured_target_id"]
+    calls = [
+        ("/milestones", "/milestones", {"limit": 10}),
+        ("/milestones/{milestone_id}", f"/milestones/{live['id']}", {}),
+        ("/structured_targets", "/structured_targets", {}),
+        ("/structured_targets/{structured_target_id}", f"/structured_targets/{tid}", {}),
+        ("/live_data/milestone/{milestone_id}", f"/live_data/milestone/{live['id']}", {}),
+        (
+            "/live_data/{type}/milestone/{milestone_id}",
+            f"/live_data/{live['type']}/milestone/{live['id']}",
+            {},
+        ),
+        (
+            "/live_data/batch",
+            "/live_data/batch",
+            {"milestone_ids": [m["id"] for m in games.values()]},
+        ),
+        (
+            "/live_data/milestone/{milestone_id}/game_stats",
+            f"/live_data/milestone/{live['id']}/game_stats",
+            {},
+        ),
+        ("/search/tags_by_categories", "/search/tags_by_categories", {}),
+        ("/search/filters_by_sport", "/search/filters_by_sport", {}),
+        ("/events/{event_ticker}/metadata", f"/events/{ev}/metadata", {}),
+        ("/incentive_programs", "/incentive_programs", {"limit": 3}),
+    ]
+    for template, path, params in calls:
+        validate("GET", template, 200, api.get(path, **params))
+
+
+def test_sdk_strict_models_parse(server, api, games):
+    k = pytest.importorskip("kalshi_python_sync")
+    sdk = k.KalshiClient(k.Configuration(host=server.url + API))
+    sdk.kalshi_auth = api.signer
+    live = games["live"]
+    (ev,) = live["related_event_tickers"]
+    assert len(sdk.get_milestones(limit=10).milestones) == 5
+    assert sdk.get_milestone(milestone_id=live["id"]).milestone.id == live["id"]
+    targets = sdk.get_structured_targets(competition="NBA").structured_targets
+    assert len(targets) == 6
+    sdk.get_structured_target(structured_target_id=targets[0].id)
+    assert (
+        sdk.get_live_data_by_milestone(milestone_id=live["id"]).live_data.details["status"]
+        == "live"
+    )
+    sdk.get_live_data(type=live["type"], milestone_id=live["id"])
+    assert len(sdk.get_live_datas(milestone_ids=[live["id"]]).live_datas) == 1
+    assert sdk.get_game_stats(milestone_id=live["id"]).pbp.periods
+    assert "Sports" in sdk.get_tags_for_series_categories().tags_by_categories
+    assert sdk.get_filters_for_sports().sport_ordering == ["Football", "Basketball"]
+    assert sdk.get_event_metadata(event_ticker=ev).competition == "Pro Basketball (M)"
+    progs = sdk.get_incentive_programs(status="active", type="liquidity").incentive_programs
+    assert progs and progs[0].market_id
