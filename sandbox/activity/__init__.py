@@ -5,6 +5,7 @@ what the configuration asks for:
 - simulator: on unless --no-activity (pace --activity-rate);
 - lifecycle clock: on with the simulator, or alone with --fast-lifecycle;
 - referee: always settles finished games' markets; quotes games in play with the simulator;
+- fee clock: always applies scheduled fee changes from their effective time;
 - faults: --fault-http-429-rate / --fault-http-5xx-rate (REST middleware) and
   --fault-ws-drop-every (connection cuts); --fault-seq-gap-rate lives in the WebSocket hub.
 """
@@ -19,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.activity.faults import drop_connections_every, http_fault_middleware
+from sandbox.activity.feeclock import run_fee_clock
 from sandbox.activity.lifecycle import LifecycleClock
 from sandbox.activity.options import LiveOptions
 from sandbox.activity.referee import Referee
@@ -27,6 +29,7 @@ from sandbox.activity.simulator import Simulator
 
 def setup(app: web.Application, config: Any, opts: LiveOptions, ws_server) -> None:
     from sandbox.http.app import EXCHANGE
+    from sandbox.http.routes_fees import FEES
     from sandbox.http.routes_live import LIVE
 
     exchange = app[EXCHANGE]
@@ -47,7 +50,11 @@ def setup(app: web.Application, config: Any, opts: LiveOptions, ws_server) -> No
             exchange, random.Random(seed + 3), fast=opts.fast_lifecycle, on_gone=sim.forget
         )
         jobs.append(clock.run)
-    jobs.append(Referee(exchange, app[LIVE], quote=activity and opts.activity_rate > 0).run)
+    if LIVE in app:  # (apps built by create_app have these parts)
+        quote = activity and opts.activity_rate > 0
+        jobs.append(Referee(exchange, app[LIVE], quote=quote).run)
+    if FEES in app:
+        jobs.append(lambda: run_fee_clock(exchange, app[FEES]))
     if opts.fault_ws_drop_every > 0:
         jobs.append(lambda: drop_connections_every(opts.fault_ws_drop_every, ws_server))
     if jobs:

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.engine.errors import EngineError
+from sandbox.engine.feechanges import FeeChanges
 from sandbox.engine.livedata import LiveData
 from sandbox.http import ratelimit
 from sandbox.http.auth import verify_request
@@ -149,6 +150,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
         routes_account,
         routes_discovery,
         routes_exchange,
+        routes_fees,
         routes_historical,
         routes_live,
         routes_market,
@@ -172,6 +174,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
     app[LIMITER] = RateLimiter(config.tier)
     private: set[tuple[str, str]] = set()
     for module in (
+        routes_fees,  # before routes_market: /series/fee_changes is not a series ticker
         routes_exchange,
         routes_market,
         routes_portfolio,
@@ -187,4 +190,5 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
                 private.add((method, path))
     app[PRIVATE] = private
     app[routes_live.LIVE] = LiveData(exchange)
+    app[routes_fees.FEES] = FeeChanges(exchange)
     return app
