@@ -51,7 +51,7 @@ def main() -> int:
         "\nWhat to notice: metadata is presentation (images, colours) plus where the result "
         "comes from."
     )
-    print("Next: uv run python 03_market_data/01_get_orderbook.py")
+    print("Next: uv run python 02_market_discovery/09_fee_changes.py")
     print(
         f"RESULT: {len(meta['market_details'])} market details, competition "
         f"{meta.get('competition') or 'none'}"

@@ -19,6 +19,7 @@ SCRIPTS = [
     "13_live_data/01_milestones_and_targets.py",
     "13_live_data/02_follow_game.py",
     "13_live_data/03_game_stats.py",
+    "02_market_discovery/09_fee_changes.py",
 ]
 
 
@@ -133,3 +134,23 @@ def test_game_stats(exchange, api):
         f"score {d['away_points']}-{d['home_points']}"
     )
     assert run(exchange, SCRIPTS[5]).out.count("RESULT: ") == 1
+
+
+def test_fee_changes(exchange, api):
+    out = run(exchange, SCRIPTS[6], "--count", "10").out
+    series = api.get("/series/fee_changes", series_ticker="KXNBAGAME", show_historical="true")
+    events = [
+        c
+        for c in api.get("/events/fee_changes", limit=100)["event_fee_changes"]
+        if c["series_ticker"] == "KXNBAGAME"
+    ]
+    n = len(series["series_fee_change_arr"])
+    line = result_line(out)
+    assert line.startswith(f"RESULT: {n} series and {len(events)} event fee changes; 10 at $")
+    # The in-play override halves the taker fee (to the cent, rounded up each way).
+    m = re.search(r"10 at \$([\d.]+) pays \$([\d.]+) instead of \$([\d.]+)", line)
+    assert m, line
+    p = Decimal(m[1])
+    raw = Decimal("0.07") * 10 * p * (1 - p)
+    assert Decimal(m[3]) == raw.quantize(Decimal("0.01"), rounding="ROUND_CEILING")
+    assert Decimal(m[2]) == (raw / 2).quantize(Decimal("0.01"), rounding="ROUND_CEILING")
