@@ -6,6 +6,8 @@ what the configuration asks for:
 - lifecycle clock: on with the simulator, or alone with --fast-lifecycle;
 - referee: always settles finished games' markets; quotes games in play with the simulator;
 - fee clock: always applies scheduled fee changes from their effective time;
+- index feed: always; the CF Benchmarks channels, to whoever subscribes;
+- quarter desk: always runs the 15-minute crypto series (quotes it with the simulator);
 - faults: --fault-http-429-rate / --fault-http-5xx-rate (REST middleware) and
   --fault-ws-drop-every (connection cuts); --fault-seq-gap-rate lives in the WebSocket hub.
 """
@@ -21,8 +23,10 @@ from aiohttp import web
 
 from sandbox.activity.faults import drop_connections_every, http_fault_middleware
 from sandbox.activity.feeclock import run_fee_clock
+from sandbox.activity.indexfeed import IndexFeed
 from sandbox.activity.lifecycle import LifecycleClock
 from sandbox.activity.options import LiveOptions
+from sandbox.activity.quarters import QuarterDesk
 from sandbox.activity.referee import Referee
 from sandbox.activity.simulator import Simulator
 
@@ -55,6 +59,8 @@ def setup(app: web.Application, config: Any, opts: LiveOptions, ws_server) -> No
         jobs.append(Referee(exchange, app[LIVE], quote=quote).run)
     if FEES in app:
         jobs.append(lambda: run_fee_clock(exchange, app[FEES]))
+    jobs.append(IndexFeed(exchange.seed, ws_server.hub).run)
+    jobs.append(QuarterDesk(exchange, quote=activity and opts.activity_rate > 0).run)
     if opts.fault_ws_drop_every > 0:
         jobs.append(lambda: drop_connections_every(opts.fault_ws_drop_every, ws_server))
     if jobs:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from sandbox.seed.crypto import seed_crypto
 from sandbox.seed.sports import seed_basketball
 
 from .models import ASK, BID, GTC, INITIALIZED, IOC, STP_TAKER, Event, Market, PriceRange, Series
@@ -335,6 +336,7 @@ def seed_universe(ex: Exchange) -> None:
         _gas(b)
         seed_basketball(b)
         b.run()
+        seed_crypto(ex)
         ex.set_historical_cutoff(_ms(b.today - timedelta(days=30)))
 
 

@@ -1,0 +1,109 @@
+"""The 15-minute crypto series: "Bitcoin up or down in 15 minutes?", one event per quarter hour,
+settled from the simulated CF Benchmarks BRTI (`sandbox.activity.cfindex`).
+
+Kalshi's 15-minute crypto markets settle on the average of the index over the final 60 seconds
+of the window, against the same average at the window's start (the "price to beat"); the
+AsyncAPI's `last_60s_windowed_average_15min` is exactly that final-minute average.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sandbox.activity import cfindex
+from sandbox.engine.models import Event, Market, PriceRange, Series
+
+SERIES = "KXBTC15M"
+INDEX = "BRTI"
+LINEAR_CENT = (PriceRange(Decimal("0.00"), Decimal("1.00"), Decimal("0.01")),)
+SETTLEMENT_SECONDS = 60
+
+
+def series() -> Series:
+    return Series(
+        SERIES,
+        "Bitcoin price up or down in 15 minutes",
+        "Crypto",
+        "fifteen_min",
+        tags=["BTC", "Crypto prices"],
+        categories=["Crypto"],
+        settlement_sources=[
+            {"name": "CF Benchmarks", "url": "https://www.cfbenchmarks.com/data/indices/BRTI"}
+        ],
+        contract_url="https://kalshi-public-docs.s3.amazonaws.com/contract_terms/BTC15M.pdf",
+        contract_terms_url="https://kalshi-public-docs.s3.amazonaws.com/contract_terms/BTC15M.pdf",
+        fee_type="quadratic",
+        fee_multiplier=Decimal(1),
+    )
+
+
+def tickers(close_ms: int) -> tuple[str, str]:
+    """(event ticker, market ticker) of the quarter closing at `close_ms`."""
+    close = datetime.fromtimestamp(close_ms / 1000, UTC)
+    event = f"{SERIES}-{close:%y%b%d%H%M}".upper()
+    return event, f"{event}-UP"
+
+
+def create_quarter(ex, close_ms: int) -> str:
+    """The event and market of one quarter (status initialized); its market ticker."""
+    open_ms = close_ms - cfindex.QUARTER
+    event_ticker, ticker = tickers(close_ms)
+    strike = cfindex.quarter_close_average(ex.seed, INDEX, open_ms).quantize(Decimal("0.01"))
+    when = datetime.fromtimestamp(close_ms / 1000, UTC).strftime("%b %d, %H:%M UTC")
+    ex.create_event(
+        Event(
+            event_ticker,
+            SERIES,
+            f"Bitcoin price up or down by {when}?",
+            f"15 minutes to {when}",
+            True,
+            "MECNET",
+            close_ms,
+            "fifteen_min",
+            list(series().settlement_sources),
+        )
+    )
+    ex.create_market(
+        Market(
+            ticker=ticker,
+            event_ticker=event_ticker,
+            series_ticker=SERIES,
+            title=f"BTC price up in the 15 minutes to {when}?",
+            subtitle=f"Price to beat: ${strike:,}",
+            yes_sub_title=f"Above ${strike:,}",
+            no_sub_title=f"${strike:,} or below",
+            open_time=open_ms,
+            close_time=close_ms,
+            latest_expiration_time=close_ms + 7 * 86_400_000,
+            expected_expiration_time=close_ms + SETTLEMENT_SECONDS * 1000,
+            rules_primary=(
+                f"If the simple average of the sixty seconds of CF Benchmarks' Bitcoin Real-Time "
+                f"Index (BRTI) before {when} is above ${strike:,} (the same average before the "
+                "window opened), then the market resolves to Yes."
+            ),
+            rules_secondary="Outcome verified from CF Benchmarks.",
+            price_level_structure="linear_cent",
+            price_ranges=LINEAR_CENT,
+            status="initialized",
+            strike_type="greater",
+            floor_strike=strike,
+            settlement_timer_seconds=SETTLEMENT_SECONDS,
+            created_time=open_ms,
+            updated_time=open_ms,
+        )
+    )
+    return ticker
+
+
+def result(seed: int, close_ms: int, strike: Decimal) -> tuple[str, Decimal]:
+    """(yes | no, the final-minute average) of the quarter closing at `close_ms`."""
+    final = cfindex.quarter_close_average(seed, INDEX, close_ms)
+    return ("yes" if final > strike else "no"), final
+
+
+def seed_crypto(ex) -> None:
+    """The series, the quarter under way and the two before it (settling from the index)."""
+    from sandbox.activity.quarters import QuarterDesk
+
+    QuarterDesk(ex).step(ex.now())
