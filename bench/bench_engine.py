@@ -17,7 +17,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from sandbox.engine import EngineError, Event, Exchange, Market, PriceRange, Series, open_exchange
+from sandbox.engine import EngineError, Event, Exchange, Market, PriceRange, Series
+from sandbox.store import Journal, open_exchange
 
 USERS = ("u1", "u2", "u3")
 TICKERS = ("BENCH-1", "BENCH-2")
@@ -29,9 +30,7 @@ def fresh_exchange(data_dir: Path | None = None) -> Exchange:
     if data_dir is None:
         ex = Exchange.in_memory(seed=1, populate=False)
     else:  # write-through SQLite, as the server runs it (no seeded universe)
-        from sandbox.engine.store import Store
-
-        ex = Exchange(seed=1, store=Store(data_dir / "exchange.db"))
+        ex = Exchange(seed=1, journal=Journal(data_dir / "exchange.db"))
     ex.add_series(Series("BENCH", "Bench", "Testing", "daily"))
     ex.create_event(Event("BENCH-EV", "BENCH", "Bench", "b"))
     now = ex.now()

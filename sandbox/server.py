@@ -14,11 +14,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from sandbox.engine import open_exchange
 from sandbox.http.app import create_app
 from sandbox.http.config import Config
 from sandbox.http.keys import KeyRegistry
 from sandbox.http.provision import ensure_demo
+from sandbox.store import open_exchange
 from sandbox.ws import setup as setup_ws
 
 
@@ -35,9 +35,7 @@ def open_data_dir(config: Config, *, reset: bool = False):
 
 def close_exchange(exchange) -> None:
     """Close the exchange's SQLite store (everything is already committed)."""
-    store = getattr(exchange, "store", None)
-    if store is not None:
-        store.close()
+    exchange.close()
 
 
 async def serve(config: Config, *, reset: bool = False) -> None:

@@ -33,8 +33,6 @@ from sandbox.activity.simulator import Simulator
 
 def setup(app: web.Application, config: Any, opts: LiveOptions, ws_server) -> None:
     from sandbox.http.app import EXCHANGE
-    from sandbox.http.routes_fees import FEES
-    from sandbox.http.routes_live import LIVE
 
     exchange = app[EXCHANGE]
     seed = getattr(config, "seed", None) or 0
@@ -54,13 +52,11 @@ def setup(app: web.Application, config: Any, opts: LiveOptions, ws_server) -> No
             exchange, random.Random(seed + 3), fast=opts.fast_lifecycle, on_gone=sim.forget
         )
         jobs.append(clock.run)
-    if LIVE in app:  # (apps built by create_app have these parts)
-        quote = activity and opts.activity_rate > 0
-        jobs.append(Referee(exchange, app[LIVE], quote=quote).run)
-    if FEES in app:
-        jobs.append(lambda: run_fee_clock(exchange, app[FEES]))
+    quote = activity and opts.activity_rate > 0
+    jobs.append(Referee(exchange, quote=quote).run)
+    jobs.append(lambda: run_fee_clock(exchange))
     jobs.append(IndexFeed(exchange.seed, ws_server.hub).run)
-    jobs.append(QuarterDesk(exchange, quote=activity and opts.activity_rate > 0).run)
+    jobs.append(QuarterDesk(exchange, quote=quote).run)
     if opts.fault_ws_drop_every > 0:
         jobs.append(lambda: drop_connections_every(opts.fault_ws_drop_every, ws_server))
     if jobs:

@@ -10,10 +10,10 @@ from sandbox.engine.errors import EngineError
 log = logging.getLogger("sandbox.fees")
 
 
-async def run_fee_clock(exchange, fees, interval: float = 1.0) -> None:
+async def run_fee_clock(exchange, interval: float = 1.0) -> None:
     while True:
         try:
-            fees.apply_due(exchange.now())
+            exchange.apply_fee_changes()
         except EngineError as exc:
             log.warning("fee clock: %s", exc)
         await asyncio.sleep(interval)

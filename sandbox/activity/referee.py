@@ -24,9 +24,9 @@ QUOTE_SIZE = Decimal(100)
 
 
 class Referee:
-    def __init__(self, exchange, live, *, quote: bool = True, interval: float = 5.0):
+    def __init__(self, exchange, *, quote: bool = True, interval: float = 5.0):
         self.ex = exchange
-        self.live = live
+        self.live = exchange.live
         self.quote = quote  # off with --no-activity: books then change only by users' orders
         self.interval = interval
         self._quoted: dict[str, Decimal] = {}
@@ -72,7 +72,6 @@ class Referee:
     async def run(self) -> None:
         while True:
             try:
-                self.live.refresh()
                 self.step(self.ex.now())
             except EngineError as exc:  # e.g. the maker is out of funds: try again later
                 log.warning("referee: %s", exc)

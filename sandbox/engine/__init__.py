@@ -1,39 +1,38 @@
-"""The local exchange's core: books, matching, accounts, order groups, settlement, persistence.
+"""The local exchange's core: a thin `Exchange` front over parts with one job each.
 
-Plain Python, no I/O besides SQLite; one writer. Money is Decimal dollars, counts Decimal
-contracts (0.01 steps), times epoch milliseconds (candle timestamps epoch seconds).
+Plain Python, no I/O; one writer. Money is Decimal dollars, counts Decimal contracts (0.01
+steps), times epoch milliseconds (candle timestamps epoch seconds).
 
-    ex = open_exchange(Path(".sandbox"), seed=7)       # or Exchange.in_memory(seed=7)
+    ex = Exchange.in_memory(seed=7)          # or sandbox.store.open_exchange(Path(".sandbox"))
     ex.add_user("alice", Decimal("100"))
     r = ex.create_order("alice", ticker=t, side="bid", price=Decimal("0.42"), count=Decimal("5"),
                         time_in_force="good_till_canceled",
-                        self_trade_prevention_type="taker_at_cross")
-    ex.listeners.append(print)                          # OrderEvent, FillEvent, BookDelta, ...
+                        self_trade_prevention_type="maker")
+    ex.listeners.append(print)               # OrderEvent, FillEvent, BookDelta, ...
 
-Modules: models (records), book (one market's queues), orders (placement, matching, amend,
-decrease, expiry), groups (order groups), marketdata (book, stats, trades, candle bars), candles
-(candlestick aggregation), lifecycle (open/close/determine/settle, cutoff), portfolio (fills,
-settlements, positions, invariants), fees, store (SQLite), universe (the seeded markets),
-events (what listeners receive), exchange (the class tying the parts together).
+Parts (see exchange.py for the map and "how to add a part"): accounts, catalog, orders
+(Trading), groups, marketdata, lifecycle, portfolio. operation.py is the all-or-nothing
+operation and its change set; invariants.py the checks tests use. Persistence is
+sandbox/store (the journal), seed data sandbox/seed.
 
 Public API (all on `Exchange`; errors are `EngineError(status, code, message, details)`):
-  accounts   add_user, has_user, deposit, get_account, balance_cents, portfolio_value,
-             total_resting_order_value
-  orders     create_order -> OrderResult, cancel_order -> CancelResult, cancel_all_orders,
-             amend_order -> (old, new), decrease_order, get_order, list_orders, order_fills,
-             queue_position, queue_positions, expire_orders
+  accounts   add_user, has_user, load_user, deposit, get_account, balance_cents,
+             portfolio_value, total_resting_order_value
+  orders     create_order -> OrderResult, batch_create_orders, cancel_order -> CancelResult,
+             cancel_all_orders, amend_order -> (old, new), decrease_order, get_order,
+             list_orders, order_fills, queue_position, queue_positions, expire_orders
   groups     create_order_group, get_order_group, order_group_orders, list_order_groups,
              reset_order_group, trigger_order_group, update_order_group_limit,
              delete_order_group, group_matched
   data       get_series, list_series, series_volume, get_event, list_events, event_status,
-             event_markets, get_market, list_markets, book, list_trades, market_candlesticks,
-             event_candlesticks
+             event_markets, get_market, list_markets, book, last_trade, list_trades,
+             market_candlesticks, event_candlesticks
   portfolio  list_fills, list_settlements, list_positions -> (market, event positions)
   lifecycle  add_series, create_event, create_market, open_market, pause_market, close_market,
              update_close_time, determine_market, settle_market, pause_trading,
              resume_trading, exchange_active / trading_active
-  misc       now, close, conn (sqlite3, None in memory), listeners, check_invariants,
-             total_money, escrow
+  misc       now, close, conn (sqlite3, None in memory), journal, listeners, operation,
+             set_fixed_time, set_fault, restore, check_invariants, total_money, escrow
   history    historical_cutoff, set_historical_cutoff, is_historical_market,
              get_historical_market, list_markets/list_trades/list_fills/list_orders/
              list_positions/market_candlesticks with historical=True
@@ -76,7 +75,6 @@ from .models import (
     Settlement,
     Trade,
 )
-from .store import open_exchange
 
 __all__ = [
     "OHLC",
@@ -110,6 +108,5 @@ __all__ = [
     "TickerUpdate",
     "Trade",
     "TradeEvent",
-    "open_exchange",
     "real_clock",
 ]

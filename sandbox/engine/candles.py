@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import TYPE_CHECKING
 
 from .errors import EngineError
-from .models import OHLC, Candlestick, Market, PriceStats
+from .models import OHLC, Candlestick, Market, MinuteCandle, PriceStats
 from .money import ONE, ZERO
-
-if TYPE_CHECKING:
-    from .exchange import Exchange
 
 MAX_CANDLES = 5000
 
 
 def build_candles(
-    ex: Exchange,
+    bars: dict[int, MinuteCandle],
+    now: int,
     m: Market,
     start_ts: int,
     end_ts: int,
@@ -34,7 +31,7 @@ def build_candles(
         raise EngineError(400, "invalid_parameters", "start_ts must not be after end_ts")
     span = period_interval * 60
     life_start = min(m.open_time, m.created_time or m.open_time) // 1000
-    life_end = ex.now() // 1000
+    life_end = now // 1000
     if m.settlement_ts is not None:
         life_end = min(life_end, m.settlement_ts // 1000)
     first = max(-(-start_ts // span) * span, (life_start // span + 1) * span)
@@ -43,7 +40,6 @@ def build_candles(
         return []
     if (last - first) // span + 1 > MAX_CANDLES:
         raise EngineError(400, "invalid_parameters", f"more than {MAX_CANDLES} candlesticks")
-    bars = ex.candles.get(m.ticker, {})
     minutes = sorted(bars)
     i = bisect_left(minutes, first - span)
     # State carried in from before the first period.

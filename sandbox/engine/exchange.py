@@ -1,167 +1,144 @@
-"""The exchange: markets, books, accounts, orders, matching, order groups, settlement, history.
+"""The exchange: a thin front object over parts that each own one job and its state.
 
-One writer (the server's event loop) calls these methods; each public mutating method is one
-operation: it validates everything first, then applies, then (with a store) commits one SQLite
-transaction, then tells `listeners`. Money is Decimal dollars; times are epoch milliseconds.
+    Accounts    cash per (user, subaccount), positions, fees            accounts.py
+    Catalog     series, events, markets                                 catalog.py
+    Trading     books, orders, matching, amend/decrease/cancel, expiry  orders.py
+    Groups      order groups (rolling contracts limit)                  groups.py
+    MarketData  trades, market statistics, minute candles               marketdata.py
+    Lifecycle   market status, determination, settlement, pauses        lifecycle.py
+    Portfolio   fills and settlements history, position reads           portfolio.py
+    LiveData    milestones, structured targets, games (derived, read)   livedata.py
+    FeeChanges  scheduled series/event fee changes (derived schedule)   feechanges.py
+
+Each public write method of `Exchange` is one operation: it enters the shared `Operation`
+(operation.py), calls one part, and on leaving the operation commits the change set to the
+journal (if any) and tells `listeners`; any exception leaves memory and journal as before.
+Reads go straight to the part that owns the data.
+
+How to add a part (communications, collections, subaccounts, live data ...):
+  1. State: a new module with a class taking `op` (and the parts it calls) that owns its dicts
+     and lists; it never writes another part's state except through that part's methods.
+  2. Change set: before changing a stored record call `op.touch(kind, key, obj, table)`; after
+     adding one `op.added(...)`; for derived state (indexes, lists) register `op.undo(fn, *a)`
+     or a `repair(changeset)` in `op.repairs` that rebuilds the indexes of touched records.
+     Mark the named steps of long operations with `op.step("verb.step")` (fault injection).
+  3. Journal: add the record class to `RECORDS` in operation.py (append-only history goes
+     through `op.record(kind, obj, list)` and `HISTORY`); the SQLite journal (sandbox/store)
+     stores every kind in RECORDS generically, so no store code changes.
+  4. Restore: give the part `restore(...)` taking its records; call it from
+     `Exchange.restore`, which rebuilds every index from the records alone.
+  5. Front: construct it in `Exchange.__init__`; expose its writes as
+     `def verb(...): with self._op: return self.part.verb(...)` and its reads directly.
 """
 
 from __future__ import annotations
 
 import logging
-import random
-from collections import deque
 from collections.abc import Callable, Iterable
-from copy import copy
 from decimal import Decimal
+from typing import Any
 
-from . import events as ev
-from .book import Book
-from .common import (
-    DAY_MS,
-    MARKET_STATUS_FILTER,
-    MAX_SUBACCOUNT,
-    CancelResult,
-    EventPosition,
-    real_clock,
-    within,
-)
-from .errors import EngineError, not_found
-from .groups import OrderGroupsMixin
-from .lifecycle import LifecycleMixin
-from .marketdata import MarketDataMixin
+from .accounts import Accounts
+from .catalog import Catalog
+from .common import CancelResult, EventPosition, real_clock
+from .errors import EngineError
+from .feechanges import FeeChanges
+from .groups import Groups
+from .invariants import check_invariants, escrow, total_money
+from .lifecycle import Lifecycle
+from .livedata import LiveData
+from .marketdata import MarketData
 from .models import (
-    ACTIVE,
-    AMENDED,
-    DETERMINED,
-    DISPUTED,
-    FINALIZED,
-    INACTIVE,
-    INITIALIZED,
     Account,
+    Candlestick,
     Event,
     Fill,
     HistoricalCutoff,
     Market,
-    MinuteCandle,
+    Meta,
     Order,
     OrderGroup,
+    OrderResult,
     Position,
+    QueuePosition,
     Series,
     Settlement,
     Trade,
 )
-from .money import ONE, ZERO, cents_down, dec
-from .orders import OrdersMixin
-from .portfolio import PortfolioMixin
+from .money import ZERO, cents_down, dec
+from .operation import Operation
+from .orders import Trading
+from .portfolio import Portfolio
 
 log = logging.getLogger(__name__)
 
 
-class _Operation:
-    """Context manager for Exchange._op (a class: cheaper than a generator per operation)."""
+class Exchange:
+    """The whole exchange in memory, optionally journaled (see sandbox.store)."""
 
-    __slots__ = ("ex",)
-
-    def __init__(self, ex: Exchange):
-        self.ex = ex
-
-    def __enter__(self) -> int:
-        return self.ex._begin()
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        self.ex._end(exc)
-        return False
-
-
-class Exchange(OrdersMixin, OrderGroupsMixin, MarketDataMixin, LifecycleMixin, PortfolioMixin):
-    """The whole exchange state in memory, optionally written through to a `Store`."""
-
-    def __init__(self, *, seed: int = 1, clock: Callable[[], int] | None = None, store=None):
-        self.seed = seed
+    def __init__(self, *, seed: int = 1, clock: Callable[[], int] | None = None, journal=None):
         self.clock: Callable[[], int] = clock or real_clock
-        self.listeners: list[Callable[[ev.Event], None]] = []
-        self.store = store
-        self.conn = store.conn if store is not None else None
-        self.exchange_active = True
-        self.trading_active = True
-        self.series: dict[str, Series] = {}
-        self.events: dict[str, Event] = {}
-        self.markets: dict[str, Market] = {}
-        self.books: dict[str, Book] = {}
-        self.accounts: dict[tuple[str, int], Account] = {}
-        self.orders: dict[str, Order] = {}
-        self.positions: dict[tuple[str, int, str], Position] = {}
-        self.groups: dict[str, OrderGroup] = {}
-        self.fills: list[Fill] = []
-        self.trades: list[Trade] = []
-        self.settlements: list[Settlement] = []
-        self.candles: dict[str, dict[int, MinuteCandle]] = {}
-        self.fees_collected = ZERO
-        self.counters: dict[str, int] = {"order": 0, "fill": 0, "trade": 0, "group": 0, "seq": 0}
-        self.cutoff = HistoricalCutoff(0, 0, 0, 0)
-        self._id_ns = random.Random(seed).getrandbits(48)
-        self._id_prefix: dict[str, str] = {}
-        # Indexes (rebuilt on restore, never stored).
-        self._client_ids: dict[tuple[str, str], str] = {}
-        self._user_orders: dict[tuple[str, int, str], dict[str, Order]] = {}
-        self._group_orders: dict[str, dict[str, Order]] = {}
-        self._expiry: list[tuple[int, int, str]] = []
-        self._fills_by_user: dict[str, list[Fill]] = {}
-        self._fills_by_order: dict[str, list[Fill]] = {}
-        self._trades_by_ticker: dict[str, list[Trade]] = {}
-        self._vol24: dict[str, deque[tuple[int, Decimal]]] = {}
-        # Per-operation state.
-        self._depth = 0
-        self._now: int | None = None
-        self._fixed_now: int | None = None
-        self._events: list | None = None
-        self._operation = _Operation(self)
-        self._touched: set[str] = set()  # markets whose book changed in this operation
-        self._traded: set[str] = set()  # markets that traded in this operation
-        self._track = store is not None
-        self.dirty: dict[str, dict] = {
-            k: {} for k in ("account", "order", "position", "market", "event", "series", "group")
-        }
-        self.dirty_candles: dict[tuple[str, int], MinuteCandle] = {}
-        self.new_fills: list[Fill] = []
-        self.new_trades: list[Trade] = []
-        self.new_settlements: list[Settlement] = []
-        self.dirty_meta = False
+        self.listeners: list[Callable[[Any], None]] = []
+        op = self._op = Operation(seed, self.clock)
+        self.cash = Accounts(op)
+        self.catalog = Catalog(op)
+        self.portfolio = Portfolio(op, self.cash, self.catalog)
+        self.order_groups = Groups(op, self.cash)
+        self.trading = Trading(op, self.cash, self.catalog, self.order_groups, self.portfolio)
+        self.order_groups.trading = self.trading
+        self.data = MarketData(op, self.catalog, self.trading.books.__getitem__)
+        self.trading.data = self.data
+        self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
+        self.live = LiveData(op, self.catalog)
+        self.fee_changes = FeeChanges(op, self.catalog)
+        op.listening = self._listening
+        op.notify = self._notify
+        self.journal = journal
+        if journal is not None:
+            op.commit = self._commit
+        self.open_seconds = 0.0
 
     # ------------------------------------------------------------------ construction
 
     @classmethod
     def in_memory(cls, *, seed: int = 1, clock: Callable[[], int] | None = None, populate=True):
-        """An exchange without SQLite (unit tests, benchmarks); seeded unless populate=False."""
+        """An exchange without a journal (unit tests, benchmarks); seeded unless populate=False."""
         ex = cls(seed=seed, clock=clock)
         if populate:
-            from .universe import seed_universe
+            from sandbox.seed import seed_universe  # seed data lives outside the engine
 
             seed_universe(ex)
         return ex
 
+    def restore(self, meta: Meta | None, records: dict[str, list]) -> None:
+        """Load stored records into this fresh exchange; every part rebuilds its indexes."""
+        if meta is not None:
+            self._op.load_meta(meta)
+        self.catalog.restore(records["series"], records["event"], records["market"])
+        self.cash.restore(records["account"], records["position"])
+        self.order_groups.restore(records["group"])
+        self.trading.restore(records["order"])
+        self.portfolio.restore(records["fill"], records["settlement"])
+        self.data.restore(records["trade"], records["candle"])
+
     def close(self) -> None:
-        """Close the SQLite connection (no-op in memory)."""
-        if self.store is not None:
-            self.store.close()
+        """Close the journal (no-op in memory)."""
+        if self.journal is not None:
+            self.journal.close()
+
+    def operation(self):
+        """`with ex.operation():` groups several operations into one (seeding)."""
+        return self._op
+
+    def set_fixed_time(self, ms: int | None) -> None:
+        """Run operations at a chosen time (seeding replays history); None = the clock."""
+        self._op.fixed_now = ms
+
+    def set_fault(self, hook: Callable[[str], None] | None) -> None:
+        """Tests: `hook(step)` runs at every named step of every operation (may raise)."""
+        self._op.fault = hook
 
     # ------------------------------------------------------------------ operation plumbing
-
-    def _op(self) -> _Operation:
-        """One operation (`with self._op() as now:`): nested calls join the outer one; the
-        outer one refreshes market stats, commits, then notifies listeners."""
-        return self._operation
-
-    def _begin(self) -> int:
-        if self._depth:
-            self._depth += 1
-            if self._fixed_now is not None:  # seeding replays history at chosen times
-                self._now = self._fixed_now
-            return self._now
-        self._depth = 1
-        self._now = self._fixed_now if self._fixed_now is not None else self.clock()
-        self._events = [] if self.listeners and self._listening() else None
-        return self._now
 
     def _listening(self) -> bool:
         """Whether any listener wants this operation's events. A listener may define
@@ -173,262 +150,120 @@ class Exchange(OrdersMixin, OrderGroupsMixin, MarketDataMixin, LifecycleMixin, P
                 return True
         return False
 
-    def _end(self, exc: BaseException | None) -> None:
-        if self._depth > 1:
-            self._depth -= 1
-            if exc is None:
-                self._refresh_touched()
-            return
-        try:
-            if exc is not None and not isinstance(exc, EngineError):
-                # A bug, not a rejection: forget the unsaved marks.
-                self._touched.clear()
-                self._traded.clear()
-                if self.store is not None:
-                    self.store.rollback(self)
-                return
-            # Success, or a rejection after validation: nothing of the request was applied,
-            # but side effects done first (expiring due orders, opening a subaccount) stand.
-            self._refresh_touched()
-            if self.store is not None:
-                self.store.flush(self)
-        finally:
-            self._depth = 0
-        events, self._events = self._events, None
-        if events:
-            for e in events:
-                for listener in list(self.listeners):
-                    try:
-                        listener(e)
-                    except Exception:  # the operation is committed; a listener can't undo it
-                        log.exception("exchange listener failed on %s", type(e).__name__)
+    def _notify(self, events: list) -> None:
+        for e in events:
+            for listener in list(self.listeners):
+                try:
+                    listener(e)
+                except Exception:  # the operation is committed; a listener can't undo it
+                    log.exception("exchange listener failed on %s", type(e).__name__)
 
-    def _refresh_touched(self) -> None:
-        if self._touched:
-            for t in self._touched:
-                self._refresh_stats(t)
-            self._touched.clear()
-            self._traded.clear()
+    def _commit(self, changes) -> None:
+        self.journal.commit(changes)
 
-    def _emit(self, event) -> None:
-        self._events.append(event)
+    def _expire_first(self) -> None:
+        """Expire due orders as their own operation (Kalshi expires orders on its clock: a
+        request that is then rejected does not bring them back)."""
+        op = self._op
+        if self.trading.expiry_due(op.time()):
+            with op:
+                self.trading.expire_due()
+
+    def _expire_reads(self) -> None:
+        if not self._op.depth:
+            self._expire_first()
 
     def now(self) -> int:
         """Current exchange time, epoch ms."""
-        if self._depth:
-            return self._now
-        return self._fixed_now if self._fixed_now is not None else self.clock()
+        return self._op.time()
 
-    def _new_id(self, kind: str) -> str:
-        """Deterministic UUID-shaped ids: seed namespace, kind code, version nibble, counter."""
-        n = self.counters[kind] = self.counters[kind] + 1
-        self.dirty_meta = True
-        prefix = self._id_prefix.get(kind)
-        if prefix is None:
-            ns = f"{self._id_ns:012x}"
-            code = {"order": 1, "fill": 2, "trade": 3, "group": 4}[kind]
-            prefix = self._id_prefix[kind] = f"{ns[:8]}-{ns[8:]}-{code:04x}-4000-"
-        return f"{prefix}{n:012x}"
+    # ------------------------------------------------------------------ state views
 
-    def _next_seq(self) -> int:
-        self.counters["seq"] += 1
-        self.dirty_meta = True
-        return self.counters["seq"]
+    seed = property(lambda self: self._op.meta.seed)
+    conn = property(lambda self: None if self.journal is None else self.journal.conn)
+    store = property(lambda self: self.journal)
+    series = property(lambda self: self.catalog.series)
+    events = property(lambda self: self.catalog.events)
+    markets = property(lambda self: self.catalog.markets)
+    accounts = property(lambda self: self.cash.accounts)
+    positions = property(lambda self: self.cash.positions)
+    books = property(lambda self: self.trading.books)
+    orders = property(lambda self: self.trading.orders)
+    groups = property(lambda self: self.order_groups.groups)
+    fills = property(lambda self: self.portfolio.fills)
+    settlements = property(lambda self: self.portfolio.settlements)
+    trades = property(lambda self: self.data.trades)
+    candles = property(lambda self: self.data.candles)
+    fees_collected = property(lambda self: self._op.meta.fees_collected)
+    cutoff = property(lambda self: self._op.meta.cutoff)
+    trading_active = property(lambda self: self._op.meta.trading_active)
+    exchange_active = property(lambda self: self._op.meta.exchange_active)
 
-    def _mark(self, kind: str, key, obj) -> None:
-        if self._track:
-            self.dirty[kind][key] = obj
+    @property
+    def counters(self) -> dict[str, int]:
+        m = self._op.meta
+        return {"order": m.order, "fill": m.fill, "trade": m.trade, "group": m.group, "seq": m.seq}
 
     # ------------------------------------------------------------------ reference data
 
     def add_series(self, series: Series) -> Series:
         """Create or replace a series (seeding, lifecycle clock)."""
-        with self._op() as now:
-            series.last_updated_ts = series.last_updated_ts or now
-            self.series[series.ticker] = series
-            self._mark("series", series.ticker, series)
-        return series
+        with self._op:
+            return self.catalog.add_series(series)
 
     def create_event(self, event: Event) -> Event:
         """Add a new event of an existing series."""
-        with self._op() as now:
-            if event.series_ticker not in self.series:
-                raise not_found("series")
-            if event.event_ticker in self.events:
-                raise EngineError(409, "event_already_exists", "event already exists")
-            event.last_updated_ts = event.last_updated_ts or now
-            self.events[event.event_ticker] = event
-            self._mark("event", event.event_ticker, event)
-            if self._events is not None:
-                self._emit(
-                    ev.EventLifecycle(
-                        "created",
-                        event.event_ticker,
-                        event.series_ticker,
-                        event.title,
-                        event.sub_title,
-                        now,
-                    )
-                )
-        return event
+        with self._op:
+            return self.catalog.create_event(event)
 
     def create_market(self, market: Market) -> Market:
         """Add a new market to an existing event (status as given, normally active)."""
-        with self._op() as now:
-            event = self.events.get(market.event_ticker)
-            if event is None:
-                raise not_found("event")
-            if market.ticker in self.markets:
-                raise EngineError(409, "market_already_exists", "market already exists")
-            market.series_ticker = event.series_ticker
-            market.created_time = market.created_time or now
-            market.updated_time = market.updated_time or now
-            market.previous_day = now // DAY_MS
-            self.markets[market.ticker] = market
-            self.books[market.ticker] = Book(market.ticker)
-            event.markets.append(market.ticker)
-            self._mark("event", event.event_ticker, event)
-            self._mark("market", market.ticker, market)
-            if self._events is not None:
-                self._emit(ev.MarketLifecycle("created", copy(market), now))
-        return market
+        with self._op:
+            self.catalog.create_market(market)
+            self.trading.open_book(market.ticker)
+            return market
 
     def get_series(self, series_ticker: str) -> Series:
-        s = self.series.get(series_ticker)
-        if s is None:
-            raise not_found("series")
-        return s
+        return self.catalog.get_series(series_ticker)
 
     def list_series(self, category: str | None = None, tags: Iterable[str] | None = None):
-        """Series, optionally filtered by category (any of `categories`) and any of `tags`."""
-        out = []
-        tagset = {t.strip() for t in tags} if tags else None
-        for s in self.series.values():
-            if category and category != s.category and category not in s.categories:
-                continue
-            if tagset and not tagset.intersection(s.tags):
-                continue
-            out.append(s)
-        return out
+        return self.catalog.list_series(category, tags)
 
     def series_volume(self, series_ticker: str) -> Decimal:
-        return sum(
-            (m.volume for m in self.markets.values() if m.series_ticker == series_ticker), ZERO
-        )
+        return self.catalog.series_volume(series_ticker)
 
     def get_event(self, event_ticker: str) -> Event:
-        e = self.events.get(event_ticker)
-        if e is None:
-            raise not_found("event")
-        return e
-
-    def event_markets(self, event_ticker: str, *, include_historical: bool = False) -> list[Market]:
-        e = self.get_event(event_ticker)
-        ms = [self.markets[t] for t in e.markets]
-        if not include_historical:
-            ms = [m for m in ms if not self.is_historical_market(m)]
-        for m in ms:
-            self._roll_volume(m)
-        return ms
+        return self.catalog.get_event(event_ticker)
 
     def event_status(self, event_ticker: str) -> str:
-        """unopened | open | closed | settled, derived from the event's markets."""
-        statuses = {self.markets[t].status for t in self.get_event(event_ticker).markets}
-        if not statuses or statuses <= {INITIALIZED}:
-            return "unopened"
-        if ACTIVE in statuses or INACTIVE in statuses:
-            return "open"
-        if statuses <= {FINALIZED, AMENDED, DETERMINED, DISPUTED}:
-            return "settled"
-        return "closed"
+        return self.catalog.event_status(event_ticker)
 
-    def list_events(
-        self,
-        series_ticker: str | None = None,
-        status: str | None = None,
-        event_tickers: Iterable[str] | None = None,
-        min_close_ts: int | None = None,
-    ) -> list[Event]:
-        """Live events (those with at least one live market), in creation order."""
-        wanted = set(event_tickers) if event_tickers else None
-        out = []
-        for e in self.events.values():
-            if series_ticker and e.series_ticker != series_ticker:
-                continue
-            if wanted is not None and e.event_ticker not in wanted:
-                continue
-            ms = [self.markets[t] for t in e.markets]
-            if ms and all(self.is_historical_market(m) for m in ms):
-                continue
-            if status and self.event_status(e.event_ticker) != status:
-                continue
-            if min_close_ts is not None and not any(m.close_time >= min_close_ts for m in ms):
-                continue
-            out.append(e)
-        return out
+    def list_events(self, *args, **kwargs) -> list[Event]:
+        return self.catalog.list_events(*args, **kwargs)
+
+    def event_markets(self, event_ticker: str, *, include_historical: bool = False) -> list[Market]:
+        e = self.catalog.get_event(event_ticker)
+        ms = [self.catalog.markets[t] for t in e.markets]
+        if not include_historical:
+            ms = [m for m in ms if not self.catalog.is_historical_market(m)]
+        for m in ms:
+            self.data.roll_volume(m)
+        return ms
 
     def get_market(self, ticker: str) -> Market:
         """A live market (404 if unknown or archived to the historical side)."""
-        m = self.markets.get(ticker)
-        if m is None or self.is_historical_market(m):
-            raise not_found("market")
-        self._roll_volume(m)
+        m = self.catalog.live_market(ticker)
+        self.data.roll_volume(m)
         return m
 
-    def list_markets(
-        self,
-        *,
-        event_ticker: str | None = None,
-        series_ticker: str | None = None,
-        status: str | None = None,
-        tickers: Iterable[str] | None = None,
-        min_created_ts: int | None = None,
-        max_created_ts: int | None = None,
-        min_close_ts: int | None = None,
-        max_close_ts: int | None = None,
-        min_settled_ts: int | None = None,
-        max_settled_ts: int | None = None,
-        min_updated_ts: int | None = None,
-        max_updated_ts: int | None = None,
-        historical: bool = False,
-    ) -> list[Market]:
-        """Markets by filter; `status` uses the GET /markets vocabulary (open, closed, ...).
-
-        Live queries leave out markets settled before the historical cutoff; historical=True
-        returns only those. Timestamps are epoch ms.
-        """
-        statuses = None
-        if status:
-            statuses = MARKET_STATUS_FILTER.get(status)
-            if statuses is None:
-                raise EngineError(400, "invalid_parameters", f"unknown status {status!r}")
-        wanted = set(tickers) if tickers else None
-        out = []
-        for m in self.markets.values():
-            if self.is_historical_market(m) != historical:
-                continue
-            if event_ticker and m.event_ticker != event_ticker:
-                continue
-            if series_ticker and m.series_ticker != series_ticker:
-                continue
-            if wanted is not None and m.ticker not in wanted:
-                continue
-            if statuses is not None and m.status not in statuses:
-                continue
-            if not within(m.created_time, min_created_ts, max_created_ts):
-                continue
-            if not within(m.close_time, min_close_ts, max_close_ts):
-                continue
-            if (min_settled_ts is not None or max_settled_ts is not None) and (
-                m.settlement_ts is None
-                or not within(m.settlement_ts, min_settled_ts, max_settled_ts)
-            ):
-                continue
-            if not within(m.updated_time, min_updated_ts, max_updated_ts):
-                continue
-            self._roll_volume(m)
-            out.append(m)
+    def list_markets(self, **filters) -> list[Market]:
+        out = self.catalog.list_markets(**filters)
+        for m in out:
+            self.data.roll_volume(m)
         return out
+
+    def is_historical_market(self, m: Market) -> bool:
+        return self.catalog.is_historical_market(m)
 
     # ------------------------------------------------------------------ accounts
 
@@ -437,99 +272,268 @@ class Exchange(OrdersMixin, OrderGroupsMixin, MarketDataMixin, LifecycleMixin, P
         balance = dec(balance, "balance")
         if not user_id or balance < 0:
             raise EngineError(400, "invalid_parameters", "user id and a non-negative balance")
-        with self._op() as now:
-            if (user_id, 0) in self.accounts:
-                raise EngineError(409, "user_already_exists", f"user {user_id} already exists")
-            acct = Account(user_id, 0, balance, ZERO, now, now)
-            self.accounts[(user_id, 0)] = acct
-            self._mark("account", (user_id, 0), acct)
-        return acct
+        with self._op:
+            return self.cash.add_user(user_id, balance)
 
     def has_user(self, user_id: str) -> bool:
-        return (user_id, 0) in self.accounts
+        return self.cash.has_user(user_id)
 
     def load_user(self, user_id: str) -> bool:
-        """Pick up a user another process created in the same database (`python -m sandbox
-        add-user` while a server runs): read its accounts from the store into memory.
-
-        Users this exchange already knows are left as they are (memory is the newer state).
-        Returns whether the user now exists. Without a store: just `has_user`.
-        """
-        if self.has_user(user_id) or self.store is None:
+        """Pick up a user another process created in the same journal (`python -m sandbox
+        add-user` while a server runs). Known users stay as they are (memory is newer)."""
+        if self.has_user(user_id) or self.journal is None:
             return self.has_user(user_id)
-        for acct in self.store.load_accounts(user_id):
-            self.accounts.setdefault((acct.user_id, acct.subaccount), acct)
+        self.cash.adopt(self.journal.load_accounts(user_id))
         return self.has_user(user_id)
 
     def deposit(self, user_id: str, amount: Decimal, subaccount: int = 0) -> Account:
         """Add (or with a negative amount, withdraw available) cash."""
-        amount = dec(amount, "amount")
-        with self._op() as now:
-            acct = self._account(user_id, subaccount, create=True)
-            if acct.balance + amount < 0:
-                raise EngineError(400, "available_balance_too_low", "insufficient balance")
-            acct.balance += amount
-            acct.updated_ts = now
-            self._mark("account", (user_id, subaccount), acct)
-        return acct
+        with self._op:
+            return self.cash.deposit(user_id, amount, subaccount)
 
     def get_account(self, user_id: str, subaccount: int = 0) -> Account:
         """The account of a known user (subaccounts 1-63 start empty)."""
-        if (user_id, subaccount) in self.accounts:
-            return self.accounts[(user_id, subaccount)]
-        with self._op():
-            return self._account(user_id, subaccount, create=True)
-
-    def _account(self, user_id: str, subaccount: int, create: bool = False) -> Account:
-        acct = self.accounts.get((user_id, subaccount))
+        acct = self.cash.accounts.get((user_id, subaccount))
         if acct is not None:
             return acct
-        if (user_id, 0) not in self.accounts:
-            raise not_found("user")
-        if not isinstance(subaccount, int) or not 0 <= subaccount <= MAX_SUBACCOUNT:
-            raise EngineError(400, "invalid_parameters", "subaccount must be 0-63")
-        if not create:
-            raise not_found("subaccount")
-        now = self.now()
-        acct = Account(user_id, subaccount, ZERO, ZERO, now, now)
-        self.accounts[(user_id, subaccount)] = acct
-        self._mark("account", (user_id, subaccount), acct)
-        return acct
-
-    def portfolio_value(self, user_id: str, subaccount: int = 0) -> Decimal:
-        """Mark-to-market value of open positions (YES at the best bid, NO at the best NO bid)."""
-        value = ZERO
-        for (u, s, t), p in self.positions.items():
-            if u != user_id or s != subaccount or p.settled or not p.position:
-                continue
-            m = self.markets[t]
-            if p.position > 0:
-                value += p.position * m.yes_bid
-            else:
-                value += -p.position * (ONE - m.yes_ask)
-        return value
+        with self._op:
+            return self.cash.account(user_id, subaccount, create=True)
 
     def balance_cents(self, user_id: str, subaccount: int = 0) -> int:
         """`balance` as the API reports it: integer cents, sub-cent truncated."""
         return cents_down(self.get_account(user_id, subaccount).balance)
 
+    def portfolio_value(self, user_id: str, subaccount: int = 0) -> Decimal:
+        return self.portfolio.portfolio_value(user_id, subaccount)
+
     def total_resting_order_value(self, user_id: str, subaccount: int | None = None) -> Decimal:
-        """Cash held for the user's resting orders."""
-        return sum(
-            (
-                a.reserved
-                for (u, s), a in self.accounts.items()
-                if u == user_id and (subaccount is None or s == subaccount)
-            ),
-            ZERO,
+        return self.cash.total_resting_order_value(user_id, subaccount)
+
+    # ------------------------------------------------------------------ orders
+
+    def create_order(self, user_id: str, **kwargs) -> OrderResult:
+        """Place a V2 order (see Trading.create_order for the arguments)."""
+        self._expire_first()
+        with self._op:
+            return self.trading.create_order(user_id, **kwargs)
+
+    def batch_create_orders(
+        self, user_id: str, items: list[dict]
+    ) -> list[OrderResult | EngineError]:
+        """Kalshi's batch create: every item is its own order with its own result (the spec's
+        BatchCreateOrdersV2 response has one `order` or `error` per item); an item that fails
+        leaves nothing behind, and the items before it stand."""
+        out: list[OrderResult | EngineError] = []
+        for kw in items:
+            try:
+                out.append(self.create_order(user_id, **kw))
+            except EngineError as exc:
+                out.append(exc)
+        return out
+
+    def cancel_order(self, user_id: str, order_id: str, subaccount: int = 0) -> CancelResult:
+        self._expire_first()
+        with self._op:
+            return self.trading.cancel_order(user_id, order_id, subaccount)
+
+    def cancel_all_orders(
+        self,
+        user_id: str,
+        ticker: str | None = None,
+        subaccount: int | None = None,
+        event_ticker: str | None = None,
+    ) -> list[CancelResult]:
+        self._expire_first()
+        with self._op:
+            return self.trading.cancel_all_orders(user_id, ticker, subaccount, event_ticker)
+
+    def decrease_order(self, user_id: str, order_id: str, **kwargs) -> Order:
+        self._expire_first()
+        with self._op:
+            return self.trading.decrease_order(user_id, order_id, **kwargs)
+
+    def amend_order(self, user_id: str, order_id: str, **kwargs) -> tuple[Order, Order]:
+        self._expire_first()
+        with self._op:
+            return self.trading.amend_order(user_id, order_id, **kwargs)
+
+    def expire_orders(self) -> int:
+        """Cancel resting orders whose expiration_time has passed; returns how many."""
+        with self._op:
+            return self.trading.expire_due()
+
+    def get_order(self, user_id: str, order_id: str) -> Order:
+        """One of the user's orders (404 otherwise)."""
+        self._expire_reads()
+        return self.trading.own_order(user_id, order_id, None)
+
+    def list_orders(self, user_id: str, *args, **kwargs) -> list[Order]:
+        self._expire_reads()
+        return self.trading.list_orders(user_id, *args, **kwargs)
+
+    def order_fills(self, order_id: str) -> list[Fill]:
+        return self.portfolio.order_fills(order_id)
+
+    def queue_position(self, user_id: str, order_id: str) -> Decimal:
+        self._expire_reads()
+        return self.trading.queue_position(user_id, order_id)
+
+    def queue_positions(self, user_id: str, *args, **kwargs) -> list[QueuePosition]:
+        self._expire_reads()
+        return self.trading.queue_positions(user_id, *args, **kwargs)
+
+    def book(self, ticker: str, depth: int = 0):
+        """(yes, no) aggregated (price, count) levels, ascending; depth>0 keeps the best N."""
+        self._expire_reads()
+        return self.trading.book_levels(ticker, depth)
+
+    # ------------------------------------------------------------------ order groups
+
+    def create_order_group(self, user_id: str, contracts_limit, subaccount: int = 0) -> OrderGroup:
+        with self._op:
+            return self.order_groups.create(user_id, contracts_limit, subaccount)
+
+    def get_order_group(
+        self, user_id: str, order_group_id: str, subaccount: int | None = None
+    ) -> OrderGroup:
+        return self.order_groups.get(user_id, order_group_id, subaccount)
+
+    def order_group_orders(self, user_id: str, order_group_id: str) -> list[str]:
+        """Ids of the group's resting orders."""
+        self._expire_reads()
+        self.order_groups.get(user_id, order_group_id)
+        return list(self.trading.group_orders.get(order_group_id, {}))
+
+    def list_order_groups(self, user_id: str, subaccount: int | None = None) -> list[OrderGroup]:
+        return self.order_groups.list(user_id, subaccount)
+
+    def group_matched(self, order_group_id: str) -> Decimal:
+        return self.order_groups.matched(order_group_id)
+
+    def reset_order_group(
+        self, user_id: str, order_group_id: str, subaccount: int | None = None
+    ) -> OrderGroup:
+        with self._op:
+            return self.order_groups.reset(user_id, order_group_id, subaccount)
+
+    def trigger_order_group(
+        self, user_id: str, order_group_id: str, subaccount: int | None = None
+    ) -> OrderGroup:
+        with self._op:
+            return self.order_groups.trigger(user_id, order_group_id, subaccount)
+
+    def update_order_group_limit(
+        self, user_id: str, order_group_id: str, contracts_limit, subaccount: int | None = None
+    ) -> OrderGroup:
+        with self._op:
+            return self.order_groups.update_limit(
+                user_id, order_group_id, contracts_limit, subaccount
+            )
+
+    def delete_order_group(
+        self, user_id: str, order_group_id: str, subaccount: int | None = None
+    ) -> None:
+        with self._op:
+            self.order_groups.delete(user_id, order_group_id, subaccount)
+
+    # ------------------------------------------------------------------ market data
+
+    def last_trade(self, ticker: str) -> Trade | None:
+        return self.data.last_trade(ticker)
+
+    def list_trades(self, *args, **kwargs) -> list[Trade]:
+        return self.data.list_trades(*args, **kwargs)
+
+    def market_candlesticks(self, *args, **kwargs) -> list[Candlestick]:
+        return self.data.market_candlesticks(*args, **kwargs)
+
+    def event_candlesticks(
+        self, event_ticker: str, start_ts: int, end_ts: int, period_interval: int
+    ) -> tuple[list[str], list[list[Candlestick]]]:
+        """Per-market candles of an event's live markets."""
+        ms = self.event_markets(event_ticker)
+        return (
+            [m.ticker for m in ms],
+            [
+                self.data.market_candlesticks(m.ticker, start_ts, end_ts, period_interval)
+                for m in ms
+            ],
         )
 
-    def _position(self, user_id: str, subaccount: int, ticker: str) -> Position:
-        key = (user_id, subaccount, ticker)
-        p = self.positions.get(key)
-        if p is None:
-            p = self.positions[key] = Position(user_id, ticker, subaccount)
-        return p
+    # ------------------------------------------------------------------ portfolio
+
+    def list_fills(self, user_id: str, *args, **kwargs) -> list[Fill]:
+        return self.portfolio.list_fills(user_id, *args, **kwargs)
+
+    def list_settlements(self, user_id: str, *args, **kwargs) -> list[Settlement]:
+        return self.portfolio.list_settlements(user_id, *args, **kwargs)
+
+    def list_positions(
+        self, user_id: str, *args, **kwargs
+    ) -> tuple[list[Position], list[EventPosition]]:
+        return self.portfolio.list_positions(user_id, *args, **kwargs)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def open_market(self, ticker: str) -> Market:
+        with self._op:
+            return self.lifecycle.open_market(ticker)
+
+    def pause_market(self, ticker: str) -> Market:
+        with self._op:
+            return self.lifecycle.pause_market(ticker)
+
+    def close_market(self, ticker: str) -> Market:
+        with self._op:
+            return self.lifecycle.close_market(ticker)
+
+    def update_close_time(self, ticker: str, close_time: int) -> Market:
+        with self._op:
+            return self.lifecycle.update_close_time(ticker, close_time)
+
+    def determine_market(
+        self, ticker: str, result: str, settlement_value: Decimal | str | None = None
+    ) -> Market:
+        with self._op:
+            return self.lifecycle.determine_market(ticker, result, settlement_value)
+
+    def settle_market(self, ticker: str) -> list[Settlement]:
+        with self._op:
+            return self.lifecycle.settle_market(ticker)
+
+    def apply_fee_changes(self) -> int:
+        """Apply the scheduled fee changes whose time has come (the fee clock calls this)."""
+        with self._op as now:
+            return self.fee_changes.apply_due(now)
+
+    def pause_trading(self) -> None:
+        with self._op:
+            self.lifecycle.pause_trading()
+
+    def resume_trading(self) -> None:
+        with self._op:
+            self.lifecycle.resume_trading()
+
+    def historical_cutoff(self) -> HistoricalCutoff:
+        return self.lifecycle.historical_cutoff()
+
+    def set_historical_cutoff(self, ts: int) -> None:
+        with self._op:
+            self.lifecycle.set_historical_cutoff(ts)
+
+    def get_historical_market(self, ticker: str) -> Market:
+        return self.lifecycle.get_historical_market(ticker)
+
+    # ------------------------------------------------------------------ invariants (tests)
+
+    def check_invariants(self) -> None:
+        check_invariants(self)
+
+    def escrow(self) -> Decimal:
+        return escrow(self)
+
+    def total_money(self) -> Decimal:
+        return total_money(self)
 
 
 __all__ = ["CancelResult", "EventPosition", "Exchange", "real_clock"]

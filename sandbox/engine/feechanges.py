@@ -23,6 +23,9 @@ from decimal import Decimal
 
 from sandbox.seed.sports import IDS, SPORTS, kickoff
 
+from .catalog import Catalog
+from .operation import Operation
+
 HOUR = 3_600_000
 DAY = 24 * HOUR
 # The sports series' seeded structure (universe / seed.sports), restated by the first change.
@@ -65,21 +68,28 @@ def _id(*parts: object) -> str:
 
 
 class FeeChanges:
-    def __init__(self, exchange) -> None:
-        self.ex = exchange
+    """The part: the schedule (derived, never stored) and `apply_due`, the one write, which
+    changes fees only through the catalog's `set_series_fees` / `set_event_fees`."""
+
+    def __init__(self, op: Operation, catalog: Catalog) -> None:
+        self.op = op
+        self.catalog = catalog
         self.series_changes: dict[str, SeriesFeeChange] = {}
         self.event_changes: dict[str, EventFeeChange] = {}
-        self._applied: set[str] = set()
-        self.refresh()
+        self._applied: set[str] = set()  # in memory: re-applying after a restart is a no-op
+        self._seen = 0  # events already scanned
 
     def refresh(self) -> None:
         """Derive the schedule of sports series and events created since the last call."""
-        ex = self.ex
+        cat = self.catalog
+        if len(cat.events) == self._seen:
+            return
+        self._seen = len(cat.events)
         for sport in SPORTS.values():
-            events = [e for e in ex.events.values() if e.series_ticker == sport.series]
-            if sport.series not in ex.series or not events:
+            events = [e for e in cat.events.values() if e.series_ticker == sport.series]
+            if sport.series not in cat.series or not events:
                 continue
-            markets = [ex.markets[t] for e in events for t in e.markets]
+            markets = [cat.markets[t] for e in events for t in e.markets]
             first = min(m.open_time for m in markets)
             last = max(m.close_time for m in markets)
             for n, ts, mult in ((1, first, BASE_MULTIPLIER), (2, last + DAY, UPCOMING_MULTIPLIER)):
@@ -120,7 +130,9 @@ class FeeChanges:
     # ------------------------------------------------------------------ the one write
 
     def apply_due(self, now: int) -> int:
-        """Apply every change whose time has come, oldest first, in one operation."""
+        """Apply every change whose time has come, oldest first (inside the front's operation);
+        how many changed something."""
+        self.refresh()
         due = sorted(
             (
                 c
@@ -129,27 +141,22 @@ class FeeChanges:
             ),
             key=lambda c: (c.scheduled_ts, c.id),
         )
-        if not due:
-            return 0
-        ex = self.ex
-        with ex._op() as t:
-            for c in due:
-                if isinstance(c, SeriesFeeChange):
-                    s = ex.series[c.series_ticker]
-                    s.fee_type, s.fee_multiplier = c.fee_type, c.fee_multiplier
-                    s.last_updated_ts = t
-                    ex._mark("series", s.ticker, s)
-                else:
-                    e = ex.events[c.event_ticker]
-                    e.fee_type_override = c.fee_type_override
-                    e.fee_multiplier_override = c.fee_multiplier_override
-                    e.last_updated_ts = t
-                    ex._mark("event", e.event_ticker, e)
-                    if ex._events is not None:
-                        ex._emit(
-                            EventFeeUpdate(
-                                e.event_ticker, c.fee_type_override, c.fee_multiplier_override, t
-                            )
+        op, changed = self.op, 0
+        for c in due:
+            if isinstance(c, SeriesFeeChange):
+                changed += self.catalog.set_series_fees(
+                    c.series_ticker, c.fee_type, c.fee_multiplier
+                )
+            elif self.catalog.set_event_fees(
+                c.event_ticker, c.fee_type_override, c.fee_multiplier_override
+            ):
+                changed += 1
+                if op.events is not None:
+                    op.emit(
+                        EventFeeUpdate(
+                            c.event_ticker, c.fee_type_override, c.fee_multiplier_override, op.now
                         )
+                    )
+        op.undo(self._applied.difference_update, [c.id for c in due])
         self._applied.update(c.id for c in due)
-        return len(due)
+        return changed

@@ -1,43 +1,137 @@
-"""Order groups: a rolling 15-second contracts limit that cancels the group's orders when hit."""
+"""Order groups: a rolling 15-second contracts limit that cancels the group's orders when hit.
+
+State: `groups` by id and a per-user index. The group's resting orders are indexed by `Trading`
+(`trading.group_orders`); cancelling goes through `trading.cancel`.
+"""
 
 from __future__ import annotations
 
 from copy import copy
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from . import events as ev
-from .common import (
-    GROUP_WINDOW_MS,
-)
+from .accounts import Accounts
+from .common import GROUP_WINDOW_MS
 from .errors import not_found
-from .models import (
-    OrderGroup,
-)
+from .models import OrderGroup
 from .money import ZERO, check_count
+from .operation import ChangeSet, Operation
+
+if TYPE_CHECKING:
+    from .orders import Trading
 
 
-class OrderGroupsMixin:
-    """Part of `Exchange` (state and plumbing live there)."""
+class Groups:
+    trading: Trading  # set by the front (the two parts call each other)
 
-    # ------------------------------------------------------------------ order groups
+    def __init__(self, op: Operation, accounts: Accounts):
+        self.op = op
+        self.accounts = accounts
+        self.groups: dict[str, OrderGroup] = {}
+        self.by_user: dict[str, dict[str, OrderGroup]] = {}
+        op.repairs.append(self.repair)
 
-    def create_order_group(
-        self, user_id: str, contracts_limit: Decimal | str | int, subaccount: int = 0
-    ) -> OrderGroup:
+    def _touch(self, g: OrderGroup) -> None:
+        self.op.touch("group", g.order_group_id, g, self.groups)
+
+    # ------------------------------------------------------------------ writes
+
+    def create(self, user_id: str, contracts_limit, subaccount: int = 0) -> OrderGroup:
         """A group whose orders are all cancelled once they fill `contracts_limit` in 15 s."""
+        op = self.op
+        op.step("group_create.validate")
         limit = check_count(contracts_limit, "contracts_limit")
-        with self._op() as now:
-            self._account(user_id, subaccount, create=True)
-            g = OrderGroup(self._new_id("group"), user_id, limit, subaccount, True, False, now)
-            self.groups[g.order_group_id] = g
-            self._mark("group", g.order_group_id, g)
-            if self._events is not None:
-                self._emit(ev.OrderGroupUpdate("created", copy(g), now))
-            return g
+        self.accounts.account(user_id, subaccount, create=True)
+        op.step("group_create.record")
+        g = OrderGroup(op.new_id("group"), user_id, limit, subaccount, True, False, op.now)
+        self.groups[g.order_group_id] = g
+        self.by_user.setdefault(user_id, {})[g.order_group_id] = g
+        op.added("group", g.order_group_id, g, self.groups)
+        if op.events is not None:
+            op.emit(ev.OrderGroupUpdate("created", copy(g), op.now))
+        return g
 
-    def get_order_group(
-        self, user_id: str, order_group_id: str, subaccount: int | None = None
+    def fill(self, gid: str, q: Decimal) -> None:
+        """The group's orders filled `q` contracts: add to the window, trigger at the limit."""
+        g = self.groups.get(gid)
+        if g is None or g.triggered:
+            return
+        now = self.op.now
+        floor = now - GROUP_WINDOW_MS
+        self._touch(g)
+        g.window = [(ts, c) for ts, c in g.window if ts > floor]
+        g.window.append((now, q))
+        if sum((c for _, c in g.window), ZERO) >= g.contracts_limit:
+            self._trigger(g)
+
+    def _trigger(self, g: OrderGroup) -> None:
+        op = self.op
+        self._touch(g)
+        g.triggered = True
+        for o in list(self.trading.group_orders.get(g.order_group_id, {}).values()):
+            self.trading.cancel(o)
+        if op.events is not None:
+            op.emit(ev.OrderGroupUpdate("triggered", copy(g), op.now))
+
+    def reset(self, user_id: str, order_group_id: str, subaccount: int | None = None):
+        """Clear the matched-contracts window and accept orders again."""
+        op = self.op
+        op.step("group_reset.validate")
+        g = self.get(user_id, order_group_id, subaccount)
+        op.step("group_reset.record")
+        self._touch(g)
+        g.triggered = False
+        g.window = []
+        if op.events is not None:
+            op.emit(ev.OrderGroupUpdate("reset", copy(g), op.now))
+        return g
+
+    def trigger(self, user_id: str, order_group_id: str, subaccount: int | None = None):
+        """Cancel the group's orders and block new ones until reset."""
+        self.op.step("group_trigger.validate")
+        g = self.get(user_id, order_group_id, subaccount)
+        self.op.step("group_trigger.cancel")
+        self._trigger(g)
+        return g
+
+    def update_limit(
+        self, user_id: str, order_group_id: str, contracts_limit, subaccount: int | None = None
     ) -> OrderGroup:
+        """New limit; triggers at once if the current window already reaches it."""
+        op = self.op
+        op.step("group_limit.validate")
+        limit = check_count(contracts_limit, "contracts_limit")
+        g = self.get(user_id, order_group_id, subaccount)
+        op.step("group_limit.record")
+        self._touch(g)
+        g.contracts_limit = limit
+        if op.events is not None:
+            op.emit(ev.OrderGroupUpdate("limit_updated", copy(g), op.now))
+        floor = op.now - GROUP_WINDOW_MS
+        if not g.triggered and sum((c for ts, c in g.window if ts > floor), ZERO) >= limit:
+            op.step("group_limit.trigger")
+            self._trigger(g)
+        return g
+
+    def delete(self, user_id: str, order_group_id: str, subaccount: int | None = None) -> None:
+        """Cancel the group's orders and remove the group."""
+        op = self.op
+        op.step("group_delete.validate")
+        g = self.get(user_id, order_group_id, subaccount)
+        op.step("group_delete.cancel")
+        for o in list(self.trading.group_orders.get(order_group_id, {}).values()):
+            self.trading.cancel(o)
+        op.step("group_delete.record")
+        self._touch(g)
+        del self.groups[order_group_id]
+        del self.by_user[user_id][order_group_id]
+        if op.events is not None:
+            op.emit(ev.OrderGroupUpdate("deleted", copy(g), op.now))
+
+    # ------------------------------------------------------------------ reads
+
+    def get(self, user_id: str, order_group_id: str, subaccount: int | None = None) -> OrderGroup:
         g = self.groups.get(order_group_id)
         if (
             g is None
@@ -47,97 +141,31 @@ class OrderGroupsMixin:
             raise not_found("order group")
         return g
 
-    def order_group_orders(self, user_id: str, order_group_id: str) -> list[str]:
-        """Ids of the group's resting orders."""
-        self._expire_reads()
-        self.get_order_group(user_id, order_group_id)
-        return list(self._group_orders.get(order_group_id, {}))
-
-    def list_order_groups(self, user_id: str, subaccount: int | None = None) -> list[OrderGroup]:
+    def list(self, user_id: str, subaccount: int | None = None) -> list[OrderGroup]:
         return [
             g
-            for g in self.groups.values()
-            if g.user_id == user_id and (subaccount is None or g.subaccount == subaccount)
+            for g in self.by_user.get(user_id, {}).values()
+            if subaccount is None or g.subaccount == subaccount
         ]
 
-    def group_matched(self, order_group_id: str) -> Decimal:
+    def matched(self, order_group_id: str) -> Decimal:
         """Contracts the group filled in the current 15-second window."""
         g = self.groups[order_group_id]
-        floor = self.now() - GROUP_WINDOW_MS
+        floor = self.op.time() - GROUP_WINDOW_MS
         return sum((c for ts, c in g.window if ts > floor), ZERO)
 
-    def _group_fill(self, gid: str, q: Decimal, now: int) -> None:
-        g = self.groups.get(gid)
-        if g is None or g.triggered:
-            return
-        floor = now - GROUP_WINDOW_MS
-        g.window = [(ts, c) for ts, c in g.window if ts > floor]
-        g.window.append((now, q))
-        self._mark("group", gid, g)
-        if sum((c for _, c in g.window), ZERO) >= g.contracts_limit:
-            self._trigger(g, now)
+    # ------------------------------------------------------------------ restore / repair
 
-    def _trigger(self, g: OrderGroup, now: int) -> None:
-        g.triggered = True
-        for o in list(self._group_orders.get(g.order_group_id, {}).values()):
-            self._cancel(o, now)
-        self._mark("group", g.order_group_id, g)
-        if self._events is not None:
-            self._emit(ev.OrderGroupUpdate("triggered", copy(g), now))
+    def restore(self, groups: list[OrderGroup]) -> None:
+        for g in sorted(groups, key=lambda g: g.order_group_id):
+            self.groups[g.order_group_id] = g
+            self.by_user.setdefault(g.user_id, {})[g.order_group_id] = g
 
-    def reset_order_group(
-        self, user_id: str, order_group_id: str, subaccount: int | None = None
-    ) -> OrderGroup:
-        """Clear the matched-contracts window and accept orders again."""
-        with self._op() as now:
-            g = self.get_order_group(user_id, order_group_id, subaccount)
-            g.triggered = False
-            g.window = []
-            self._mark("group", g.order_group_id, g)
-            if self._events is not None:
-                self._emit(ev.OrderGroupUpdate("reset", copy(g), now))
-            return g
-
-    def trigger_order_group(
-        self, user_id: str, order_group_id: str, subaccount: int | None = None
-    ) -> OrderGroup:
-        """Cancel the group's orders and block new ones until reset."""
-        with self._op() as now:
-            g = self.get_order_group(user_id, order_group_id, subaccount)
-            self._trigger(g, now)
-            return g
-
-    def update_order_group_limit(
-        self,
-        user_id: str,
-        order_group_id: str,
-        contracts_limit: Decimal | str | int,
-        subaccount: int | None = None,
-    ) -> OrderGroup:
-        """New limit; triggers at once if the current window already reaches it."""
-        limit = check_count(contracts_limit, "contracts_limit")
-        with self._op() as now:
-            g = self.get_order_group(user_id, order_group_id, subaccount)
-            g.contracts_limit = limit
-            self._mark("group", g.order_group_id, g)
-            if self._events is not None:
-                self._emit(ev.OrderGroupUpdate("limit_updated", copy(g), now))
-            floor = now - GROUP_WINDOW_MS
-            if not g.triggered and sum((c for ts, c in g.window if ts > floor), ZERO) >= limit:
-                self._trigger(g, now)
-            return g
-
-    def delete_order_group(
-        self, user_id: str, order_group_id: str, subaccount: int | None = None
-    ) -> None:
-        """Cancel the group's orders and remove the group."""
-        with self._op() as now:
-            g = self.get_order_group(user_id, order_group_id, subaccount)
-            for o in list(self._group_orders.get(order_group_id, {}).values()):
-                self._cancel(o, now)
-            del self.groups[order_group_id]
-            self._group_orders.pop(order_group_id, None)
-            if self._track:
-                self.dirty["group"][order_group_id] = None
-            if self._events is not None:
-                self._emit(ev.OrderGroupUpdate("deleted", copy(g), now))
+    def repair(self, cs: ChangeSet) -> None:
+        """After a rollback: the per-user index follows the restored groups."""
+        for g, _ in cs.entries("group"):
+            mine = self.by_user.setdefault(g.user_id, {})
+            if g.order_group_id in self.groups:
+                mine[g.order_group_id] = g
+            else:
+                mine.pop(g.order_group_id, None)

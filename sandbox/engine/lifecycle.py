@@ -1,4 +1,9 @@
-"""Market lifecycle (open, pause, close, determine, settle), trading pauses, historical cutoff."""
+"""Market lifecycle (open, pause, close, determine, settle), trading pauses, historical cutoff.
+
+State: none of its own besides the exchange-wide flags and cutoffs in `op.meta`; it changes
+market statuses (Catalog), cancels orders (Trading), pays holders (Accounts) and records
+settlements (Portfolio).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ from copy import copy
 from decimal import Decimal
 
 from . import events as ev
+from .accounts import Accounts
+from .catalog import Catalog
 from .errors import EngineError, not_found
 from .models import (
     ACTIVE,
@@ -21,78 +28,102 @@ from .models import (
     Settlement,
 )
 from .money import ONE, ZERO, cents_down, dec
+from .operation import Operation
+from .orders import Trading
+from .portfolio import Portfolio
 
 
-class LifecycleMixin:
-    """Part of `Exchange` (state and plumbing live there)."""
+class Lifecycle:
+    def __init__(
+        self,
+        op: Operation,
+        catalog: Catalog,
+        trading: Trading,
+        accounts: Accounts,
+        portfolio: Portfolio,
+    ):
+        self.op = op
+        self.catalog = catalog
+        self.trading = trading
+        self.accounts = accounts
+        self.portfolio = portfolio
+        trading.trading_check = self.check_trading
 
-    # ------------------------------------------------------------------ lifecycle
+    def check_trading(self) -> None:
+        meta = self.op.meta
+        if not meta.trading_active or not meta.exchange_active:
+            raise EngineError(409, "trading_is_paused", "trading is paused")
 
-    def _lifecycle(self, ticker: str) -> Market:
-        m = self.markets.get(ticker)
-        if m is None:
-            raise not_found("market")
-        return m
-
-    def _set_status(self, m: Market, status: str, kind: str | None, now: int) -> None:
+    def _set_status(self, m: Market, status: str, kind: str | None) -> None:
+        op = self.op
+        self.catalog.touch_market(m)
         m.status = status
-        m.updated_time = now
-        self._mark("market", m.ticker, m)
-        if kind and self._events is not None:
-            self._emit(ev.MarketLifecycle(kind, copy(m), now))
+        m.updated_time = op.now
+        if kind and op.events is not None:
+            op.emit(ev.MarketLifecycle(kind, copy(m), op.now))
 
-    def _cancel_market_orders(self, ticker: str, now: int, reason: str, only_on_pause=False):
-        for o in list(self.books[ticker].all_orders()):
+    def _cancel_market_orders(self, ticker: str, reason: str, only_on_pause=False) -> None:
+        for o in list(self.trading.books[ticker].all_orders()):
             if not only_on_pause or o.cancel_order_on_pause:
-                self._cancel(o, now, reason)
+                self.trading.cancel(o, reason)
+
+    # ------------------------------------------------------------------ markets
 
     def open_market(self, ticker: str) -> Market:
         """initialized/inactive -> active."""
-        with self._op() as now:
-            m = self._lifecycle(ticker)
-            if m.status not in (INITIALIZED, INACTIVE, ACTIVE):
-                raise EngineError(409, "market_closed", f"market is {m.status}")
-            self._set_status(m, ACTIVE, "activated", now)
-            return m
+        self.op.step("open.validate")
+        m = self.catalog.any_market(ticker)
+        if m.status not in (INITIALIZED, INACTIVE, ACTIVE):
+            raise EngineError(409, "market_closed", f"market is {m.status}")
+        self.op.step("open.record")
+        self._set_status(m, ACTIVE, "activated")
+        return m
 
     def pause_market(self, ticker: str) -> Market:
         """active -> inactive (trading halted; orders with cancel_order_on_pause are cancelled)."""
-        with self._op() as now:
-            m = self._lifecycle(ticker)
-            if m.status != ACTIVE:
-                raise EngineError(409, "market_not_open", f"market is {m.status}")
-            self._cancel_market_orders(ticker, now, "HaltCancel", only_on_pause=True)
-            self._set_status(m, INACTIVE, "deactivated", now)
-            return m
+        self.op.step("pause.validate")
+        m = self.catalog.any_market(ticker)
+        if m.status != ACTIVE:
+            raise EngineError(409, "market_not_open", f"market is {m.status}")
+        self.op.step("pause.cancel")
+        self._cancel_market_orders(ticker, "HaltCancel", only_on_pause=True)
+        self._set_status(m, INACTIVE, "deactivated")
+        return m
 
     def close_market(self, ticker: str) -> Market:
         """-> closed: no more trading, resting orders cancelled."""
-        with self._op() as now:
-            m = self._lifecycle(ticker)
-            if m.status in (DETERMINED, DISPUTED, AMENDED, FINALIZED):
-                raise EngineError(409, "market_closed", f"market is {m.status}")
-            self._cancel_market_orders(ticker, now, "CloseCancel")
-            if m.close_time > now:
-                m.close_time = now
-                if self._events is not None:
-                    self._emit(ev.MarketLifecycle("close_date_updated", copy(m), now))
-            self._set_status(m, CLOSED, "deactivated", now)
-            return m
+        op = self.op
+        op.step("close.validate")
+        m = self.catalog.any_market(ticker)
+        if m.status in (DETERMINED, DISPUTED, AMENDED, FINALIZED):
+            raise EngineError(409, "market_closed", f"market is {m.status}")
+        op.step("close.cancel")
+        self._cancel_market_orders(ticker, "CloseCancel")
+        op.step("close.record")
+        if m.close_time > op.now:
+            self.catalog.touch_market(m)
+            m.close_time = op.now
+            if op.events is not None:
+                op.emit(ev.MarketLifecycle("close_date_updated", copy(m), op.now))
+        self._set_status(m, CLOSED, "deactivated")
+        return m
 
     def update_close_time(self, ticker: str, close_time: int) -> Market:
-        with self._op() as now:
-            m = self._lifecycle(ticker)
-            m.close_time = close_time
-            m.updated_time = now
-            self._mark("market", ticker, m)
-            if self._events is not None:
-                self._emit(ev.MarketLifecycle("close_date_updated", copy(m), now))
-            return m
+        op = self.op
+        m = self.catalog.any_market(ticker)
+        self.catalog.touch_market(m)
+        m.close_time = close_time
+        m.updated_time = op.now
+        if op.events is not None:
+            op.emit(ev.MarketLifecycle("close_date_updated", copy(m), op.now))
+        return m
 
     def determine_market(
         self, ticker: str, result: str, settlement_value: Decimal | str | None = None
     ) -> Market:
         """Record the outcome (yes | no | scalar with a value in [0, 1]); closes trading."""
+        op = self.op
+        op.step("determine.validate")
         if result not in ("yes", "no", "scalar"):
             raise EngineError(400, "invalid_parameters", "result must be yes, no or scalar")
         if result == "scalar":
@@ -103,104 +134,108 @@ class LifecycleMixin:
                 raise EngineError(400, "invalid_parameters", "settlement_value must be in [0, 1]")
         else:
             value = ONE if result == "yes" else ZERO
-        with self._op() as now:
-            m = self._lifecycle(ticker)
-            if m.status in (FINALIZED, AMENDED):
-                raise EngineError(409, "market_closed", "market already settled")
-            self._cancel_market_orders(ticker, now, "CloseCancel")
-            m.result = result
-            m.settlement_value = value
-            m.determined_time = now
-            m.expiration_time = now
-            if m.close_time > now:
-                m.close_time = now
-            self._set_status(m, DETERMINED, "determined", now)
-            return m
+        m = self.catalog.any_market(ticker)
+        if m.status in (FINALIZED, AMENDED):
+            raise EngineError(409, "market_closed", "market already settled")
+        op.step("determine.cancel")
+        self._cancel_market_orders(ticker, "CloseCancel")
+        op.step("determine.record")
+        self.catalog.touch_market(m)
+        m.result = result
+        m.settlement_value = value
+        m.determined_time = op.now
+        m.expiration_time = op.now
+        if m.close_time > op.now:
+            m.close_time = op.now
+        self._set_status(m, DETERMINED, "determined")
+        return m
 
     def settle_market(self, ticker: str) -> list[Settlement]:
         """Pay every holder of a determined market and mark it finalized."""
-        with self._op() as now:
-            m = self._lifecycle(ticker)
-            if m.status != DETERMINED:
-                raise EngineError(409, "market_not_determined", f"market is {m.status}")
-            self._cancel_market_orders(ticker, now, "CloseCancel")
-            v = m.settlement_value
-            out = []
-            for (u, s, t), p in self.positions.items():
-                if t != ticker or p.settled:
-                    continue
-                if not p.position and not p.total_traded:  # only ever had resting orders
-                    p.settled = True
-                    continue
-                yes = max(p.position, ZERO)
-                no = max(-p.position, ZERO)
-                revenue = yes * v + no * (ONE - v)
-                acct = self.accounts[(u, s)]
-                acct.balance += revenue
-                acct.updated_ts = now
-                st = Settlement(
-                    user_id=u,
-                    ticker=t,
-                    event_ticker=m.event_ticker,
-                    market_result=m.result,
-                    yes_count=yes,
-                    yes_total_cost=p.exposure if yes else ZERO,
-                    no_count=no,
-                    no_total_cost=p.exposure if no else ZERO,
-                    revenue=cents_down(revenue),
-                    revenue_dollars=revenue,
-                    fee_cost=p.fees_paid,
-                    settled_time=now,
-                    subaccount=s,
-                    value=cents_down(v),
-                    settlement_value=v,
-                )
-                p.realized_pnl += revenue - p.exposure
-                p.exposure = ZERO
-                p.position = ZERO
+        op = self.op
+        now = op.now
+        op.step("settle.validate")
+        m = self.catalog.any_market(ticker)
+        if m.status != DETERMINED:
+            raise EngineError(409, "market_not_determined", f"market is {m.status}")
+        op.step("settle.cancel")
+        self._cancel_market_orders(ticker, "CloseCancel")
+        v = m.settlement_value
+        assert v is not None
+        out = []
+        accounts = self.accounts
+        for (u, s, t), p in list(accounts.positions.items()):
+            if t != ticker or p.settled:
+                continue
+            op.step("settle.pay")
+            accounts.touch_position(p)
+            if not p.position and not p.total_traded:  # only ever had resting orders
                 p.settled = True
-                p.last_updated_ts = now
-                self.settlements.append(st)
-                out.append(st)
-                if self._track:
-                    self.new_settlements.append(st)
-                self._mark("account", (u, s), acct)
-                self._mark("position", (u, s, t), p)
-                if self._events is not None:
-                    self._emit(ev.PositionUpdate(copy(p), now))
-            m.settlement_ts = now
-            self._set_status(m, FINALIZED, "settled", now)
-            return out
+                continue
+            yes = max(p.position, ZERO)
+            no = max(-p.position, ZERO)
+            revenue = yes * v + no * (ONE - v)
+            acct = accounts.accounts[(u, s)]
+            accounts.touch(acct)
+            acct.balance += revenue
+            acct.updated_ts = now
+            st = Settlement(
+                user_id=u,
+                ticker=t,
+                event_ticker=m.event_ticker,
+                market_result=m.result,
+                yes_count=yes,
+                yes_total_cost=p.exposure if yes else ZERO,
+                no_count=no,
+                no_total_cost=p.exposure if no else ZERO,
+                revenue=cents_down(revenue),
+                revenue_dollars=revenue,
+                fee_cost=p.fees_paid,
+                settled_time=now,
+                subaccount=s,
+                value=cents_down(v),
+                settlement_value=v,
+            )
+            p.realized_pnl += revenue - p.exposure
+            p.exposure = ZERO
+            p.position = ZERO
+            p.settled = True
+            p.last_updated_ts = now
+            self.portfolio.record_settlement(st)
+            out.append(st)
+            if op.events is not None:
+                op.emit(ev.PositionUpdate(copy(p), now))
+        op.step("settle.record")
+        self.catalog.touch_market(m)
+        m.settlement_ts = now
+        self._set_status(m, FINALIZED, "settled")
+        return out
 
     # ------------------------------------------------------------------ exchange-wide
 
     def pause_trading(self) -> None:
         """Exchange-wide trading pause: cancels orders flagged cancel_order_on_pause."""
-        with self._op() as now:
-            self.trading_active = False
-            self.dirty_meta = True
-            for t in self.books:
-                self._cancel_market_orders(t, now, "HaltCancel", only_on_pause=True)
+        self.op.set_meta(trading_active=False)
+        for t in self.trading.books:
+            self._cancel_market_orders(t, "HaltCancel", only_on_pause=True)
 
     def resume_trading(self) -> None:
-        with self._op():
-            self.trading_active = True
-            self.dirty_meta = True
-
-    def historical_cutoff(self) -> HistoricalCutoff:
-        return self.cutoff
+        self.op.set_meta(trading_active=True)
 
     def set_historical_cutoff(self, ts: int) -> None:
         """Move all four cutoffs to `ts` (epoch ms)."""
-        with self._op():
-            self.cutoff = HistoricalCutoff(ts, ts, ts, ts)
-            self.dirty_meta = True
+        self.op.set_meta(
+            market_settled_ts=ts,
+            trades_created_ts=ts,
+            orders_updated_ts=ts,
+            market_positions_last_updated_ts=ts,
+        )
 
-    def is_historical_market(self, m: Market) -> bool:
-        return m.settlement_ts is not None and m.settlement_ts < self.cutoff.market_settled_ts
+    def historical_cutoff(self) -> HistoricalCutoff:
+        return self.op.meta.cutoff
 
     def get_historical_market(self, ticker: str) -> Market:
-        m = self.markets.get(ticker)
-        if m is None or not self.is_historical_market(m):
+        m = self.catalog.markets.get(ticker)
+        if m is None or not self.catalog.is_historical_market(m):
             raise not_found("market")
         return m

@@ -31,8 +31,10 @@ from sandbox.seed.sports import (
     team,
 )
 
+from .catalog import Catalog
 from .errors import not_found
 from .models import AMENDED, DETERMINED, DISPUTED, FINALIZED, Event
+from .operation import Operation
 
 SETTLED = {DETERMINED, DISPUTED, AMENDED, FINALIZED}
 
@@ -61,15 +63,18 @@ class Target:
 
 
 class LiveData:
-    def __init__(self, exchange) -> None:
-        self.ex = exchange
+    """The part: read-only, derived from the catalog (the sports events) and the seed."""
+
+    def __init__(self, op: Operation, catalog: Catalog) -> None:
+        self.op = op
+        self.catalog = catalog
+        self._seen = 0  # events already scanned
         self.milestones: dict[str, Milestone] = {}
         self.by_event: dict[str, str] = {}
         self.targets: dict[str, Target] = {}
         for sport in SPORTS.values():
             for t in sport.teams:
                 self._add_target(sport, t)
-        self.refresh()
 
     def _add_target(self, sport: Sport, t: Team) -> None:
         tid = target_id(sport, t.code)
@@ -87,8 +92,12 @@ class LiveData:
         )
 
     def refresh(self) -> None:
-        """Pick up sports events created since the last call (cheap: a dict scan of events)."""
-        for e in self.ex.events.values():
+        """Pick up sports events created since the last call (reads call it)."""
+        events = self.catalog.events
+        if len(events) == self._seen:
+            return
+        self._seen = len(events)
+        for e in events.values():
             if e.event_ticker not in self.by_event and sport_of(e) and len(e.markets) == 2:
                 self._add(e)
 
@@ -98,11 +107,11 @@ class LiveData:
         settled_yes = [
             t.rsplit("-", 1)[1]
             for t in e.markets
-            if self.ex.markets[t].status in SETTLED and self.ex.markets[t].result == "yes"
+            if self.catalog.markets[t].status in SETTLED and self.catalog.markets[t].result == "yes"
         ]
         start = kickoff(e)
         game = play_game(
-            self.ex.seed,
+            self.op.meta.seed,
             e.event_ticker,
             sport,
             away,
@@ -128,6 +137,7 @@ class LiveData:
     # ------------------------------------------------------------------ reads
 
     def milestone(self, mid: str) -> Milestone:
+        self.refresh()
         try:
             return self.milestones[mid]
         except KeyError:
@@ -143,6 +153,7 @@ class LiveData:
         type: str | None = None,
         related_event_ticker: str | None = None,
     ) -> list[Milestone]:
+        self.refresh()
         out = [
             m
             for m in self.milestones.values()
@@ -250,17 +261,19 @@ class LiveData:
 
     def results_due(self, now: int) -> list[tuple[str, str]]:
         """(market ticker, result) of every market whose game is over and is not determined."""
+        self.refresh()
         out = []
         for m in self.milestones.values():
             if now < m.end:
                 continue
             winner = final_winner(m.game)
-            for t in self.ex.events[m.event_ticker].markets:
-                if self.ex.markets[t].status not in SETTLED:
+            for t in self.catalog.events[m.event_ticker].markets:
+                if self.catalog.markets[t].status not in SETTLED:
                     out.append((t, "yes" if t.rsplit("-", 1)[1] == winner else "no"))
         return out
 
     def in_play(self, now: int) -> list[Milestone]:
+        self.refresh()
         return [m for m in self.milestones.values() if m.start <= now < m.end]
 
 

@@ -1,54 +1,92 @@
-"""Market data: the aggregated book, market statistics, public trades and candle bars."""
+"""Market data: public trades, market statistics (best bid/ask, volume), 1-minute candle bars.
+
+State: `trades` (append-only) and its per-ticker index, the rolling 24 h volume window, minute
+candles per market. `Trading` reports each trade (`record_trade`) and each book change
+(`touched`); at the end of an operation `refresh` brings the touched markets' statistics and
+candles up to date (before the journal commit, so they are part of the same change set).
+"""
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
 from copy import copy
 from decimal import Decimal
 
 from . import events as ev
-from .common import (
-    DAY_MS,
-    within,
-)
+from .book import Book
+from .candles import build_candles
+from .catalog import Catalog
+from .common import DAY_MS, within
 from .errors import not_found
-from .models import (
-    Candlestick,
-    Market,
-    MinuteCandle,
-    Trade,
-)
+from .models import Candlestick, Market, MinuteCandle, Trade
 from .money import ONE, ZERO
+from .operation import Operation
 
 
-class MarketDataMixin:
-    """Part of `Exchange` (state and plumbing live there)."""
+class MarketData:
+    def __init__(self, op: Operation, catalog: Catalog, books: Callable[[str], Book]):
+        self.op = op
+        self.catalog = catalog
+        self.books = books
+        self.trades: list[Trade] = []
+        self.trades_by_ticker: dict[str, list[Trade]] = {}
+        self.vol24: dict[str, deque[tuple[int, Decimal]]] = {}
+        self.candles: dict[str, dict[int, MinuteCandle]] = {}
+        # Per-operation: markets whose book changed / that traded.
+        self.touched: set[str] = set()
+        self.traded: set[str] = set()
+        op.end_hooks.append(self.refresh)
+        op.repairs.append(self.forget)
 
-    # ------------------------------------------------------------------ market data
+    # ------------------------------------------------------------------ writes
 
-    def book(self, ticker: str, depth: int = 0):
-        """(yes, no) aggregated (price, count) levels, ascending; depth>0 keeps the best N."""
-        self._expire_reads()
-        m = self.markets.get(ticker)
-        if m is None or self.is_historical_market(m):
-            raise not_found("market")
-        yes, no = self.books[ticker].levels()
-        if depth and depth > 0:
-            yes, no = yes[-depth:], no[-depth:]
-        return yes, no
+    def record_trade(self, m: Market, trade: Trade) -> None:
+        """A trade happened: history, market statistics, candle."""
+        op = self.op
+        op.record("trade", trade, self.trades)
+        by_ticker = self.trades_by_ticker.setdefault(m.ticker, [])
+        by_ticker.append(trade)
+        op.undo(by_ticker.pop)
+        q = self.vol24.setdefault(m.ticker, deque())
+        q.append((trade.created_time, trade.count))
+        op.undo(q.pop)
+        self.catalog.touch_market(m)
+        m.last_price = trade.price
+        m.volume += trade.count
+        m.dollar_volume += trade.price * trade.count
+        m.volume_24h += trade.count
+        self._candle_trade(m, trade.price, trade.count, op.now)
+        self.touched.add(m.ticker)
+        self.traded.add(m.ticker)
+
+    def refresh(self) -> None:
+        """End of an operation: statistics of the markets whose book changed."""
+        if self.touched:
+            for t in self.touched:
+                self._refresh_stats(t)
+            self.touched.clear()
+            self.traded.clear()
+
+    def forget(self, _cs) -> None:
+        self.touched.clear()
+        self.traded.clear()
 
     def _refresh_stats(self, ticker: str) -> None:
         """Best bid/ask and sizes after an operation; tell the ticker channel if they moved."""
-        m = self.markets[ticker]
-        book = self.books[ticker]
+        op = self.op
+        m = self.catalog.markets[ticker]
+        book = self.books(ticker)
         bid = book.best_bid()
         ask = book.best_ask()
         bid_p = bid if bid is not None else ZERO
         ask_p = ask if ask is not None else ONE
         bid_s = book.qty["bid"][bid] if bid is not None else ZERO
         ask_s = book.qty["ask"][ask] if ask is not None else ZERO
-        now = self._now
+        now = op.now
         day = now // DAY_MS
         if m.previous_day != day:
+            self.catalog.touch_market(m)
             m.previous_day = day
             m.previous_yes_bid, m.previous_yes_ask = m.yes_bid, m.yes_ask
             m.previous_price = m.last_price
@@ -60,55 +98,38 @@ class MarketDataMixin:
         )
         if changed:
             quote_moved = bid_p != m.yes_bid or ask_p != m.yes_ask
+            self.catalog.touch_market(m)
             m.yes_bid, m.yes_ask, m.yes_bid_size, m.yes_ask_size = bid_p, ask_p, bid_s, ask_s
-            self._mark("market", ticker, m)
             if quote_moved:
                 self._candle_quote(m, now)
-        if self._events is not None and (changed or ticker in self._traded):
-            self._emit(ev.TickerUpdate(copy(m), now))
+        if op.events is not None and (changed or ticker in self.traded):
+            op.emit(ev.TickerUpdate(copy(m), now))
 
-    def _roll_volume(self, m: Market) -> None:
-        """Bring the time-based statistics (24 h volume, previous-day prices) up to now."""
-        day = self.now() // DAY_MS
+    def roll_volume(self, m: Market) -> None:
+        """Bring the time-based statistics (24 h volume, previous-day prices) up to now.
+
+        A read-time refresh of derived figures (not journaled: restore recomputes them)."""
+        now = self.op.time()
+        day = now // DAY_MS
         if m.previous_day != day:
             m.previous_day = day
             m.previous_yes_bid, m.previous_yes_ask = m.yes_bid, m.yes_ask
             m.previous_price = m.last_price
-        q = self._vol24.get(m.ticker)
+        q = self.vol24.get(m.ticker)
         if not q:
             return
-        floor = self.now() - DAY_MS
+        floor = now - DAY_MS
         while q and q[0][0] <= floor:
             m.volume_24h -= q.popleft()[1]
-
-    def last_trade(self, ticker: str) -> Trade | None:
-        """The market's most recent trade, if any."""
-        trades = self._trades_by_ticker.get(ticker)
-        return trades[-1] if trades else None
-
-    def list_trades(
-        self,
-        ticker: str | None = None,
-        min_ts: int | None = None,
-        max_ts: int | None = None,
-        historical: bool = False,
-    ) -> list[Trade]:
-        """Public trades, newest first; live ones are those at or after the trades cutoff."""
-        cut = self.cutoff.trades_created_ts
-        src = self._trades_by_ticker.get(ticker, []) if ticker else self.trades
-        out = []
-        for t in reversed(src):
-            if (t.created_time < cut) != historical:
-                continue
-            if within(t.created_time, min_ts, max_ts):
-                out.append(t)
-        return out
 
     # ------------------------------------------------------------------ candles
 
     def _candle(self, m: Market, now: int) -> MinuteCandle:
         minute = now // 60_000 * 60
-        bars = self.candles.setdefault(m.ticker, {})
+        bars = self.candles.get(m.ticker)
+        if bars is None:
+            bars = self.candles[m.ticker] = {}
+            self.op.undo(self.candles.pop, m.ticker)
         c = bars.get(minute)
         if c is None:
             c = MinuteCandle(
@@ -125,8 +146,9 @@ class MarketDataMixin:
                 ask_close=m.yes_ask,
             )
             bars[minute] = c
-        if self._track:
-            self.dirty_candles[(m.ticker, minute)] = c
+            self.op.added("candle", (m.ticker, minute), c, bars, minute)
+        else:
+            self.op.touch("candle", (m.ticker, minute), c, bars, minute)
         return c
 
     def _candle_trade(self, m: Market, price: Decimal, q: Decimal, now: int) -> None:
@@ -134,8 +156,8 @@ class MarketDataMixin:
         if c.open is None:
             c.open = c.high = c.low = price
         else:
-            c.high = max(c.high, price)
-            c.low = min(c.low, price)
+            c.high = max(c.high, price)  # type: ignore[type-var]
+            c.low = min(c.low, price)  # type: ignore[type-var]
         c.close = price
         c.volume += q
         c.notional += price * q
@@ -148,6 +170,31 @@ class MarketDataMixin:
         c.ask_high, c.ask_low = max(c.ask_high, m.yes_ask), min(c.ask_low, m.yes_ask)
         c.open_interest = m.open_interest
 
+    # ------------------------------------------------------------------ reads
+
+    def last_trade(self, ticker: str) -> Trade | None:
+        """The market's most recent trade, if any."""
+        trades = self.trades_by_ticker.get(ticker)
+        return trades[-1] if trades else None
+
+    def list_trades(
+        self,
+        ticker: str | None = None,
+        min_ts: int | None = None,
+        max_ts: int | None = None,
+        historical: bool = False,
+    ) -> list[Trade]:
+        """Public trades, newest first; live ones are those at or after the trades cutoff."""
+        cut = self.op.meta.trades_created_ts
+        src = self.trades_by_ticker.get(ticker, []) if ticker else self.trades
+        out = []
+        for t in reversed(src):
+            if (t.created_time < cut) != historical:
+                continue
+            if within(t.created_time, min_ts, max_ts):
+                out.append(t)
+        return out
+
     def market_candlesticks(
         self,
         ticker: str,
@@ -158,23 +205,29 @@ class MarketDataMixin:
         historical: bool = False,
     ) -> list[Candlestick]:
         """Candles (epoch seconds) whose inclusive end lies in [start_ts, end_ts]."""
-        m = self.markets.get(ticker)
-        if m is None or self.is_historical_market(m) != historical:
+        m = self.catalog.markets.get(ticker)
+        if m is None or self.catalog.is_historical_market(m) != historical:
             raise not_found("market")
-        from .candles import build_candles
-
         return build_candles(
-            self, m, start_ts, end_ts, period_interval, include_latest_before_start
+            self.candles.get(m.ticker, {}),
+            self.op.time(),
+            m,
+            start_ts,
+            end_ts,
+            period_interval,
+            include_latest_before_start,
         )
 
-    def event_candlesticks(
-        self, event_ticker: str, start_ts: int, end_ts: int, period_interval: int
-    ) -> tuple[list[str], list[list[Candlestick]]]:
-        """Per-market candles of an event's live markets."""
-        from .candles import build_candles
+    # ------------------------------------------------------------------ restore
 
-        ms = self.event_markets(event_ticker)
-        return (
-            [m.ticker for m in ms],
-            [build_candles(self, m, start_ts, end_ts, period_interval, False) for m in ms],
-        )
+    def restore(self, trades: list[Trade], candles: list[MinuteCandle]) -> None:
+        for c in sorted(candles, key=lambda c: c.minute):
+            self.candles.setdefault(c.ticker, {})[c.minute] = c
+        floor = self.op.time() - DAY_MS
+        for t in trades:
+            self.trades.append(t)
+            self.trades_by_ticker.setdefault(t.ticker, []).append(t)
+            if t.created_time > floor:
+                self.vol24.setdefault(t.ticker, deque()).append((t.created_time, t.count))
+        for m in self.catalog.markets.values():
+            m.volume_24h = sum((c for _, c in self.vol24.get(m.ticker, ())), ZERO)

@@ -318,6 +318,35 @@ class MinuteCandle:
     ask_close: Decimal = ONE
 
 
+@dataclass(slots=True)
+class Meta:
+    """Exchange-wide state: id counters, fees collected, trading flags, historical cutoffs."""
+
+    seed: int = 1
+    id_ns: int = 0
+    order: int = 0
+    fill: int = 0
+    trade: int = 0
+    group: int = 0
+    seq: int = 0
+    fees_collected: Decimal = ZERO
+    market_settled_ts: int = 0
+    trades_created_ts: int = 0
+    orders_updated_ts: int = 0
+    market_positions_last_updated_ts: int = 0
+    trading_active: bool = True
+    exchange_active: bool = True
+
+    @property
+    def cutoff(self) -> HistoricalCutoff:
+        return HistoricalCutoff(
+            self.market_settled_ts,
+            self.trades_created_ts,
+            self.orders_updated_ts,
+            self.market_positions_last_updated_ts,
+        )
+
+
 # Results returned by API methods.
 
 

@@ -11,21 +11,34 @@ ONE = Decimal(1)
 CENT = Decimal("0.01")
 COUNT_STEP = Decimal("0.01")
 PRICE_QUANTUM = Decimal("0.0001")
+# Bounds on numbers from clients (the Decimal context keeps 28 digits: beyond these, arithmetic
+# would round or raise). Kalshi publishes no count maximum; 10^9 contracts is far above any
+# real order while keeping every product exact.
+MAX_TEXT = 64  # characters of a decimal string
+MAX_ADJUSTED = 15  # |value| < 10^16
+MIN_EXPONENT = -12  # at most 12 digits after the point
+MAX_COUNT = Decimal(10) ** 9
 
 
-def dec(value: object, what: str = "value") -> Decimal:
+def dec(value: object, what: str = "value", bounded: bool = True) -> Decimal:
     """Decimal from a str/int/Decimal (never float: a float is already inexact)."""
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, (bool, float)):
         raise EngineError(400, "invalid_parameters", f"{what} must be a decimal string")
     else:
+        text = str(value).strip()
+        # Decimal() also reads non-ASCII digits ("١٢"); the API's numbers are ASCII.
+        if len(text) > MAX_TEXT or not text.isascii():
+            raise EngineError(400, "invalid_parameters", f"{what} is not a number")
         try:
-            d = Decimal(str(value).strip())
+            d = Decimal(text)
         except (InvalidOperation, ValueError):
             raise EngineError(400, "invalid_parameters", f"{what} is not a number") from None
     if not d.is_finite():
         raise EngineError(400, "invalid_parameters", f"{what} is not a finite number")
+    if bounded and d and (d.adjusted() > MAX_ADJUSTED or d.as_tuple().exponent < MIN_EXPONENT):  # type: ignore[operator]
+        raise EngineError(400, "invalid_parameters", f"{what} is out of range")
     return d
 
 
@@ -41,8 +54,8 @@ def cents_down(amount: Decimal) -> int:
 
 def check_count(count: object, what: str = "count") -> Decimal:
     """A positive contract count on the 0.01 grid, else 400 invalid_order_size."""
-    c = dec(count, what)
-    if c <= 0 or c % COUNT_STEP != 0:
+    c = dec(count, what, bounded=False)
+    if c <= 0 or c > MAX_COUNT or c.quantize(COUNT_STEP) != c:
         raise EngineError(
             400, "invalid_order_size", f"{what} must be a positive multiple of 0.01", str(count)
         )

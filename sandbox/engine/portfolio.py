@@ -1,31 +1,54 @@
-"""Portfolio reads (fills, settlements, positions) and the bookkeeping invariants tests check."""
+"""Portfolio history: fills and settlements (append-only, indexed per user), position reads.
+
+State: `fills`, `settlements` and their per-user / per-order indexes. `Trading` records fills,
+`Lifecycle` settlements; the positions themselves belong to `Accounts`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 
-from .common import (
-    EventPosition,
-    as_set,
-    within,
-)
+from .accounts import Accounts
+from .catalog import Catalog
+from .common import EventPosition, as_set, within
 from .errors import EngineError
-from .models import (
-    ASK,
-    BID,
-    RESTING,
-    Fill,
-    Position,
-    Settlement,
-)
+from .models import Fill, Position, Settlement
 from .money import ZERO
+from .operation import Operation
 
 
-class PortfolioMixin:
-    """Part of `Exchange` (state and plumbing live there)."""
+class Portfolio:
+    def __init__(self, op: Operation, accounts: Accounts, catalog: Catalog):
+        self.op = op
+        self.accounts = accounts
+        self.catalog = catalog
+        self.fills: list[Fill] = []
+        self.settlements: list[Settlement] = []
+        self.fills_by_user: dict[str, list[Fill]] = {}
+        self.fills_by_order: dict[str, list[Fill]] = {}
+        self.settlements_by_user: dict[str, list[Settlement]] = {}
 
-    # ------------------------------------------------------------------ portfolio reads
+    # ------------------------------------------------------------------ writes
+
+    def record_fill(self, f: Fill) -> None:
+        op = self.op
+        op.record("fill", f, self.fills)
+        for index, key in ((self.fills_by_user, f.user_id), (self.fills_by_order, f.order_id)):
+            lst = index.setdefault(key, [])
+            lst.append(f)
+            op.undo(lst.pop)
+
+    def record_settlement(self, s: Settlement) -> None:
+        op = self.op
+        op.record("settlement", s, self.settlements)
+        lst = self.settlements_by_user.setdefault(s.user_id, [])
+        lst.append(s)
+        op.undo(lst.pop)
+
+    # ------------------------------------------------------------------ reads
+
+    def order_fills(self, order_id: str) -> list[Fill]:
+        return list(self.fills_by_order.get(order_id, ()))
 
     def list_fills(
         self,
@@ -39,14 +62,17 @@ class PortfolioMixin:
     ) -> list[Fill]:
         """The user's fills, newest first (live: at/after the trades cutoff)."""
         tickers = as_set(ticker)
-        cut = self.cutoff.trades_created_ts
+        cut = self.op.meta.trades_created_ts
+        src = (
+            self.fills_by_order.get(order_id, ())
+            if order_id
+            else self.fills_by_user.get(user_id, ())
+        )
         out = []
-        for f in reversed(self._fills_by_user.get(user_id, ())):
-            if (f.created_time < cut) != historical:
+        for f in reversed(src):
+            if f.user_id != user_id or (f.created_time < cut) != historical:
                 continue
             if tickers and f.ticker not in tickers:
-                continue
-            if order_id and f.order_id != order_id:
                 continue
             if subaccount is not None and f.subaccount != subaccount:
                 continue
@@ -65,8 +91,8 @@ class PortfolioMixin:
     ) -> list[Settlement]:
         """The user's settlements, newest first."""
         out = []
-        for s in reversed(self.settlements):
-            if s.user_id != user_id or (subaccount is not None and s.subaccount != subaccount):
+        for s in reversed(self.settlements_by_user.get(user_id, ())):
+            if subaccount is not None and s.subaccount != subaccount:
                 continue
             if ticker and s.ticker != ticker:
                 continue
@@ -92,12 +118,13 @@ class PortfolioMixin:
         """
         if settlement_status not in ("unsettled", "settled", "all"):
             raise EngineError(400, "invalid_parameters", "bad settlement_status")
-        cut = self.cutoff.market_positions_last_updated_ts
+        cut = self.op.meta.market_positions_last_updated_ts
+        markets = self.catalog.markets
         out = []
-        for (u, s, t), p in self.positions.items():
-            if u != user_id or s != subaccount:
+        for (s, t), p in self.accounts.positions_of(user_id).items():
+            if s != subaccount:
                 continue
-            m = self.markets[t]
+            m = markets[t]
             archived = p.settled and m.settlement_ts is not None and m.settlement_ts < cut
             if archived != historical:
                 continue
@@ -114,7 +141,7 @@ class PortfolioMixin:
             out.append(p)
         by_event: dict[str, list[Position]] = {}
         for p in out:
-            by_event.setdefault(self.markets[p.ticker].event_ticker, []).append(p)
+            by_event.setdefault(markets[p.ticker].event_ticker, []).append(p)
         events = [
             EventPosition(
                 e,
@@ -128,47 +155,27 @@ class PortfolioMixin:
         ]
         return out, events
 
-    # ------------------------------------------------------------------ invariants (tests)
+    def portfolio_value(self, user_id: str, subaccount: int = 0):
+        """Mark-to-market value of open positions (YES at the best bid, NO at the best NO bid)."""
+        value = ZERO
+        markets = self.catalog.markets
+        for (s, t), p in self.accounts.positions_of(user_id).items():
+            if s != subaccount or p.settled or not p.position:
+                continue
+            m = markets[t]
+            if p.position > 0:
+                value += p.position * m.yes_bid
+            else:
+                value += -p.position * (1 - m.yes_ask)
+        return value
 
-    def check_invariants(self) -> None:
-        """Raise AssertionError when internal bookkeeping disagrees with itself (tests use it)."""
-        for t, book in self.books.items():
-            b, a = book.best_bid(), book.best_ask()
-            assert b is None or a is None or b < a, f"crossed book {t}: {b} >= {a}"
-            for side in ("bid", "ask"):
-                for price, total in book.qty[side].items():
-                    orders = book.orders_at(side, price)
-                    assert orders and total == sum(o.remaining_count for o in orders), (t, price)
-        for acct in self.accounts.values():
-            held = sum(
-                (
-                    o.reserved
-                    for o in self.orders.values()
-                    if o.status == RESTING
-                    and o.user_id == acct.user_id
-                    and o.subaccount == acct.subaccount
-                ),
-                ZERO,
-            )
-            assert held == acct.reserved, (acct, held)
-            assert acct.balance >= 0, acct
-        for (u, s, t), p in self.positions.items():
-            mine = self._user_orders.get((u, s, t), {}).values()
-            assert p.covered_bid == sum((o.covered for o in mine if o.side == BID), ZERO)
-            assert p.covered_ask == sum((o.covered for o in mine if o.side == ASK), ZERO)
-            assert p.covered_bid <= max(ZERO, -p.position) or p.settled
-            assert p.covered_ask <= max(ZERO, p.position) or p.settled
+    # ------------------------------------------------------------------ restore
 
-    def escrow(self) -> Decimal:
-        """$1 per open YES/NO pair in unsettled markets (money held by the exchange)."""
-        return sum(
-            (m.open_interest for m in self.markets.values() if m.settlement_ts is None), ZERO
-        )
-
-    def total_money(self) -> Decimal:
-        """Cash + held cash + fees + escrow: constant apart from deposits."""
-        return (
-            sum((a.balance + a.reserved for a in self.accounts.values()), ZERO)
-            + self.fees_collected
-            + self.escrow()
-        )
+    def restore(self, fills: list[Fill], settlements: list[Settlement]) -> None:
+        for f in fills:
+            self.fills.append(f)
+            self.fills_by_user.setdefault(f.user_id, []).append(f)
+            self.fills_by_order.setdefault(f.order_id, []).append(f)
+        for s in settlements:
+            self.settlements.append(s)
+            self.settlements_by_user.setdefault(s.user_id, []).append(s)

@@ -17,8 +17,6 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.engine.errors import EngineError
-from sandbox.engine.feechanges import FeeChanges
-from sandbox.engine.livedata import LiveData
 from sandbox.http import ratelimit
 from sandbox.http.auth import verify_request
 from sandbox.http.config import Config
@@ -189,6 +187,4 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
             if is_private:
                 private.add((method, path))
     app[PRIVATE] = private
-    app[routes_live.LIVE] = LiveData(exchange)
-    app[routes_fees.FEES] = FeeChanges(exchange)
     return app

@@ -16,7 +16,6 @@ from sandbox.http.params import paginate, q_bool, q_str
 from sandbox.http.serialize import iso_ms
 
 ROUTES = Routes()
-FEES = web.AppKey("fee_changes", FeeChanges)
 
 
 def multiplier(d: Decimal | None) -> int | float | None:
@@ -48,9 +47,9 @@ def event_change_json(c: EventFeeChange) -> dict:
 
 
 def _fees(request: web.Request) -> tuple[FeeChanges, int]:
-    fees = request.app[FEES]
-    fees.refresh()
-    return fees, request.app[EXCHANGE].now()
+    ex = request.app[EXCHANGE]
+    ex.fee_changes.refresh()
+    return ex.fee_changes, ex.now()
 
 
 @ROUTES.get("/series/fee_changes")

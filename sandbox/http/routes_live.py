@@ -24,13 +24,11 @@ from sandbox.http.params import (
 from sandbox.http.serialize import iso_ms
 
 ROUTES = Routes()
-LIVE = web.AppKey("live_data", LiveData)
 
 
 def _live(request: web.Request) -> tuple[LiveData, int]:
-    live = request.app[LIVE]
-    live.refresh()
-    return live, request.app[EXCHANGE].now()
+    ex = request.app[EXCHANGE]
+    return ex.live, ex.now()
 
 
 def milestone_json(live: LiveData, m: Milestone, now: int) -> dict:

@@ -1,1 +1,5 @@
-"""The deterministic universe the local exchange is seeded with (sports, weather, crypto, …)."""
+"""Seed data of the local exchange: the deterministic market universe (sports, weather, crypto)."""
+
+from .universe import seed_universe
+
+__all__ = ["seed_universe"]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sandbox.engine.models import Event, Series
 
 if TYPE_CHECKING:
-    from sandbox.engine.universe import _Builder
+    from sandbox.seed.universe import _Builder
 
 MINUTE = 60_000
 HOUR = 60 * MINUTE
@@ -137,7 +137,7 @@ def seed_basketball(b: _Builder) -> None:
     """The NBA series and its three games (markets quoted; the finished game settled from its
     own final score)."""
     from sandbox.activity.games import final_winner, play_game
-    from sandbox.engine.universe import DAY, _tk
+    from sandbox.seed.universe import DAY, _tk
 
     b.ex.add_series(basketball_series())
     sport = BASKETBALL

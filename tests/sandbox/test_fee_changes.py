@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 
 from sandbox.engine.exchange import Exchange
-from sandbox.engine.feechanges import FeeChanges
 from sandbox.engine.models import BID, IOC, STP_TAKER
 from sandbox.seed.sports import kickoff
 from tests.api import API, Api
@@ -34,7 +33,7 @@ class Clock:
 def test_changes_apply_from_their_time_and_change_the_fee():
     clock = Clock()
     ex = Exchange.in_memory(seed=5, clock=clock)
-    fees = FeeChanges(ex)
+    fees = ex.fee_changes
     upcoming = min(
         (e for e in ex.events.values() if e.series_ticker == "KXNBAGAME" and kickoff(e) > T0),
         key=kickoff,
@@ -59,29 +58,34 @@ def test_changes_apply_from_their_time_and_change_the_fee():
 
     before, p = taker_fee("10")
     assert before == (D("0.07") * 10 * p * (1 - p)).quantize(D("0.01"), rounding="ROUND_UP")
-    assert fees.apply_due(T0) > 0 and fees.apply_due(T0) == 0  # idempotent
+    assert ex.apply_fee_changes() > 0 and ex.apply_fee_changes() == 0  # idempotent
     assert upcoming.fee_type_override is None
-    clock.t = kickoff(upcoming)  # the in-play override takes effect at kickoff
-    fees.apply_due(clock.t)
+    clock.t = kickoff(upcoming) - 1
+    ex.apply_fee_changes()
+    assert upcoming.fee_type_override is None
+    clock.t += 1  # the in-play override takes effect at kickoff
+    ex.apply_fee_changes()
     assert (upcoming.fee_type_override, upcoming.fee_multiplier_override) == ("quadratic", D("0.5"))
     after, p = taker_fee("10")
     assert after == (D("0.035") * 10 * p * (1 - p)).quantize(D("0.01"), rounding="ROUND_UP")
     clock.t += 2 * 3_600_000  # and is cleared two hours later
-    fees.apply_due(clock.t)
+    ex.apply_fee_changes()
     assert (upcoming.fee_type_override, upcoming.fee_multiplier_override) == (None, None)
     # The series' upcoming change: listed until it happens, then only with show_historical.
     (nxt,) = fees.list_series(clock.t, "KXNBAGAME")
     assert nxt.fee_multiplier == D("0.75") and nxt.scheduled_ts > clock.t
     clock.t = nxt.scheduled_ts
-    fees.apply_due(clock.t)
+    ex.apply_fee_changes()
     assert ex.series["KXNBAGAME"].fee_multiplier == D("0.75")
     assert fees.list_series(clock.t, "KXNBAGAME") == []
     assert len(fees.list_series(clock.t, "KXNBAGAME", show_historical=True)) == 2
 
 
 def test_a_restart_rebuilds_the_same_schedule():
-    a = FeeChanges(Exchange.in_memory(seed=5, clock=Clock()))
-    b = FeeChanges(Exchange.in_memory(seed=5, clock=Clock()))
+    a = Exchange.in_memory(seed=5, clock=Clock()).fee_changes
+    b = Exchange.in_memory(seed=5, clock=Clock()).fee_changes
+    a.refresh()
+    b.refresh()
     assert a.list_events() == b.list_events() and a.list_series(T0, None, True) == b.list_series(
         T0, None, True
     )
@@ -157,14 +161,15 @@ def test_event_fee_update_on_market_lifecycle_v2():
 
     async def scenario() -> list[dict]:
         runner, url, ex, signers = await in_process_server()
-        fees = FeeChanges(ex)
-        fees.apply_due(ex.now())
-        later = max(c.scheduled_ts for c in fees.list_events())
+        ex.apply_fee_changes()
+        later = max(c.scheduled_ts for c in ex.fee_changes.list_events())
         try:
             async with connect(url, signers["demo"]) as c:
                 await c.cmd("subscribe", channels=["market_lifecycle_v2"])
                 await c.drain(0.2)
-                fees.apply_due(later)
+                ex.set_fixed_time(later)
+                ex.apply_fee_changes()
+                ex.set_fixed_time(None)
                 return [m for m in await c.drain(0.5) if m.get("type") == "event_fee_update"]
         finally:
             await runner.cleanup()

@@ -12,7 +12,6 @@ from sandbox.activity.games import FINISHED, LIVE, MILESTONE_LAG, NONE, final_sc
 from sandbox.activity.referee import Referee
 from sandbox.engine import discovery, incentives
 from sandbox.engine.exchange import Exchange
-from sandbox.engine.livedata import LiveData
 from sandbox.engine.models import ASK, BID, IOC, STP_TAKER
 
 D = Decimal
@@ -28,13 +27,13 @@ class Clock:
         return self.t
 
 
-def world(seed: int = 5) -> tuple[Exchange, LiveData, Clock]:
+def world(seed: int = 5):
     clock = Clock()
     ex = Exchange.in_memory(seed=seed, clock=clock)
-    return ex, LiveData(ex), clock
+    return ex, ex.live, clock
 
 
-def in_play(live: LiveData, now: int):
+def in_play(live, now: int):
     (m,) = live.in_play(now)
     return m
 
@@ -117,7 +116,7 @@ def test_a_game_played_to_the_end_pays_every_position_to_the_cent():
         if (u, 0, t) in ex.positions
     }
 
-    ref = Referee(ex, live)
+    ref = Referee(ex)
     clock.t = m.end + 1  # the final whistle, at high speed
     ref.step(clock.t)
     assert {ex.markets[t].status for t in (away_t, home_t)} == {"determined"}
@@ -146,7 +145,7 @@ def test_a_game_played_to_the_end_pays_every_position_to_the_cent():
 def test_referee_quotes_the_in_play_probability():
     ex, live, clock = world()
     m = in_play(live, clock.t)
-    ref = Referee(ex, live)
+    ref = Referee(ex)
     ref.step(clock.t)
     away_t, home_t = ex.events[m.event_ticker].markets
     a, h = ex.markets[away_t], ex.markets[home_t]

@@ -7,7 +7,8 @@ import time
 import pytest
 from test_engine_helpers import D, FakeClock
 
-from sandbox.engine import EngineError, open_exchange
+from sandbox.engine import EngineError
+from sandbox.store import open_exchange
 
 NOW = 1_795_500_000_000
 

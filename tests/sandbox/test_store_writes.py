@@ -8,8 +8,8 @@ import json
 
 from test_engine_helpers import FakeClock
 
-from sandbox.engine import open_exchange
-from sandbox.engine.store import CODECS, FILL, TRADE, _default
+from sandbox.store import open_exchange
+from sandbox.store.codec import CODECS, FILL, TRADE, _default
 
 NOW = 1_795_500_000_000
 
@@ -62,16 +62,16 @@ def test_a_resting_bid_and_its_cancel_write_only_what_changed(tmp_path):
     ticker = _ticker(ex)
     _order(ex, "w", ticker)  # first order: creates the position row
     written: list[list[str]] = []
-    flush = ex.store.flush
+    commit = ex.journal.commit
 
-    def spy(ex_):
-        written.append(sorted(k for k, objs in ex_.dirty.items() for _ in objs))
-        flush(ex_)
+    def spy(changes):
+        written.append(sorted(kind for kind, _, _ in changes.rows()))
+        commit(changes)
 
-    ex.store.flush = spy
+    ex.journal.commit = spy
     o = _order(ex, "w", ticker)
     ex.cancel_order("w", o.order_id)
-    assert written == [["account", "order"], ["account", "order"]]
+    assert written == [["account", "meta", "order"], ["account", "order"]]
     ex.close()
     again = open_exchange(tmp_path, clock=FakeClock(NOW))
     assert again.orders[o.order_id].status == "canceled"
@@ -98,7 +98,7 @@ def test_listeners_that_want_no_events_get_none(tmp_path):
     ex.listeners.append(quiet)
     ticker = _ticker(ex)
     _order(ex, "q", ticker)
-    assert quiet.seen == [] and ex._events is None
+    assert quiet.seen == [] and ex.operation().events is None
     quiet.active = True
     _order(ex, "q", ticker)
     assert any(type(e).__name__ == "OrderEvent" for e in quiet.seen)

@@ -12,14 +12,24 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from sandbox.engine.models import (
+    ASK,
+    BID,
+    GTC,
+    INITIALIZED,
+    IOC,
+    STP_TAKER,
+    Event,
+    Market,
+    PriceRange,
+    Series,
+)
+from sandbox.engine.money import ONE
 from sandbox.seed.crypto import seed_crypto
 from sandbox.seed.sports import seed_basketball
 
-from .models import ASK, BID, GTC, INITIALIZED, IOC, STP_TAKER, Event, Market, PriceRange, Series
-from .money import ONE
-
 if TYPE_CHECKING:
-    from .exchange import Exchange
+    from sandbox.engine import Exchange
 
 D = Decimal
 HOUR = 3_600_000
@@ -294,7 +304,7 @@ class _Builder:
         def go():
             self.ex.close_market(ticker)
             self.ex.determine_market(ticker, result)
-            self.ex._fixed_now = t + 5 * MINUTE
+            self.ex.set_fixed_time(t + 5 * MINUTE)
             self.ex.settle_market(ticker)
 
         self.at(t, go)
@@ -302,9 +312,9 @@ class _Builder:
     def run(self) -> None:
         ex = self.ex
         for t, _, fn in sorted(self.actions, key=lambda a: (a[0], a[1])):
-            ex._fixed_now = t
+            ex.set_fixed_time(t)
             fn()
-        ex._fixed_now = None
+        ex.set_fixed_time(None)
 
 
 def _clamp(p: Decimal, tick: Decimal = CENT_TICK) -> Decimal:
@@ -322,7 +332,7 @@ def _brackets(rng: random.Random, n: int) -> list[Decimal]:
 
 def seed_universe(ex: Exchange) -> None:
     """Series, events, markets, users and history, in one operation."""
-    with ex._op():
+    with ex.operation():
         b = _Builder(ex)
         ex.add_user(MM, D("10000000"))
         ex.add_user(FLOW, D("1000000"))

@@ -1,0 +1,145 @@
+"""Accounts and collateral: cash per (user, subaccount), positions per market, fees collected.
+
+State: `accounts` {(user, sub): Account}, `positions` {(user, sub, ticker): Position}, and the
+per-user indexes every per-user query uses. Other parts change cash and positions only through
+`touch` / `touch_position` (before-images for the operation) and read them directly.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .common import MAX_SUBACCOUNT
+from .errors import EngineError, not_found
+from .models import Account, Position
+from .money import ZERO, dec
+from .operation import ChangeSet, Operation
+
+
+class Accounts:
+    def __init__(self, op: Operation):
+        self.op = op
+        self.accounts: dict[tuple[str, int], Account] = {}
+        self.positions: dict[tuple[str, int, str], Position] = {}
+        # Per-user indexes (derived; rebuilt on restore, repaired on rollback).
+        self.user_accounts: dict[str, dict[int, Account]] = {}
+        self.user_positions: dict[str, dict[tuple[int, str], Position]] = {}
+        op.repairs.append(self.repair)
+
+    # ------------------------------------------------------------------ writes (in an operation)
+
+    def add_user(self, user_id: str, balance: Decimal) -> Account:
+        """Create a user with cash in subaccount 0 (409 if the user exists)."""
+        op = self.op
+        op.step("add_user.validate")
+        if (user_id, 0) in self.accounts:
+            raise EngineError(409, "user_already_exists", f"user {user_id} already exists")
+        op.step("add_user.record")
+        return self._new(user_id, 0, balance)
+
+    def deposit(self, user_id: str, amount: Decimal, subaccount: int = 0) -> Account:
+        """Add (or with a negative amount, withdraw available) cash."""
+        amount = dec(amount, "amount")
+        op = self.op
+        op.step("deposit.validate")
+        acct = self.account(user_id, subaccount, create=True)
+        if acct.balance + amount < 0:
+            raise EngineError(400, "available_balance_too_low", "insufficient balance")
+        op.step("deposit.record")
+        self.touch(acct)
+        acct.balance += amount
+        acct.updated_ts = op.now
+        return acct
+
+    def account(self, user_id: str, subaccount: int, create: bool = False) -> Account:
+        """The account; subaccounts 1-63 of a known user open on first use when `create`."""
+        acct = self.accounts.get((user_id, subaccount))
+        if acct is not None:
+            return acct
+        if (user_id, 0) not in self.accounts:
+            raise not_found("user")
+        if not isinstance(subaccount, int) or not 0 <= subaccount <= MAX_SUBACCOUNT:
+            raise EngineError(400, "invalid_parameters", "subaccount must be 0-63")
+        if not create:
+            raise not_found("subaccount")
+        return self._new(user_id, subaccount, ZERO)
+
+    def _new(self, user_id: str, subaccount: int, balance: Decimal) -> Account:
+        now = self.op.now
+        acct = Account(user_id, subaccount, balance, ZERO, now, now)
+        self.accounts[(user_id, subaccount)] = acct
+        self.user_accounts.setdefault(user_id, {})[subaccount] = acct
+        self.op.added("account", (user_id, subaccount), acct, self.accounts)
+        return acct
+
+    def touch(self, acct: Account) -> None:
+        self.op.touch("account", (acct.user_id, acct.subaccount), acct, self.accounts)
+
+    def position(self, user_id: str, subaccount: int, ticker: str) -> Position:
+        """The position, created (empty) on first use."""
+        key = (user_id, subaccount, ticker)
+        p = self.positions.get(key)
+        if p is None:
+            p = self.positions[key] = Position(user_id, ticker, subaccount)
+            self.user_positions.setdefault(user_id, {})[(subaccount, ticker)] = p
+            self.op.added("position", key, p, self.positions)
+        return p
+
+    def touch_position(self, p: Position) -> None:
+        self.op.touch("position", (p.user_id, p.subaccount, p.ticker), p, self.positions)
+
+    def collect_fee(self, fee: Decimal) -> None:
+        if fee:
+            self.op.set_meta(fees_collected=self.op.meta.fees_collected + fee)
+
+    # ------------------------------------------------------------------ reads
+
+    def has_user(self, user_id: str) -> bool:
+        return (user_id, 0) in self.accounts
+
+    def of_user(self, user_id: str) -> dict[int, Account]:
+        return self.user_accounts.get(user_id, {})
+
+    def positions_of(self, user_id: str) -> dict[tuple[int, str], Position]:
+        return self.user_positions.get(user_id, {})
+
+    def total_resting_order_value(self, user_id: str, subaccount: int | None = None) -> Decimal:
+        """Cash held for the user's resting orders."""
+        return sum(
+            (
+                a.reserved
+                for s, a in self.of_user(user_id).items()
+                if subaccount is None or s == subaccount
+            ),
+            ZERO,
+        )
+
+    # ------------------------------------------------------------------ restore / repair
+
+    def adopt(self, accounts: list[Account]) -> None:
+        """Accounts another process stored (add-user while a server runs); known ones stay."""
+        for a in accounts:
+            if (a.user_id, a.subaccount) not in self.accounts:
+                self.accounts[(a.user_id, a.subaccount)] = a
+                self.user_accounts.setdefault(a.user_id, {})[a.subaccount] = a
+
+    def restore(self, accounts: list[Account], positions: list[Position]) -> None:
+        self.adopt(accounts)
+        for p in positions:
+            self.positions[(p.user_id, p.subaccount, p.ticker)] = p
+            self.user_positions.setdefault(p.user_id, {})[(p.subaccount, p.ticker)] = p
+
+    def repair(self, cs: ChangeSet) -> None:
+        """After a rollback: drop index entries of records the operation had created."""
+        for user_id, sub in cs.keys("account"):
+            if (user_id, sub) not in self.accounts:
+                mine = self.user_accounts.get(user_id, {})
+                mine.pop(sub, None)
+                if not mine:
+                    self.user_accounts.pop(user_id, None)
+        for user_id, sub, ticker in cs.keys("position"):
+            if (user_id, sub, ticker) not in self.positions:
+                mine_p = self.user_positions.get(user_id, {})
+                mine_p.pop((sub, ticker), None)
+                if not mine_p:
+                    self.user_positions.pop(user_id, None)

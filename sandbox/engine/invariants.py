@@ -1,0 +1,59 @@
+"""Bookkeeping invariants and the money total (tests and the crash test check these)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from .models import ASK, BID, RESTING
+from .money import ZERO
+
+if TYPE_CHECKING:
+    from .exchange import Exchange
+
+
+def check_invariants(ex: Exchange) -> None:
+    """Raise AssertionError when internal bookkeeping disagrees with itself."""
+    trading, cash = ex.trading, ex.cash
+    for t, book in trading.books.items():
+        b, a = book.best_bid(), book.best_ask()
+        assert b is None or a is None or b < a, f"crossed book {t}: {b} >= {a}"
+        for side in ("bid", "ask"):
+            for price, total in book.qty[side].items():
+                orders = book.orders_at(side, price)
+                assert orders and total == sum(o.remaining_count for o in orders), (t, price)
+    resting = [o for o in trading.orders.values() if o.status == RESTING]
+    indexed = {o.order_id for mine in trading.user_orders.values() for o in mine.values()}
+    assert indexed == {o.order_id for o in resting}, "resting-order index out of step"
+    on_books = {o.order_id for book in trading.books.values() for o in book.all_orders()}
+    assert on_books == indexed, "books and resting-order index disagree"
+    held: dict[tuple[str, int], Decimal] = {}
+    for o in resting:
+        held[(o.user_id, o.subaccount)] = held.get((o.user_id, o.subaccount), ZERO) + o.reserved
+    for key, acct in cash.accounts.items():
+        assert held.get(key, ZERO) == acct.reserved, (acct, held.get(key, ZERO))
+        assert acct.balance >= 0, acct
+        assert cash.user_accounts[acct.user_id][acct.subaccount] is acct
+    for (u, s, t), p in cash.positions.items():
+        mine = trading.user_orders.get((u, s, t), {}).values()
+        assert p.covered_bid == sum((o.covered for o in mine if o.side == BID), ZERO), p
+        assert p.covered_ask == sum((o.covered for o in mine if o.side == ASK), ZERO), p
+        assert p.covered_bid <= max(ZERO, -p.position) or p.settled, p
+        assert p.covered_ask <= max(ZERO, p.position) or p.settled, p
+        assert cash.user_positions[u][(s, t)] is p
+
+
+def escrow(ex: Exchange) -> Decimal:
+    """$1 per open YES/NO pair in unsettled markets (money held by the exchange)."""
+    return sum(
+        (m.open_interest for m in ex.catalog.markets.values() if m.settlement_ts is None), ZERO
+    )
+
+
+def total_money(ex: Exchange) -> Decimal:
+    """Cash + held cash + fees + escrow: constant apart from deposits."""
+    return (
+        sum((a.balance + a.reserved for a in ex.cash.accounts.values()), ZERO)
+        + ex.fees_collected
+        + escrow(ex)
+    )

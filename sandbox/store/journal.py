@@ -1,0 +1,104 @@
+"""The SQLite journal behind an Exchange: one transaction per operation's change set.
+
+Mutable records (every kind in `sandbox.engine.operation.RECORDS`) live in one key/value table
+as JSON; fills, trades and settlements are append-only tables. `load()` returns plain records;
+the engine rebuilds its books and indexes from them (`Exchange.restore`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sandbox.engine.models import Account, Meta
+from sandbox.engine.operation import HISTORY, RECORDS, ChangeSet
+
+from .codec import CODECS, HISTORY_CODECS
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS engine_kv (
+    kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS engine_fills (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS engine_trades (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS engine_settlements (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+"""
+SEP = "\x1f"
+TABLES = {"fill": "engine_fills", "trade": "engine_trades", "settlement": "engine_settlements"}
+_INSERT = {k: f"INSERT INTO {t}(data) VALUES (?)" for k, t in TABLES.items()}
+
+
+def row_key(key) -> str:
+    return SEP.join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
+class Journal:
+    """The SQLite file (WAL, synchronous=NORMAL, autocommit connection: `commit` opens and
+    ends its own transaction). `conn` is shared with the key registry."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(SCHEMA)
+
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM engine_kv WHERE kind='meta'").fetchone() is None
+
+    def commit(self, changes: ChangeSet) -> None:
+        """Write one operation's change set in one transaction (all or nothing)."""
+        rows = []
+        deletes = []
+        for kind, key, obj in changes.rows():
+            if obj is None:
+                deletes.append((kind, row_key(key)))
+            else:
+                rows.append((kind, row_key(key), CODECS[kind].encode(obj)))
+        history: dict[str, list] = {}
+        for kind, obj in changes.history:
+            history.setdefault(kind, []).append((HISTORY_CODECS[kind].encode(obj),))
+        c = self.conn
+        c.execute("BEGIN")
+        try:
+            if rows:
+                c.executemany("INSERT OR REPLACE INTO engine_kv VALUES (?,?,?)", rows)
+            if deletes:
+                c.executemany("DELETE FROM engine_kv WHERE kind=? AND key=?", deletes)
+            for kind, values in history.items():
+                c.executemany(_INSERT[kind], values)
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def load_accounts(self, user_id: str) -> list[Account]:
+        """The stored accounts (subaccount 0 and any others) of one user."""
+        prefix = user_id + SEP
+        rows = self.conn.execute(
+            "SELECT key, data FROM engine_kv WHERE kind = 'account' AND key >= ? AND key < ?",
+            (prefix, user_id + chr(ord(SEP) + 1)),
+        )
+        codec = CODECS["account"]
+        return [codec.decode(data) for key, data in rows if key.startswith(prefix)]
+
+    def load(self) -> tuple[Meta | None, dict[str, list]]:
+        """(meta, records by kind) as stored; history in insertion order."""
+        meta = None
+        out: dict[str, list] = {k: [] for k in (*RECORDS, *HISTORY)}
+        for kind, data in self.conn.execute("SELECT kind, data FROM engine_kv"):
+            obj = CODECS[kind].decode(data)
+            if kind == "meta":
+                meta = obj
+            else:
+                out[kind].append(obj)
+        for kind, table in TABLES.items():
+            codec = HISTORY_CODECS[kind]
+            out[kind] = [
+                codec.decode(d)
+                for (d,) in self.conn.execute(f"SELECT data FROM {table} ORDER BY id")
+            ]
+        return meta, out
+
+    def close(self) -> None:
+        self.conn.close()
