@@ -20,6 +20,7 @@ SCRIPTS = [
     "13_live_data/02_follow_game.py",
     "13_live_data/03_game_stats.py",
     "02_market_discovery/09_fee_changes.py",
+    "13_live_data/04_crypto_index.py",
 ]
 
 
@@ -154,3 +155,20 @@ def test_fee_changes(exchange, api):
     raw = Decimal("0.07") * 10 * p * (1 - p)
     assert Decimal(m[3]) == raw.quantize(Decimal("0.01"), rounding="ROUND_CEILING")
     assert Decimal(m[2]) == (raw / 2).quantize(Decimal("0.01"), rounding="ROUND_CEILING")
+
+
+def test_crypto_index(exchange, api):
+    out = run(exchange, SCRIPTS[7], "--max-messages", "12").out
+    (m,) = api.get("/markets", series_ticker="KXBTC15M", status="open")["markets"]
+    strike = Decimal(str(m["floor_strike"]))
+    line = result_line(out)
+    got = re.fullmatch(
+        r"RESULT: (\d+) BRTI 5 Hz ticks and (\d+) per-second values, last \$([\d.]+), "
+        r"(above|at/below) \$([\d.]+) to beat",
+        line,
+    )
+    assert got, line
+    assert int(got[1]) + int(got[2]) == 11 and int(got[1]) >= 5  # + the indexlist reply
+    assert Decimal(got[5]) == strike
+    assert (Decimal(got[3]) > strike) == (got[4] == "above")
+    assert "cfbenchmarks_value_indexlist: BRTI, ETHUSD_RTI" in out
