@@ -7,7 +7,8 @@ what the configuration asks for:
 - referee: always settles finished games' markets; quotes games in play with the simulator;
 - fee clock: always applies scheduled fee changes from their effective time;
 - index feed: always; the CF Benchmarks channels, to whoever subscribes;
-- quarter desk: always runs the 15-minute crypto series (quotes it with the simulator);
+- rolling desk: always runs the 15-minute crypto and hourly temperature series (quotes them
+  with the simulator);
 - faults: --fault-http-429-rate / --fault-http-5xx-rate (REST middleware) and
   --fault-ws-drop-every (connection cuts); --fault-seq-gap-rate lives in the WebSocket hub.
 """
@@ -26,8 +27,8 @@ from sandbox.activity.feeclock import run_fee_clock
 from sandbox.activity.indexfeed import IndexFeed
 from sandbox.activity.lifecycle import LifecycleClock
 from sandbox.activity.options import LiveOptions
-from sandbox.activity.quarters import QuarterDesk
 from sandbox.activity.referee import Referee
+from sandbox.activity.rolling import RollingDesk
 from sandbox.activity.simulator import Simulator
 
 
@@ -56,7 +57,7 @@ def setup(app: web.Application, config: Any, opts: LiveOptions, ws_server) -> No
     jobs.append(Referee(exchange, quote=quote).run)
     jobs.append(lambda: run_fee_clock(exchange))
     jobs.append(IndexFeed(exchange.seed, ws_server.hub).run)
-    jobs.append(QuarterDesk(exchange, quote=quote).run)
+    jobs.append(RollingDesk(exchange, quote=quote).run)
     if opts.fault_ws_drop_every > 0:
         jobs.append(lambda: drop_connections_every(opts.fault_ws_drop_every, ws_server))
     if jobs:

@@ -1,4 +1,5 @@
-"""Milestones, structured targets and live data (the seeded games), read from the LiveData part.
+"""Live data: milestones, structured targets and games (the LiveData part), the city weather
+index and its calibrations, and event-keyed live data (crypto charts, weather observations).
 
 All public, as in the spec (no `security` on these operations). Times in the JSON are RFC 3339.
 """
@@ -9,6 +10,8 @@ from datetime import datetime
 
 from aiohttp import web
 
+from sandbox.activity import cfindex
+from sandbox.activity import weatherindex as wx
 from sandbox.activity.games import MILESTONE_LAG
 from sandbox.engine.livedata import LiveData, Milestone, Target
 from sandbox.http.app import EXCHANGE, Routes, json_response
@@ -22,6 +25,7 @@ from sandbox.http.params import (
     q_str,
 )
 from sandbox.http.serialize import iso_ms
+from sandbox.seed import crypto, weather
 
 ROUTES = Routes()
 
@@ -177,3 +181,149 @@ async def game_stats(request: web.Request) -> web.Response:
     if mid not in live.milestones:
         raise ApiError(404, "not_found", "game stats not found", mid)
     return json_response({"pbp": live.game_stats(mid, now)})
+
+
+# ---------------------------------------------------------------- weather index
+
+
+def _city(request: web.Request) -> str:
+    city = request.match_info["city"].lower()
+    if city not in wx.CITIES:
+        raise bad_request(f"unknown city {city!r}; known: {', '.join(wx.CITIES)}", "city")
+    return city
+
+
+MAX_WINDOW_MS = 7 * wx.DAY  # a week of minutes per call (10,080 points)
+
+
+@ROUTES.get("/live_data/weather/{city}")
+async def weather_index(request: web.Request) -> web.Response:
+    """Minute points of the window; quorum gaps are absent. `detailed=true` adds each member
+    station's reading and marks the trailing minutes inside the receipt deadline
+    `incomplete` (no value yet, readings `pending`)."""
+    ex = request.app[EXCHANGE]
+    city, now, seed = _city(request), ex.now(), ex.seed
+    frm, to, last = q_int(request, "from"), q_int(request, "to"), q_int(request, "last_sec")
+    detailed = q_bool(request, "detailed")
+    if last is not None:
+        if frm is not None or to is not None:
+            raise bad_request("last_sec cannot be combined with from/to", "last_sec")
+        if last <= 0:
+            raise bad_request("last_sec must be positive", "last_sec")
+        frm, to = now - last * 1000, now
+    elif frm is not None and to is None:
+        raise bad_request("from must be paired with to", "from")
+    to = now if to is None else to
+    frm = to - wx.DAY if frm is None else frm
+    if frm > to:
+        raise bad_request("from must not be after to", "from")
+    if to - frm > MAX_WINDOW_MS:
+        raise bad_request("the window is limited to 7 days", "from")
+    settled_until = now - wx.RECEIPT_DEADLINE
+    points, version = [], ""
+    first = max(frm + (-frm) % wx.MINUTE, wx.LAUNCH)
+    for t in range(first, min(to, now) + 1, wx.MINUTE):
+        if t > settled_until:
+            if detailed:
+                stations = [
+                    {"station_id": sid, "code": "pending"} for sid, _, _ in wx.CITIES[city].stations
+                ]
+                points.append({"t": t, "status": "incomplete", "stations": stations})
+            continue
+        p = wx.point(seed, city, t)
+        if p is None:
+            continue
+        out: dict = {
+            "t": t,
+            "v": float(p.value),
+            "status": p.status,
+            "contributors": p.contributors,
+        }
+        if detailed:
+            out["stations"] = [
+                {**s, "temp_f": round(s["temp_f"], 3)} if "temp_f" in s else dict(s)
+                for s in p.stations
+            ]
+        points.append(out)
+        version = p.version
+    body = {"city": city, "config_version": version, "units": "fahrenheit", "timeseries": points}
+    return json_response(body)
+
+
+@ROUTES.get("/live_data/weather/{city}/calibrations")
+async def weather_calibrations(request: web.Request) -> web.Response:
+    ex = request.app[EXCHANGE]
+    city = _city(request)
+    records = []
+    for k in wx.calibrations(ex.seed, city, ex.now()):
+        rec: dict = {
+            "config_version": k.version,
+            "published_at_ms": k.published_at,
+            "effective_at_ms": k.effective_at,
+            "change_reason": k.reason,
+            "city_reference_c": round(
+                sum(
+                    w * o for (_, w, _), o in zip(wx.CITIES[city].stations, k.offsets, strict=True)
+                ),
+                4,
+            ),
+            "stations": [
+                {"station_id": sid, "weight": w, "offset_c": o}
+                for (sid, w, _), o in zip(wx.CITIES[city].stations, k.offsets, strict=True)
+            ],
+        }
+        if k.window is not None:
+            rec["calibration_window_start_ms"], rec["calibration_window_end_ms"] = k.window
+            for s in rec["stations"]:
+                s["update_note"] = "updated from the week's residuals"
+        records.append(rec)
+    return json_response({"city": city, "units": "celsius", "calibrations": records})
+
+
+# ---------------------------------------------------------------- event live data
+
+RANGES = {"15min": 15 * wx.MINUTE, "1h": wx.HOUR, "1d": wx.DAY}
+
+
+@ROUTES.get("/live_data/events/{event_ticker}")
+async def event_live_data(request: web.Request) -> web.Response:
+    """Event-keyed live data: the BRTI chart of a 15-minute crypto event (per-second ticks,
+    downsampled to at most 300 points), the temperature observations of an hourly weather
+    event. Other events have none (404)."""
+    ex = request.app[EXCHANGE]
+    ticker = request.match_info["event_ticker"].upper()
+    e = ex.events.get(ticker)
+    kind = {crypto.SERIES: "crypto_price", weather.SERIES: "weather_observations"}.get(
+        e.series_ticker if e is not None else ""
+    )
+    if e is None or kind is None:
+        raise ApiError(404, "not_found", "live data not found", ticker)
+    rng = q_str(request, "range") or "15min"
+    if rng not in RANGES:
+        raise bad_request(f"range must be one of: {', '.join(RANGES)}", "range")
+    m = ex.markets[e.markets[0]]
+    now = ex.now()
+    end = min(now, m.close_time)
+    start = end - RANGES[rng]
+    step = max(1000, RANGES[rng] // 300 // 1000 * 1000)
+    if kind == "crypto_price":
+        times = range(start - start % step + step, end + 1, step)
+        points = [{"ts": t, "value": str(cfindex.value(ex.seed, crypto.INDEX, t))} for t in times]
+        details = {"index_id": crypto.INDEX, "price_to_beat": str(m.floor_strike), "points": points}
+    else:
+        step = max(step, wx.MINUTE)
+        times = range(start - start % step + step, end + 1, step)
+        points = [
+            {"ts": t, "temp_f": float(p.value)}
+            for t in times
+            if (p := wx.point(ex.seed, weather.CITY, t)) is not None
+        ]
+        details = {"city": weather.CITY, "units": "fahrenheit", "points": points}
+    body = {
+        "type": kind,
+        "details": details,
+        "is_historical": now >= m.close_time,
+        "default_range": "15min" if kind == "crypto_price" else "1h",
+        "range_options": list(RANGES),
+    }
+    return json_response({"live_data": body})

@@ -8,10 +8,12 @@ AsyncAPI's `last_60s_windowed_average_15min` is exactly that final-minute averag
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from sandbox.activity import cfindex
+from sandbox.activity.rolling import Rolling
 from sandbox.engine.models import Event, Market, PriceRange, Series
 
 SERIES = "KXBTC15M"
@@ -96,14 +98,19 @@ def create_quarter(ex, close_ms: int) -> str:
     return ticker
 
 
-def result(seed: int, close_ms: int, strike: Decimal) -> tuple[str, Decimal]:
-    """(yes | no, the final-minute average) of the quarter closing at `close_ms`."""
-    final = cfindex.quarter_close_average(seed, INDEX, close_ms)
-    return ("yes" if final > strike else "no"), final
+def result(seed: int, m) -> str:
+    """yes if the final-minute average of the quarter beats the price to beat."""
+    final = cfindex.quarter_close_average(seed, INDEX, m.close_time)
+    return "yes" if final > m.floor_strike else "no"
 
 
-def seed_crypto(ex) -> None:
-    """The series, the quarter under way and the two before it (settling from the index)."""
-    from sandbox.activity.quarters import QuarterDesk
+def fair(seed: int, m, now: int) -> float:
+    """Chance the final average ends above the strike: the distance now against the remaining
+    time (a normal approximation with the index's short-term volatility)."""
+    v = float(cfindex.value(seed, INDEX, now))
+    left = max(m.close_time - now, 1_000) / cfindex.QUARTER
+    z = (v - float(m.floor_strike)) / (v * 0.0012 * math.sqrt(left))
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
 
-    QuarterDesk(ex).step(ex.now())
+
+ROLLING = Rolling(SERIES, cfindex.QUARTER, series, tickers, create_quarter, result, fair)

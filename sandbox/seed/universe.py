@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from sandbox.activity import rolling
 from sandbox.engine.models import (
     ASK,
     BID,
@@ -25,7 +26,6 @@ from sandbox.engine.models import (
     Series,
 )
 from sandbox.engine.money import ONE
-from sandbox.seed.crypto import seed_crypto
 from sandbox.seed.sports import seed_basketball
 
 if TYPE_CHECKING:
@@ -346,7 +346,7 @@ def seed_universe(ex: Exchange) -> None:
         _gas(b)
         seed_basketball(b)
         b.run()
-        seed_crypto(ex)
+        rolling.seed(ex)  # the 15-minute crypto and hourly temperature series
         ex.set_historical_cutoff(_ms(b.today - timedelta(days=30)))
 
 

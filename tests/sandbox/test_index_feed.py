@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from sandbox.activity import cfindex
-from sandbox.activity.quarters import QuarterDesk
+from sandbox.activity.rolling import RollingDesk
 from sandbox.engine.exchange import Exchange
 from sandbox.engine.models import ASK, BID, IOC, STP_TAKER
 from sandbox.seed import crypto
@@ -66,7 +66,7 @@ def test_the_index_is_a_pure_function_of_seed_and_time():
 def test_a_quarter_runs_and_pays_every_position_to_the_cent():
     clock = Clock()
     ex = Exchange.in_memory(seed=4, clock=clock)
-    desk = QuarterDesk(ex)
+    desk = RollingDesk(ex, series=[crypto.ROLLING])
     desk.step(clock.t)
     _, ticker = crypto.tickers(T0 - T0 % cfindex.QUARTER + cfindex.QUARTER)
     m = ex.markets[ticker]
@@ -75,8 +75,7 @@ def test_a_quarter_runs_and_pays_every_position_to_the_cent():
     for k in (1, 2):
         _, old = crypto.tickers(m.close_time - k * cfindex.QUARTER)
         om = ex.markets[old]
-        expected, _ = crypto.result(4, om.close_time, om.floor_strike)
-        assert om.result == expected
+        assert om.result == crypto.result(4, om)
     for u in ("ann", "bob"):
         ex.add_user(u, D(200))
     buys = [("ann", BID, D(12)), ("bob", ASK, D("7.5"))]
@@ -95,7 +94,8 @@ def test_a_quarter_runs_and_pays_every_position_to_the_cent():
     before = {u: ex.get_account(u).balance for u in ("ann", "bob")}
     clock.t = m.close_time  # high speed to the close
     desk.step(clock.t)
-    outcome, final = crypto.result(4, m.close_time, m.floor_strike)
+    outcome = crypto.result(4, m)
+    final = cfindex.quarter_close_average(4, "BRTI", m.close_time)
     assert m.status == "determined" and m.result == outcome
     assert (final > m.floor_strike) == (outcome == "yes")
     clock.t += crypto.SETTLEMENT_SECONDS * 1000
@@ -196,3 +196,42 @@ def test_channels_filter_answer_actions_and_follow_the_asyncapi():
             ex_seed := 7, "ETHUSD_RTI", int(__import__("json").loads(m["msg"]["data"])["time"])
         )
         assert __import__("json").loads(m["msg"]["data"])["value"] == str(v), ex_seed
+
+
+def test_the_weather_index_settles_the_hourly_market_to_the_cent():
+    from sandbox.activity import weatherindex as wx
+    from sandbox.seed import weather
+
+    assert wx.point(3, "nyc", T0 - T0 % 60_000) == wx.point(3, "nyc", T0 - T0 % 60_000)
+    day = [wx.point(3, "nyc", T0 - k * 60_000 - T0 % 60_000) for k in range(1440)]
+    gaps = sum(p is None for p in day)
+    assert 0 < gaps < 15 and any(p and p.status == "degraded" for p in day)
+    clock = Clock()
+    ex = Exchange.in_memory(seed=3, clock=clock)
+    desk = RollingDesk(ex, series=[weather.ROLLING])
+    desk.step(clock.t)
+    _, ticker = weather.tickers(T0 - T0 % wx.HOUR + wx.HOUR)
+    m = ex.markets[ticker]
+    assert m.status == "active" and m.floor_strike == wx.value_at(3, "nyc", m.open_time).quantize(
+        D(1)
+    ) + D("0.5")
+    ex.add_user("cy", D(100))
+    r = ex.create_order(
+        "cy",
+        ticker=ticker,
+        side=BID,
+        price=m.yes_ask,
+        count=D("3.25"),
+        time_in_force=IOC,
+        self_trade_prevention_type=STP_TAKER,
+    )
+    assert r.fill_count == D("3.25")
+    before = ex.get_account("cy").balance
+    clock.t = m.close_time
+    desk.step(clock.t)
+    yes = wx.value_at(3, "nyc", m.close_time) > m.floor_strike
+    assert m.result == ("yes" if yes else "no")
+    clock.t += 60_000
+    desk.step(clock.t)
+    assert m.status == "finalized"
+    assert ex.get_account("cy").balance - before == (D("3.25") if yes else 0)

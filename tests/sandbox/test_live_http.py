@@ -4,6 +4,8 @@ models."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from tests.api import API, Api
@@ -234,3 +236,138 @@ def test_sdk_strict_models_parse(server, api, games):
     assert sdk.get_event_metadata(event_ticker=ev).competition == "Pro Basketball (M)"
     progs = sdk.get_incentive_programs(status="active", type="liquidity").incentive_programs
     assert progs and progs[0].market_id
+
+
+def test_weather_index_and_calibrations(api, server):
+    now = api.get("/live_data/weather/nyc", last_sec=60)["timeseries"]
+    assert all(p["status"] in ("normal", "degraded") for p in now)
+    day = api.get("/live_data/weather/nyc")  # default: the last 24 hours
+    assert day["units"] == "fahrenheit" and day["config_version"].startswith("nyc-temperature")
+    pts = day["timeseries"]
+    assert 1400 <= len(pts) <= 1438  # 1440 minutes less the quorum gaps and the deadline
+    ts = [p["t"] for p in pts]
+    assert ts == sorted(ts) and all(t % 60_000 == 0 for t in ts)
+    assert all(round(p["v"], 2) == p["v"] and p["contributors"] >= 2 for p in pts)
+    a, b = ts[100], ts[160]
+    window = api.get("/live_data/weather/nyc", **{"from": a, "to": b})["timeseries"]
+    assert [p["t"] for p in window] == [t for t in ts if a <= t <= b]
+    detailed = api.get("/live_data/weather/nyc", last_sec=600, detailed="true")["timeseries"]
+    assert detailed[-1]["status"] == "incomplete" and "v" not in detailed[-1]
+    assert {s["code"] for s in detailed[-1]["stations"]} == {"pending"}
+    ok = next(p for p in detailed if p["status"] == "normal")
+    assert [s["station_id"] for s in ok["stations"]] == ["KJFK1M", "KLGA1M", "KNYC1M"]
+    # The published value is the weighted mean of the readings less the offsets in force.
+    cal = api.get("/live_data/weather/nyc/calibrations")
+    assert cal["units"] == "celsius" and cal["calibrations"][0]["change_reason"] == "launch"
+    record = [c for c in cal["calibrations"] if c["effective_at_ms"] <= ok["t"]][-1]
+    offsets = {s["station_id"]: (s["weight"], s["offset_c"]) for s in record["stations"]}
+    mean = sum(
+        offsets[s["station_id"]][0] * (s["temp_f"] - offsets[s["station_id"]][1] * 1.8)
+        for s in ok["stations"]
+    )
+    assert abs(mean - ok["v"]) < 0.01
+    effective = [c["effective_at_ms"] for c in cal["calibrations"]]
+    assert effective == sorted(effective)
+    for params in ({"from": a}, {"last_sec": 60, "to": b}, {"last_sec": 0}, {"from": b, "to": a}):
+        r = api.request("GET", "/live_data/weather/nyc", **params)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_parameters", params
+    assert api.request("GET", "/live_data/weather/paris").status_code == 400
+    assert api.request("GET", "/live_data/weather/paris/calibrations").status_code == 400
+    # The hourly markets settled from this series.
+    settled = [
+        m
+        for m in api.get("/markets", series_ticker="KXTEMPNYCH", limit=100)["markets"]
+        if m["result"]
+    ]
+    assert settled
+    for m in settled:
+        close = int(datetime.fromisoformat(m["close_time"]).timestamp() * 1000)
+        points = api.get("/live_data/weather/nyc", **{"from": close, "to": close})["timeseries"]
+        if points:  # (a minute without quorum settles on the minute before)
+            assert m["result"] == ("yes" if points[0]["v"] > m["floor_strike"] else "no")
+
+
+def test_event_live_data(api):
+    (btc,) = api.get("/markets", series_ticker="KXBTC15M", status="open")["markets"]
+    body = api.get(f"/live_data/events/{btc['event_ticker']}", range="15min")
+    live = body["live_data"]
+    assert live["type"] == "crypto_price" and live["is_historical"] is False
+    d = live["details"]
+    assert d["index_id"] == "BRTI" and d["price_to_beat"] == f"{btc['floor_strike']:.2f}"
+    assert 250 <= len(d["points"]) <= 300
+    (wx,) = api.get("/markets", series_ticker="KXTEMPNYCH", status="open")["markets"]
+    obs = api.get(f"/live_data/events/{wx['event_ticker']}", range="1h")["live_data"]
+    assert obs["type"] == "weather_observations" and obs["details"]["points"]
+    assert (
+        api.request("GET", f"/live_data/events/{btc['event_ticker']}", range="1y").status_code
+        == 400
+    )
+    fed = api.get("/events", series_ticker="KXFEDDECISION")["events"][0]["event_ticker"]
+    assert api.request("GET", f"/live_data/events/{fed}").status_code == 404
+    validate = _openapi_validator()
+    validate("GET", "/live_data/events/{event_ticker}", 200, body)
+    validate(
+        "GET",
+        "/live_data/weather/{city}",
+        200,
+        api.get("/live_data/weather/nyc", last_sec=300, detailed="true"),
+    )
+    validate(
+        "GET",
+        "/live_data/weather/{city}/calibrations",
+        200,
+        api.get("/live_data/weather/nyc/calibrations"),
+    )
+
+
+def test_weather_and_event_live_data_parse_in_the_sdk(server, api):
+    k = pytest.importorskip("kalshi_python_sync")
+    sdk = k.KalshiClient(k.Configuration(host=server.url + API))
+    sdk.kalshi_auth = api.signer
+    assert sdk.get_weather_index(city="nyc", last_sec=600, detailed=True).timeseries
+    assert sdk.get_weather_index_calibrations(city="nyc").calibrations
+    (btc,) = api.get("/markets", series_ticker="KXBTC15M", status="open")["markets"]
+    assert (
+        sdk.get_event_live_data(event_ticker=btc["event_ticker"]).live_data.type == "crypto_price"
+    )
+
+
+def test_a_restart_restores_the_same_world(tmp_path):
+    """Games, fee overrides and the rolling series come back identical after a restart."""
+    data = tmp_path / "restart"
+
+    def snapshot(ex) -> dict:
+        api = Api.for_demo(ex)
+        ms = api.get("/milestones", limit=50)["milestones"]
+        events = {e["event_ticker"]: e for e in api.get("/events", limit=200)["events"]}
+        return {
+            "milestones": [(m["id"], m["title"], m["start_date"]) for m in ms],
+            "scores": [
+                (x["milestone_id"], x["details"]["winner"])
+                for x in api.get("/live_data/batch", milestone_ids=[m["id"] for m in ms])[
+                    "live_datas"
+                ]
+                if x["details"]["status"] == "finished"
+            ],
+            "overrides": {k: e.get("fee_type_override") for k, e in events.items()},
+            "rolling": sorted(
+                (m["ticker"], m["floor_strike"], m["result"])
+                for s in ("KXBTC15M", "KXTEMPNYCH")
+                for m in api.get("/markets", series_ticker=s, limit=100)["markets"]
+                if m["result"]
+            ),
+        }
+
+    ex = start_exchange(data, "--seed", "21", "--no-activity")
+    try:
+        before = snapshot(ex)
+    finally:
+        ex.stop()
+    ex = start_exchange(data, "--no-activity")
+    try:
+        after = snapshot(ex)
+    finally:
+        ex.stop()
+    assert before["milestones"] == after["milestones"] and before["scores"] == after["scores"]
+    assert before["overrides"] == after["overrides"]
+    assert set(before["rolling"]) <= set(after["rolling"])

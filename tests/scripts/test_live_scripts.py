@@ -21,6 +21,7 @@ SCRIPTS = [
     "13_live_data/03_game_stats.py",
     "02_market_discovery/09_fee_changes.py",
     "13_live_data/04_crypto_index.py",
+    "13_live_data/05_weather_index.py",
 ]
 
 
@@ -172,3 +173,20 @@ def test_crypto_index(exchange, api):
     assert Decimal(got[5]) == strike
     assert (Decimal(got[3]) > strike) == (got[4] == "above")
     assert "cfbenchmarks_value_indexlist: BRTI, ETHUSD_RTI" in out
+
+
+def test_weather_index(exchange, api):
+    out = run(exchange, SCRIPTS[8], "--minutes", "30").out
+    (m,) = api.get("/markets", series_ticker="KXTEMPNYCH", status="open")["markets"]
+    cal = api.get("/live_data/weather/nyc/calibrations")["calibrations"]
+    got = re.fullmatch(
+        r"RESULT: (\d+) index minutes, last ([\d.]+)°F (above|at/below) the ([\d.]+)°F strike, "
+        r"(\d+) calibration records",
+        result_line(out),
+    )
+    assert got, out
+    assert 25 <= int(got[1]) <= 30 and int(got[5]) == len(cal)
+    assert Decimal(got[4]) == Decimal(str(m["floor_strike"]))
+    assert (Decimal(got[2]) > Decimal(got[4])) == (got[3] == "above")
+    assert cal[-1]["config_version"] in out
+    assert run_script(SCRIPTS[8], "--minutes", "0", env=exchange.env).code == 2
