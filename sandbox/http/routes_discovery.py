@@ -1,15 +1,17 @@
-"""Discovery: search (tags by category, filters by sport), event metadata, incentive programs.
+"""Discovery: search (tags by category, filters by sport), event metadata, incentive programs,
+and the event forecast percentile history.
 
-All public, as in the spec.
+All public as in the spec, except the forecast history (signed, per its `security`).
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from sandbox.engine import discovery, incentives
+from sandbox.engine import discovery, forecast, incentives
 from sandbox.http.app import EXCHANGE, Routes, json_response
-from sandbox.http.params import paginate, q_choice, q_str
+from sandbox.http.errors import bad_request
+from sandbox.http.params import paginate, q_choice, q_int, q_str, q_ts
 from sandbox.http.serialize import count, iso_ms
 
 ROUTES = Routes()
@@ -68,3 +70,31 @@ async def incentive_programs(request: web.Request) -> web.Response:
     if cursor:
         body["next_cursor"] = cursor
     return json_response(body)
+
+
+@ROUTES.get("/series/{series_ticker}/events/{ticker}/forecast_percentile_history", private=True)
+async def forecast_percentile_history(request: web.Request) -> web.Response:
+    raw = request.query.getall("percentiles", [])
+    try:
+        percentiles = [int(v) for r in raw for v in r.split(",") if v.strip()]
+    except ValueError:
+        raise bad_request("percentiles must be integers", "percentiles") from None
+    if not percentiles:
+        raise bad_request("percentiles is required", "percentiles")
+    if len(percentiles) > 10 or not all(0 <= p <= 9999 for p in percentiles):
+        raise bad_request("up to 10 percentiles, each 0-9999", "percentiles")
+    start = q_ts(request, "start_ts", required=True)
+    end = q_ts(request, "end_ts", required=True)
+    period = q_int(request, "period_interval", required=True)
+    if period not in (0, 1, 60, 1440):
+        raise bad_request("period_interval must be one of 0, 1, 60, 1440", "period_interval")
+    history = forecast.percentile_history(
+        request.app[EXCHANGE],
+        request.match_info["series_ticker"].upper(),
+        request.match_info["ticker"].upper(),
+        percentiles,
+        start,  # type: ignore[arg-type]
+        end,  # type: ignore[arg-type]
+        period,
+    )
+    return json_response({"forecast_history": history})

@@ -371,3 +371,81 @@ def test_a_restart_restores_the_same_world(tmp_path):
     assert before["milestones"] == after["milestones"] and before["scores"] == after["scores"]
     assert before["overrides"] == after["overrides"]
     assert set(before["rolling"]) <= set(after["rolling"])
+
+
+def test_forecast_percentile_history(api, server):
+    events = api.get("/events", series_ticker="KXHIGHNY", status="open")["events"]
+    ev = events[0]["event_ticker"]
+    now = int(datetime.now().timestamp())
+    path = f"/series/KXHIGHNY/events/{ev}/forecast_percentile_history"
+    q = {
+        "percentiles": [1000, 5000, 9000],
+        "start_ts": now - 86400,
+        "end_ts": now,
+        "period_interval": 60,
+    }
+    body = api.get(path, **q)
+    _openapi_validator()(
+        "GET", "/series/{series_ticker}/events/{ticker}/forecast_percentile_history", 200, body
+    )
+    hist = body["forecast_history"]
+    assert hist and all(h["period_interval"] == 60 and h["end_period_ts"] % 3600 == 0 for h in hist)
+    for h in hist:
+        vals = [p["numerical_forecast"] for p in h["percentile_points"]]
+        assert vals == sorted(vals)
+    # The median sits in the bracket where the implied cumulative probability crosses one half.
+    last = hist[-1]
+    markets = api.get("/markets", event_ticker=ev)["markets"]
+    priced = []
+    for m in markets:
+        trades = [
+            t
+            for t in api.get("/markets/trades", ticker=m["ticker"], limit=1000)["trades"]
+            if datetime.fromisoformat(t["created_time"]).timestamp() <= last["end_period_ts"]
+        ]
+        if trades:
+            newest = max(trades, key=lambda t: t["created_time"])
+            priced.append(
+                (
+                    m.get("floor_strike") or -1e9,
+                    m.get("cap_strike") or 1e9,
+                    float(newest["yes_price_dollars"]),
+                )
+            )
+    priced.sort()
+    total, acc, crossing = sum(p for *_, p in priced), 0.0, []
+    for lo, hi, p in priced:
+        acc += p / total
+        crossing.append((acc, lo, hi))
+    _, lo, hi = next(c for c in crossing if c[0] >= 0.5)
+    median = last["percentile_points"][1]["raw_numerical_forecast"]
+    assert lo - 1e-9 <= median <= hi + 1e-9 or (lo < -1e8 or hi > 1e8)
+    five = api.get(path, **{**q, "start_ts": now - 60, "period_interval": 0})["forecast_history"]
+    assert all(h["end_period_ts"] % 5 == 0 for h in five)
+    fed = api.get("/events", series_ticker="KXFEDDECISION")["events"][0]["event_ticker"]
+    assert (
+        api.get(f"/series/KXFEDDECISION/events/{fed}/forecast_percentile_history", **q)[
+            "forecast_history"
+        ]
+        == []
+    )
+    for bad in (
+        {"percentiles": [10000]},
+        {"percentiles": list(range(11))},
+        {"period_interval": 5},
+        {"start_ts": None},
+    ):
+        params = {k: v for k, v in {**q, **bad}.items() if v is not None}
+        assert api.request("GET", path, **params).status_code == 400, bad
+    assert (
+        api.request(
+            "GET", f"/series/KXBTC/events/{ev}/forecast_percentile_history", **q
+        ).status_code
+        == 404
+    )
+    assert api.request("GET", path, sign=False, **q).status_code == 401
+    k = pytest.importorskip("kalshi_python_sync")
+    sdk = k.KalshiClient(k.Configuration(host=server.url + API))
+    sdk.kalshi_auth = api.signer
+    got = sdk.get_event_forecast_percentiles_history(ticker=ev, series_ticker="KXHIGHNY", **q)
+    assert len(got.forecast_history) == len(hist)
