@@ -104,7 +104,7 @@ def main() -> int:
     print(
         "\nWhat to notice: the event override beats the series; read both before pricing an order."
     )
-    print("Next: uv run python 03_market_data/01_get_orderbook.py")
+    print("Next: uv run python 02_market_discovery/10_event_forecast.py")
     print(f"RESULT: {result}")
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -22,6 +23,7 @@ SCRIPTS = [
     "02_market_discovery/09_fee_changes.py",
     "13_live_data/04_crypto_index.py",
     "13_live_data/05_weather_index.py",
+    "02_market_discovery/10_event_forecast.py",
 ]
 
 
@@ -190,3 +192,27 @@ def test_weather_index(exchange, api):
     assert (Decimal(got[2]) > Decimal(got[4])) == (got[3] == "above")
     assert cal[-1]["config_version"] in out
     assert run_script(SCRIPTS[8], "--minutes", "0", env=exchange.env).code == 2
+
+
+def test_event_forecast(exchange, api):
+    out = run(exchange, SCRIPTS[9], "--hours", "6").out
+    (ev,) = api.get("/events", series_ticker="KXHIGHNY", status="open", limit=1)["events"]
+    t = ev["event_ticker"]
+    got = re.fullmatch(
+        rf"RESULT: (\d+) forecast points for {t}, median now ([\d.,]+), (\d+) markets' candles",
+        result_line(out),
+    )
+    assert got, out
+    now = int(time.time())
+    hist = api.get(
+        f"/series/KXHIGHNY/events/{t}/forecast_percentile_history",
+        percentiles=[1000, 5000, 9000],
+        start_ts=now - 6 * 3600,
+        end_ts=now,
+        period_interval=60,
+    )["forecast_history"]
+    assert (
+        int(got[1]) == len(hist)
+        and got[2] == hist[-1]["percentile_points"][1]["formatted_forecast"]
+    )
+    assert int(got[3]) == len(ev.get("markets") or api.get("/markets", event_ticker=t)["markets"])
