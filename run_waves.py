@@ -48,7 +48,7 @@ WAVES: dict[int, tuple[str, ...]] = {
     2: ("02_market_discovery", "03_market_data"),
     3: ("04_portfolio", "08_historical", "09_account_management"),
     4: ("05_orders", "06_batch_operations", "07_order_groups"),
-    5: ("10_websocket",),
+    5: ("10_websocket", "13_live_data"),
 }
 WRITE_WAVES = frozenset({4})  # skipped on prod unless --allow-prod
 
@@ -59,6 +59,8 @@ EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("10_websocket/*.py", ("--seconds", "{seconds}"), False),
     ("10_websocket/04_ws_user_orders.py", ("--demo-order",), True),
     ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
+    ("13_live_data/02_follow_game.py", ("--seconds", "{seconds}"), False),
+    ("13_live_data/04_crypto_index.py", ("--seconds", "{seconds}"), False),
 )
 
 URL_RE = re.compile(r"http://127\.0\.0\.1:\d+")

@@ -29,7 +29,8 @@ from auth.fmt import usd
 
 
 def pick_live(milestone: str | None) -> dict:
-    """The live data of `milestone`, else of the first game being played."""
+    """The live data of `milestone`, else of the first game being played (else of the game that
+    started last, which then shows its final state)."""
     if milestone:
         return raw_get(f"/live_data/milestone/{milestone}")["live_data"]
     games = raw_get("/milestones", limit=100, category="Sports")["milestones"]
@@ -37,9 +38,10 @@ def pick_live(milestone: str | None) -> dict:
         fail("no sports milestones")
     batch = raw_get("/live_data/batch", milestone_ids=[g["id"] for g in games])["live_datas"]
     playing = [d for d in batch if d["details"].get("status") == "live"]
-    if not playing:
-        fail("no game is being played right now; pass --milestone to follow another")
-    return playing[0]
+    started = [d for d in batch if d["details"].get("status") == "finished"]
+    if not playing and not started:
+        fail("no game has started yet; pass --milestone to follow one")
+    return playing[0] if playing else started[-1]
 
 
 def main() -> int:
