@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sandbox.engine.errors import EngineError
-from sandbox.engine.models import ACTIVE, ASK, BID, CLOSED, DETERMINED, GTC, INITIALIZED, STP_TAKER
+from sandbox.engine.models import (
+    ACTIVE,
+    ASK,
+    BID,
+    CLOSED,
+    DETERMINED,
+    FINALIZED,
+    GTC,
+    INITIALIZED,
+    STP_TAKER,
+)
 
 log = logging.getLogger("sandbox.rolling")
 
@@ -52,6 +62,7 @@ class RollingDesk:
         self.interval = interval
         self.specs = tuple(series) if series is not None else specs()
         self._quoted: dict[str, Decimal] = {}
+        self._pending: dict[str, set[str]] | None = None  # unsettled tickers per series
 
     def step(self, now: int) -> None:
         for spec in self.specs:
@@ -59,15 +70,21 @@ class RollingDesk:
 
     def _step(self, spec: Rolling, now: int) -> None:
         ex = self.ex
-        if spec.series_ticker not in ex.series:
+        if self._pending is None:  # one scan at the first step; then only the unsettled ones
+            self._pending = {s.series_ticker: set() for s in self.specs}
+            for m in ex.markets.values():
+                if m.series_ticker in self._pending and m.status != FINALIZED:
+                    self._pending[m.series_ticker].add(m.ticker)
+        pending = self._pending[spec.series_ticker]
+        first_start = spec.series_ticker not in ex.series
+        if first_start:
             ex.add_series(spec.series())
         current_close = now - now % spec.period_ms + spec.period_ms
-        first_start = not any(e.series_ticker == spec.series_ticker for e in ex.events.values())
         closes = [current_close - k * spec.period_ms for k in range(BACKFILL, -1, -1)]
         for close in closes if first_start else closes[-1:]:
             if spec.tickers(close)[1] not in ex.markets:
-                spec.create(ex, close)
-        for m in [m for m in ex.markets.values() if m.series_ticker == spec.series_ticker]:
+                pending.add(spec.create(ex, close))
+        for m in [ex.markets[t] for t in sorted(pending)]:
             if m.status == INITIALIZED and m.open_time <= now < m.close_time:
                 ex.open_market(m.ticker)
             if m.status in (INITIALIZED, ACTIVE) and now >= m.close_time:
@@ -78,6 +95,8 @@ class RollingDesk:
             settle_at = (m.determined_time or 0) + m.settlement_timer_seconds * 1000
             if m.status == DETERMINED and now >= settle_at:
                 ex.settle_market(m.ticker)
+            if m.status == FINALIZED:
+                pending.discard(m.ticker)
             if m.status == ACTIVE and self.quote and ex.has_user(MAKER):
                 self._requote(spec, m, now)
 
