@@ -83,6 +83,16 @@ def _rfc3339_ms(request: web.Request, name: str) -> int | None:
         raise bad_request(f"{name} must be an RFC 3339 timestamp", name) from None
 
 
+def milestones_of(ex, event_tickers: list[str]) -> list[dict]:
+    """Milestones related to these events (GET /events?with_milestones=true)."""
+    live, now = ex.live, ex.now()
+    return [
+        milestone_json(live, m, now)
+        for t in event_tickers
+        for m in live.list_milestones(related_event_ticker=t)
+    ]
+
+
 @ROUTES.get("/milestones")
 async def list_milestones(request: web.Request) -> web.Response:
     live, now = _live(request)

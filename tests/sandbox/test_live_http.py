@@ -57,6 +57,9 @@ def test_milestones_list_filters_and_pages(api, games):
     assert live in later and games["finished"] not in later
     assert api.get(f"/milestones/{live['id']}")["milestone"] == live
     assert api.get(f"/events/{ev}")["event"]["event_ticker"] == ev
+    page = api.get("/events", series_ticker="KXNBAGAME", with_milestones="true")
+    assert {m["id"] for m in page["milestones"]} == {m["id"] for m in nba}
+    assert "milestones" not in api.get("/events", series_ticker="KXNBAGAME")
 
 
 def test_milestone_errors(api):
@@ -208,6 +211,7 @@ def test_responses_match_the_openapi_schema(api, games):
         ("/search/filters_by_sport", "/search/filters_by_sport", {}),
         ("/events/{event_ticker}/metadata", f"/events/{ev}/metadata", {}),
         ("/incentive_programs", "/incentive_programs", {"limit": 3}),
+        ("/events", "/events", {"series_ticker": "KXNFLGAME", "with_milestones": "true"}),
     ]
     for template, path, params in calls:
         validate("GET", template, 200, api.get(path, **params))
