@@ -18,13 +18,13 @@ Reads go straight to the part that owns the data.
 How to add a part (communications, collections, subaccounts, live data ...):
   1. State: a new module with a class taking `op` (and the parts it calls) that owns its dicts
      and lists; it never writes another part's state except through that part's methods.
-  2. Change set: before changing a stored record call `op.touch(kind, key, obj, table)`; after
+  2. Change set: before changing a stored record call `op.touch(kind, obj, table)`; after
      adding one `op.added(...)`; for derived state (indexes, lists) register `op.undo(fn, *a)`
      or a `repair(changeset)` in `op.repairs` that rebuilds the indexes of touched records.
      Mark the named steps of long operations with `op.step("verb.step")` (fault injection).
-  3. Journal: add the record class to `RECORDS` in operation.py (append-only history goes
-     through `op.record(kind, obj, list)` and `HISTORY`); the SQLite journal (sandbox/store)
-     stores every kind in RECORDS generically, so no store code changes.
+  3. Journal: add the record class to `RECORDS` and its key to `KEY` in operation.py
+     (append-only history goes through `op.record(kind, obj, list)` and `HISTORY`); the
+     SQLite journal (sandbox/store) stores every kind generically: no store code changes.
   4. Restore: give the part `restore(...)` taking its records; call it from
      `Exchange.restore`, which rebuilds every index from the records alone.
   5. Front: construct it in `Exchange.__init__`; expose its writes as
@@ -91,6 +91,7 @@ class Exchange:
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
         self.live = LiveData(op, self.catalog)
         self.fee_changes = FeeChanges(op, self.catalog)
+        op.listeners = self.listeners
         op.listening = self._listening
         op.notify = self._notify
         self.journal = journal
@@ -135,8 +136,11 @@ class Exchange:
         self._op.fixed_now = ms
 
     def set_fault(self, hook: Callable[[str], None] | None) -> None:
-        """Tests: `hook(step)` runs at every named step of every operation (may raise)."""
-        self._op.fault = hook
+        """Tests: `hook(step)` runs at every named step of every operation (may raise), and
+        inside the journal's transaction."""
+        self._op.set_fault(hook)
+        if self.journal is not None:
+            self.journal.fault = hook
 
     # ------------------------------------------------------------------ operation plumbing
 
@@ -165,7 +169,8 @@ class Exchange:
         """Expire due orders as their own operation (Kalshi expires orders on its clock: a
         request that is then rejected does not bring them back)."""
         op = self._op
-        if self.trading.expiry_due(op.time()):
+        expiry = self.trading.expiry
+        if expiry and expiry[0][0] <= op.time():
             with op:
                 self.trading.expire_due()
 
@@ -311,18 +316,54 @@ class Exchange:
 
     # ------------------------------------------------------------------ orders
 
-    def create_order(self, user_id: str, **kwargs) -> OrderResult:
-        """Place a V2 order (see Trading.create_order for the arguments)."""
-        self._expire_first()
+    def create_order(
+        self,
+        user_id: str,
+        *,
+        ticker: str,
+        side: str,
+        price: Decimal | str,
+        count: Decimal | str,
+        time_in_force: str,
+        self_trade_prevention_type: str,
+        client_order_id: str | None = None,
+        expiration_time: int | None = None,
+        post_only: bool = False,
+        reduce_only: bool = False,
+        order_group_id: str | None = None,
+        cancel_order_on_pause: bool = False,
+        subaccount: int = 0,
+    ) -> OrderResult:
+        """Place a V2 order: a bid buys YES at `price`, an ask sells YES (buys NO at 1-price);
+        it matches at once and a good-till-canceled remainder rests."""
+        if self.trading.expiry:
+            self._expire_first()
         with self._op:
-            return self.trading.create_order(user_id, **kwargs)
+            return self.trading.create_order(
+                user_id,
+                ticker,
+                side,
+                price,
+                count,
+                time_in_force,
+                self_trade_prevention_type,
+                client_order_id,
+                expiration_time,
+                post_only,
+                reduce_only,
+                order_group_id,
+                cancel_order_on_pause,
+                subaccount,
+            )
 
     def batch_create_orders(
         self, user_id: str, items: list[dict]
     ) -> list[OrderResult | EngineError]:
-        """Kalshi's batch create: every item is its own order with its own result (the spec's
-        BatchCreateOrdersV2 response has one `order` or `error` per item); an item that fails
-        leaves nothing behind, and the items before it stand."""
+        """Kalshi's batch create: every item is its own order with its own result. The spec's
+        batch response carries one `order` or one `error` per item, and
+        docs.kalshi.com/getting_started/order_errors describes "errors inside a batch response"
+        per item: items are independent, so an item that fails leaves nothing behind and the
+        items before it stand."""
         out: list[OrderResult | EngineError] = []
         for kw in items:
             try:
@@ -332,7 +373,8 @@ class Exchange:
         return out
 
     def cancel_order(self, user_id: str, order_id: str, subaccount: int = 0) -> CancelResult:
-        self._expire_first()
+        if self.trading.expiry:
+            self._expire_first()
         with self._op:
             return self.trading.cancel_order(user_id, order_id, subaccount)
 
@@ -343,17 +385,20 @@ class Exchange:
         subaccount: int | None = None,
         event_ticker: str | None = None,
     ) -> list[CancelResult]:
-        self._expire_first()
+        if self.trading.expiry:
+            self._expire_first()
         with self._op:
             return self.trading.cancel_all_orders(user_id, ticker, subaccount, event_ticker)
 
     def decrease_order(self, user_id: str, order_id: str, **kwargs) -> Order:
-        self._expire_first()
+        if self.trading.expiry:
+            self._expire_first()
         with self._op:
             return self.trading.decrease_order(user_id, order_id, **kwargs)
 
     def amend_order(self, user_id: str, order_id: str, **kwargs) -> tuple[Order, Order]:
-        self._expire_first()
+        if self.trading.expiry:
+            self._expire_first()
         with self._op:
             return self.trading.amend_order(user_id, order_id, **kwargs)
 

@@ -26,6 +26,10 @@ def dec(value: object, what: str = "value", bounded: bool = True) -> Decimal:
         d = value
     elif isinstance(value, (bool, float)):
         raise EngineError(400, "invalid_parameters", f"{what} must be a decimal string")
+    elif isinstance(value, int):
+        if value.bit_length() > 64:  # str() of a 5000-digit int would itself raise
+            raise EngineError(400, "invalid_parameters", f"{what} is out of range")
+        d = Decimal(value)
     else:
         text = str(value).strip()
         # Decimal() also reads non-ASCII digits ("١٢"); the API's numbers are ASCII.
@@ -55,8 +59,8 @@ def cents_down(amount: Decimal) -> int:
 def check_count(count: object, what: str = "count") -> Decimal:
     """A positive contract count on the 0.01 grid, else 400 invalid_order_size."""
     c = dec(count, what, bounded=False)
-    if c <= 0 or c > MAX_COUNT or c.quantize(COUNT_STEP) != c:
+    if c <= 0 or c > MAX_COUNT or (q := c.quantize(COUNT_STEP)) != c:
         raise EngineError(
             400, "invalid_order_size", f"{what} must be a positive multiple of 0.01", str(count)
         )
-    return c.quantize(COUNT_STEP)
+    return q

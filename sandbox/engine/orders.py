@@ -14,15 +14,15 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from copy import copy
-from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from . import events as ev
 from . import fees
 from .accounts import Accounts
 from .book import Book
 from .catalog import Catalog
-from .common import MICRO, PRICE_Q, CancelResult, as_set, within
+from .common import MAX_TS, MICRO, PRICE_Q, CancelResult, as_set, within
 from .errors import EngineError, invalid, not_found
 from .groups import Groups
 from .marketdata import MarketData
@@ -56,19 +56,6 @@ from .portfolio import Portfolio
 MAX_CLIENT_ORDER_ID = 64  # characters (Kalshi's client_order_id is a short opaque string)
 
 
-@dataclass(slots=True)
-class _Placement:
-    """A validated order request (the `validate` step's result)."""
-
-    market: Market
-    side: str
-    price: Decimal
-    count: Decimal
-    effective: Decimal  # count, or the reduce-only part of it
-    covered: Decimal  # contracts backed by the opposite position, not cash
-    fok_short: bool
-
-
 class Trading:
     def __init__(
         self,
@@ -86,21 +73,20 @@ class Trading:
         self.data: MarketData  # set by the front (market data reads the books)
         self.books: dict[str, Book] = {}
         self.orders: dict[str, Order] = {}
+        # _touch(o): before changing an order (a C-level partial: the hot path)
+        self._touch = partial(op.touch, "order", table=self.orders)
         # Indexes (derived: rebuilt on restore, repaired on rollback).
         self.client_ids: dict[tuple[str, str], str] = {}
-        self.user_orders: dict[tuple[str, int, str], dict[str, Order]] = {}  # resting
+        # resting orders: user -> (subaccount, ticker) -> {order id: order}
+        self.user_orders: dict[str, dict[tuple[int, str], dict[str, Order]]] = {}
         self.orders_by_user: dict[str, dict[str, Order]] = {}  # all, creation order
         self.group_orders: dict[str, dict[str, Order]] = {}  # resting
         self.expiry: list[tuple[int, int, str]] = []
-        self.trading_check = lambda: None  # Lifecycle: raises while trading is paused
         op.repairs.append(self.repair)
 
     def open_book(self, ticker: str) -> None:
         self.books[ticker] = Book(ticker)
         self.op.undo(self.books.pop, ticker)
-
-    def _touch(self, o: Order) -> None:
-        self.op.touch("order", o.order_id, o, self.orders)
 
     # ------------------------------------------------------------------ validation
 
@@ -108,15 +94,18 @@ class Trading:
         p = dec(price, "price", bounded=False)
         if p <= 0 or p >= 1:
             raise invalid("price must be strictly between 0 and 1 dollars", str(price))
-        if p != p.quantize(PRICE_Q):  # finer than any grid (and than Decimal can check)
+        q = p.quantize(PRICE_Q)
+        if p != q:  # finer than any grid (and than Decimal can check)
             raise invalid("price is not on the market's price grid", f"{price} not in price_ranges")
         for r in m.price_ranges:
             if r.start <= p <= r.end and (p - r.start) % r.step == 0:
-                return p.quantize(PRICE_Q)
+                return q
         raise invalid("price is not on the market's price grid", f"{price} not in price_ranges")
 
     def _check_tradable(self, m: Market) -> None:
-        self.trading_check()
+        meta = self.op.meta  # the exchange-wide flags (Lifecycle sets them)
+        if not meta.trading_active or not meta.exchange_active:
+            raise EngineError(409, "trading_is_paused", "trading is paused")
         if m.status == ACTIVE:
             return
         if m.status in (INITIALIZED, INACTIVE):
@@ -157,7 +146,6 @@ class Trading:
     def create_order(
         self,
         user_id: str,
-        *,
         ticker: str,
         side: str,
         price: Decimal | str,
@@ -172,10 +160,11 @@ class Trading:
         cancel_order_on_pause: bool = False,
         subaccount: int = 0,
     ) -> OrderResult:
-        """Place a V2 order (bid buys YES at price, ask sells YES); match it; rest a GTC rest."""
+        """Place a V2 order (bid buys YES at price, ask sells YES); match it; rest a GTC rest.
+        (Positional arguments: the front passes them on without building a keyword dict.)"""
         op = self.op
         op.step("create.validate")
-        pl = self._validate(
+        m, p, c, eff, covered, fok_short = self._validate(
             user_id,
             ticker,
             side,
@@ -196,11 +185,11 @@ class Trading:
             order_id=op.new_id("order"),
             user_id=user_id,
             ticker=ticker,
-            event_ticker=pl.market.event_ticker,
+            event_ticker=m.event_ticker,
             side=side,
-            price=pl.price,
-            initial_count=pl.count,
-            remaining_count=pl.effective,
+            price=p,
+            initial_count=c,
+            remaining_count=eff,
             time_in_force=time_in_force,
             self_trade_prevention_type=self_trade_prevention_type,
             client_order_id=client_order_id or "",
@@ -214,10 +203,10 @@ class Trading:
             last_update_time=now,
             seq=op.next_seq(),
         )
-        if pl.effective < pl.count:
+        if eff < c:
             o.last_update_reason = "ReduceOnlyCancel"
         self._add_order(o)
-        if pl.fok_short:
+        if fok_short:
             o.remaining_count = ZERO
             o.status = CANCELED
             if op.events is not None:
@@ -225,17 +214,17 @@ class Trading:
                 op.emit(ev.OrderEvent("canceled", copy(o), now))
             return OrderResult(o, ())
         pos = self.accounts.position(user_id, subaccount, ticker)
-        o.covered = pl.covered
-        if pl.covered:
+        o.covered = covered
+        if covered:
             self.accounts.touch_position(pos)
             if side == BID:
-                pos.covered_bid += pl.covered
+                pos.covered_bid += covered
             else:
-                pos.covered_ask += pl.covered
+                pos.covered_ask += covered
         if op.events is not None:
             op.emit(ev.OrderEvent("created", copy(o), now))
         op.step("create.match")
-        fills = self._take(o, pl.market)
+        fills = self._take(o, m)
         op.step("create.record")
         self._finish_taker(o, self.accounts.accounts[(user_id, subaccount)], pos)
         return OrderResult(o, tuple(fills))
@@ -255,8 +244,9 @@ class Trading:
         reduce_only,
         order_group_id,
         subaccount,
-    ) -> _Placement:
-        """Everything a new order is checked against, before anything changes."""
+    ) -> tuple[Market, Decimal, Decimal, Decimal, Decimal, bool]:
+        """Everything a new order is checked against, before anything changes. Returns
+        (market, price, count, effective count (reduce-only), covered, fill-or-kill short)."""
         now = self.op.now
         m = self.catalog.live_market(ticker)
         if (user_id, 0) not in self.accounts.accounts:
@@ -279,7 +269,7 @@ class Trading:
         if expiration_time is not None:
             if time_in_force != GTC:
                 raise invalid("expiration_time is only allowed with good_till_canceled")
-            if not isinstance(expiration_time, int) or expiration_time <= now:
+            if not _is_ts(expiration_time) or expiration_time <= now:
                 raise invalid("expiration_time must be in the future")
         if reduce_only and time_in_force != IOC:
             raise invalid("reduce_only requires immediate_or_cancel", "reduce only")
@@ -325,18 +315,15 @@ class Trading:
         fok_short = time_in_force == FOK and (
             self._fok_available(book, side, p, user_id, stp, eff) < c
         )
-        return _Placement(m, side, p, c, eff, covered, fok_short)
+        return m, p, c, eff, covered, fok_short
 
     def _add_order(self, o: Order) -> None:
         op = self.op
         self.orders[o.order_id] = o
-        op.added("order", o.order_id, o, self.orders)
-        mine = self.orders_by_user.setdefault(o.user_id, {})
-        mine[o.order_id] = o
-        op.undo(mine.pop, o.order_id)
-        if o.client_order_id:
+        op.added("order", o, self.orders)
+        self.orders_by_user.setdefault(o.user_id, {})[o.order_id] = o
+        if o.client_order_id:  # both indexes are repaired on rollback (see `repair`)
             self.client_ids[(o.user_id, o.client_order_id)] = o.order_id
-            op.undo(self.client_ids.pop, (o.user_id, o.client_order_id))
 
     # ------------------------------------------------------------------ matching
 
@@ -368,8 +355,7 @@ class Trading:
     def _finish_taker(self, o: Order, acct: Account, pos: Position) -> None:
         """After matching: rest a GTC remainder, cancel the remainder of anything else."""
         op = self.op
-        now = op.now
-        self._touch(o)
+        now = op.now  # (the caller has touched o)
         grp = self.groups.groups.get(o.order_group_id) if o.order_group_id else None
         if o.remaining_count > 0 and (
             o.status == CANCELED or o.time_in_force != GTC or (grp is not None and grp.triggered)
@@ -394,7 +380,14 @@ class Trading:
         # Rest.
         o.status = RESTING
         self.books[o.ticker].add(o)
-        self._index(o)
+        mine = self.user_orders.setdefault(o.user_id, {})
+        mine.setdefault((o.subaccount, o.ticker), {})[o.order_id] = o
+        if o.order_group_id:
+            self.group_orders.setdefault(o.order_group_id, {})[o.order_id] = o
+        if o.expiration_time is not None:
+            entry = (o.expiration_time, o.seq, o.order_id)
+            heapq.heappush(self.expiry, entry)
+            op.undo(self._unpush, entry)
         self._reserve(o, acct)
         self.data.touched.add(o.ticker)
         if op.events is not None:
@@ -402,29 +395,21 @@ class Trading:
             if o.fill_count:
                 op.emit(ev.OrderEvent("updated", copy(o), now, "Trade"))
 
-    def _index(self, o: Order) -> None:
-        """A resting order joins the per-user, per-group and expiry indexes."""
-        op = self.op
-        key = (o.user_id, o.subaccount, o.ticker)
-        self.user_orders.setdefault(key, {})[o.order_id] = o
-        if o.order_group_id:
-            self.group_orders.setdefault(o.order_group_id, {})[o.order_id] = o
-        if o.expiration_time is not None:
-            entry = (o.expiration_time, o.seq, o.order_id)
-            heapq.heappush(self.expiry, entry)
-            op.undo(self._unpush, entry)
-
     def _unpush(self, entry) -> None:
         self.expiry.remove(entry)
         heapq.heapify(self.expiry)
 
     def _unindex(self, o: Order) -> None:
-        key = (o.user_id, o.subaccount, o.ticker)
-        mine = self.user_orders.get(key)
-        if mine is not None:
-            mine.pop(o.order_id, None)
-            if not mine:
-                del self.user_orders[key]
+        by_key = self.user_orders.get(o.user_id)
+        if by_key is not None:
+            key = (o.subaccount, o.ticker)
+            mine = by_key.get(key)
+            if mine is not None:
+                mine.pop(o.order_id, None)
+                if not mine:
+                    del by_key[key]
+                    if not by_key:
+                        del self.user_orders[o.user_id]
         if o.order_group_id:
             g = self.group_orders.get(o.order_group_id)
             if g is not None:
@@ -596,7 +581,7 @@ class Trading:
             return
         acct = self.accounts.accounts[(pos.user_id, pos.subaccount)]
         self.accounts.touch_position(pos)
-        mine = self.user_orders.get((pos.user_id, pos.subaccount, pos.ticker), {})
+        mine = self.resting(pos.user_id, pos.subaccount, pos.ticker)
         candidates = [x for x in mine.values() if x.side == side and x.covered > 0]
         for x in reversed(candidates):
             take = min(x.covered, excess)
@@ -656,6 +641,10 @@ class Trading:
             op.emit(ev.OrderEvent("canceled", copy(o), now, reason))
         return reduced
 
+    def resting(self, user_id: str, subaccount: int, ticker: str) -> dict[str, Order]:
+        """The user's resting orders in one market (queue order)."""
+        return self.user_orders.get(user_id, {}).get((subaccount, ticker), {})
+
     def own_order(self, user_id: str, order_id: str, subaccount: int | None) -> Order:
         o = self.orders.get(order_id)
         if (
@@ -685,15 +674,14 @@ class Trading:
         """Cancel every resting order of the user (optionally one market/event/subaccount)."""
         self.op.step("cancel_all.validate")
         out = []
-        for key in [k for k in self.user_orders if k[0] == user_id]:
-            _, s, t = key
+        for (s, t), mine in list(self.user_orders.get(user_id, {}).items()):
             if subaccount is not None and s != subaccount:
                 continue
             if ticker is not None and t != ticker:
                 continue
             if event_ticker is not None and self.catalog.markets[t].event_ticker != event_ticker:
                 continue
-            for o in list(self.user_orders.get(key, {}).values()):
+            for o in list(mine.values()):
                 self.op.step("cancel_all.cancel")
                 out.append(CancelResult(o, self.cancel(o)))
         return out
@@ -810,7 +798,7 @@ class Trading:
         if expiration_time is not None:
             if expiration_time == 0:
                 new_exp = None
-            elif not isinstance(expiration_time, int) or expiration_time <= now:
+            elif not _is_ts(expiration_time) or expiration_time <= now:
                 raise invalid("expiration_time must be in the future")
             else:
                 new_exp = expiration_time
@@ -846,7 +834,7 @@ class Trading:
             self.client_ids[(user_id, new_coid)] = o.order_id
         if new_exp != o.expiration_time:
             o.expiration_time = new_exp
-            if new_exp is not None:
+            if new_exp is not None and not requeue:  # a requeued order is indexed again below
                 entry = (new_exp, o.seq, o.order_id)
                 heapq.heappush(self.expiry, entry)
                 op.undo(self._unpush, entry)
@@ -968,8 +956,8 @@ class Trading:
         """Queue positions of the user's resting orders."""
         tickers = as_set(market_tickers)
         out = []
-        for (u, s, t), mine in self.user_orders.items():
-            if u != user_id or s != subaccount or (tickers and t not in tickers):
+        for (s, t), mine in self.user_orders.get(user_id, {}).items():
+            if s != subaccount or (tickers and t not in tickers):
                 continue
             if event_ticker and self.catalog.markets[t].event_ticker != event_ticker:
                 continue
@@ -999,7 +987,8 @@ class Trading:
                 self.client_ids[(o.user_id, o.client_order_id)] = o.order_id
         for o in sorted((o for o in orders if o.status == RESTING), key=lambda o: o.seq):
             self.books[o.ticker].add(o)
-            self.user_orders.setdefault((o.user_id, o.subaccount, o.ticker), {})[o.order_id] = o
+            mine = self.user_orders.setdefault(o.user_id, {})
+            mine.setdefault((o.subaccount, o.ticker), {})[o.order_id] = o
             if o.order_group_id:
                 self.group_orders.setdefault(o.order_group_id, {})[o.order_id] = o
             if o.expiration_time is not None:
@@ -1027,6 +1016,11 @@ class Trading:
         for o, _ in touched:
             if o.client_order_id and o.order_id in self.orders:
                 self.client_ids[(o.user_id, o.client_order_id)] = o.order_id
+            elif o.order_id not in self.orders:  # created by the failed operation
+                mine = self.orders_by_user.get(o.user_id, {})
+                mine.pop(o.order_id, None)
+                if not mine:
+                    self.orders_by_user.pop(o.user_id, None)
         extra = {o.order_id: o for o, _ in touched}
         for t in tickers:
             old = self.books.get(t)
@@ -1040,7 +1034,8 @@ class Trading:
                     book.add(o)
             self.books[t] = book
         for key in keys:
-            mine = dict(self.user_orders.get(key, {}))
+            by_key = self.user_orders.setdefault(key[0], {})
+            mine = dict(by_key.get(key[1:], {}))
             mine.update(
                 (i, o) for i, o in extra.items() if (o.user_id, o.subaccount, o.ticker) == key
             )
@@ -1050,9 +1045,11 @@ class Trading:
                 if o.status == RESTING and o.order_id in self.orders
             }
             if rebuilt:
-                self.user_orders[key] = rebuilt
+                by_key[key[1:]] = rebuilt
             else:
-                self.user_orders.pop(key, None)
+                by_key.pop(key[1:], None)
+                if not by_key:
+                    del self.user_orders[key[0]]
         for gid in group_ids:
             mine = dict(self.group_orders.get(gid, {}))
             mine.update((i, o) for i, o in extra.items() if o.order_group_id == gid)
@@ -1061,6 +1058,11 @@ class Trading:
                 for o in sorted(mine.values(), key=lambda o: o.seq)
                 if o.status == RESTING and o.order_id in self.orders
             }
+
+
+def _is_ts(v: object) -> bool:
+    """An epoch-ms integer up to year 9999 (a 5000-digit number would not even load back)."""
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_TS
 
 
 def _apply_fill(pos: Position, side: str, q: Decimal, px: Decimal) -> tuple[Decimal, Decimal]:

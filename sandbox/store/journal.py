@@ -8,6 +8,7 @@ the engine rebuilds its books and indexes from them (`Exchange.restore`).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from sandbox.engine.models import Account, Meta
@@ -42,6 +43,7 @@ class Journal:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(SCHEMA)
+        self.fault: Callable[[str], None] | None = None  # tests: raise inside the transaction
 
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM engine_kv WHERE kind='meta'").fetchone() is None
@@ -65,6 +67,8 @@ class Journal:
                 c.executemany("INSERT OR REPLACE INTO engine_kv VALUES (?,?,?)", rows)
             if deletes:
                 c.executemany("DELETE FROM engine_kv WHERE kind=? AND key=?", deletes)
+            if self.fault is not None:
+                self.fault("journal.write")
             for kind, values in history.items():
                 c.executemany(_INSERT[kind], values)
             c.execute("COMMIT")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from sandbox.engine import Event, Exchange, Market, PriceRange, Series
+from sandbox.store import Journal
 
 D = Decimal
 T0 = 1_790_000_000_000  # a fixed epoch-ms start for the fake clock
@@ -35,9 +37,14 @@ def make_exchange(
     balance: str = "1000",
     tickers=("TEST-1",),
     clock: FakeClock | None = None,
+    data_dir: Path | None = None,
 ) -> tuple[Exchange, FakeClock]:
+    """A tiny exchange; journaled in `data_dir` if given, else in memory."""
     clock = clock or FakeClock()
-    ex = Exchange.in_memory(seed=1, clock=clock, populate=False)
+    if data_dir is not None:
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+    journal = None if data_dir is None else Journal(Path(data_dir) / "exchange.db")
+    ex = Exchange(seed=1, clock=clock, journal=journal)
     ex.add_series(
         Series(
             "TEST",

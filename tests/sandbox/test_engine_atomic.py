@@ -1,0 +1,267 @@
+"""Atomicity: an exception at any step of any write operation leaves memory and journal exactly
+as before; afterwards the same operation succeeds as if nothing had happened.
+
+The steps are found, not listed: each scenario runs once with a recording fault hook
+(`Exchange.set_fault`, called at every `op.step(...)` of the parts and inside the journal's
+transaction), and the test is parametrised over every step hit of every scenario.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from engine_snapshot import diff, full, memory
+from test_engine_helpers import FakeClock, make_exchange, order
+
+from sandbox.engine import EngineError, Exchange
+from sandbox.store import open_exchange
+
+D = Decimal
+
+
+class Boom(Exception):
+    """The injected failure (not an EngineError: a bug anywhere in an operation)."""
+
+
+def setup(data_dir: Path) -> tuple[Exchange, FakeClock, dict]:
+    """Books on two markets with fees, positions with covered orders, an order group, an
+    expiring order, a client order id, a subaccount."""
+    ex, clock = make_exchange(
+        fee_type="quadratic_with_maker_fees", tickers=("TEST-1", "TEST-2"), data_dir=data_dir
+    )
+    ids: dict = {}
+    order(ex, "bob", "ask", "0.50", "6")
+    order(ex, "alice", "bid", "0.50", "6", tif="immediate_or_cancel")  # alice +6 YES, bob -6
+    ids["a_bid"] = order(ex, "alice", "bid", "0.40", "10").order.order_id
+    ids["a_coid"] = order(ex, "alice", "bid", "0.41", "5", client_order_id="a-41").order.order_id
+    ids["a_cov"] = order(ex, "alice", "ask", "0.60", "4").order.order_id  # covered by YES
+    order(ex, "carol", "bid", "0.43", "5")
+    ids["b_ask"] = order(ex, "bob", "ask", "0.45", "10", cancel_order_on_pause=True).order.order_id
+    order(ex, "carol", "ask", "0.47", "5")
+    exp = clock.t + 1000
+    ids["c_exp"] = order(ex, "carol", "ask", "0.46", "3", expiration_time=exp).order.order_id
+    g = ex.create_order_group("bob", "3")
+    ids["group"] = g.order_group_id
+    order(ex, "bob", "ask", "0.48", "4", order_group_id=g.order_group_id)
+    ex.deposit("alice", "5", subaccount=2)
+    order(ex, "carol", "bid", "0.30", "2", ticker="TEST-2")
+    order(ex, "bob", "ask", "0.70", "2", ticker="TEST-2")
+    ex.check_invariants()
+    return ex, clock, ids
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """`act` is the operation under test; `prepare` runs before it (not under test);
+    `stands(ex, n)` redoes what legitimately stays when the failure comes after `n` commits
+    (Kalshi semantics: expiry happens on the exchange's clock, batch items are independent)."""
+
+    act: Callable[[Exchange, dict], object]
+    prepare: Callable[[Exchange, FakeClock, dict], None] = lambda ex, clock, ids: None
+    stands: Callable[[Exchange, int], object] = lambda ex, n: None
+
+
+def _later(ex, clock, ids):
+    clock.advance(2000)
+
+
+def _determined(ex, clock, ids):
+    ex.determine_market("TEST-1", "no")
+
+
+BATCH = [
+    dict(
+        ticker="TEST-1",
+        side="bid",
+        price="0.35",
+        count="2",
+        time_in_force="good_till_canceled",
+        self_trade_prevention_type="maker",
+    ),
+    dict(
+        ticker="TEST-1",
+        side="bid",
+        price="0.46",
+        count="12",
+        time_in_force="good_till_canceled",
+        self_trade_prevention_type="maker",
+    ),
+    dict(
+        ticker="TEST-2",
+        side="ask",
+        price="0.30",
+        count="1",
+        time_in_force="immediate_or_cancel",
+        self_trade_prevention_type="maker",
+    ),
+]
+
+SCENARIOS: dict[str, Scenario] = {
+    "create_rest": Scenario(lambda ex, ids: order(ex, "carol", "bid", "0.42", "3")),
+    "create_sweep_and_group": Scenario(
+        lambda ex, ids: order(ex, "alice", "bid", "0.48", "25", client_order_id="sweep")
+    ),
+    "create_closing_fix_cover": Scenario(
+        lambda ex, ids: order(
+            ex, "alice", "ask", "0.43", "8", stp="maker", tif="immediate_or_cancel"
+        )
+    ),
+    "create_fok_short": Scenario(
+        lambda ex, ids: order(ex, "alice", "bid", "0.45", "50", tif="fill_or_kill")
+    ),
+    "create_reduce_only": Scenario(
+        lambda ex, ids: order(
+            ex, "alice", "ask", "0.43", "10", tif="immediate_or_cancel", reduce_only=True
+        )
+    ),
+    "create_subaccount": Scenario(
+        lambda ex, ids: order(ex, "alice", "bid", "0.46", "2", subaccount=2)
+    ),
+    "create_after_expiry": Scenario(
+        lambda ex, ids: order(ex, "alice", "bid", "0.46", "2"),
+        prepare=_later,
+        stands=lambda ex, n: ex.expire_orders() if n else None,
+    ),
+    "batch_create": Scenario(
+        lambda ex, ids: ex.batch_create_orders("carol", BATCH),
+        stands=lambda ex, n: ex.batch_create_orders("carol", BATCH[:n]),
+    ),
+    "amend_requeue": Scenario(
+        lambda ex, ids: ex.amend_order(
+            "alice", ids["a_bid"], ticker="TEST-1", side="bid", price="0.46", count="12"
+        )
+    ),
+    "amend_shrink": Scenario(
+        lambda ex, ids: ex.amend_order(
+            "alice", ids["a_bid"], ticker="TEST-1", side="bid", price="0.40", count="4"
+        )
+    ),
+    "amend_client_id": Scenario(
+        lambda ex, ids: ex.amend_order(
+            "alice",
+            ids["a_coid"],
+            ticker="TEST-1",
+            side="bid",
+            price="0.42",
+            count="5",
+            updated_client_order_id="a-42",
+            expiration_time=ex.now() + 5000,
+        )
+    ),
+    "decrease": Scenario(lambda ex, ids: ex.decrease_order("bob", ids["b_ask"], reduce_by="3")),
+    "decrease_to_zero": Scenario(
+        lambda ex, ids: ex.decrease_order("bob", ids["b_ask"], reduce_to="0")
+    ),
+    "cancel": Scenario(lambda ex, ids: ex.cancel_order("alice", ids["a_cov"])),
+    "cancel_all": Scenario(lambda ex, ids: ex.cancel_all_orders("alice")),
+    "group_create": Scenario(lambda ex, ids: ex.create_order_group("carol", "5")),
+    "group_reset": Scenario(lambda ex, ids: ex.reset_order_group("bob", ids["group"])),
+    "group_trigger": Scenario(lambda ex, ids: ex.trigger_order_group("bob", ids["group"])),
+    "group_limit": Scenario(
+        lambda ex, ids: ex.update_order_group_limit("bob", ids["group"], "1"),
+        prepare=lambda ex, clock, ids: order(ex, "alice", "bid", "0.48", "20", stp="maker"),
+    ),
+    "group_delete": Scenario(lambda ex, ids: ex.delete_order_group("bob", ids["group"])),
+    "expiry": Scenario(lambda ex, ids: ex.expire_orders(), prepare=_later),
+    "pause_trading": Scenario(lambda ex, ids: ex.pause_trading()),
+    "close": Scenario(lambda ex, ids: ex.close_market("TEST-1")),
+    "determine": Scenario(lambda ex, ids: ex.determine_market("TEST-1", "yes")),
+    "settle": Scenario(lambda ex, ids: ex.settle_market("TEST-1"), prepare=_determined),
+    "add_user": Scenario(lambda ex, ids: ex.add_user("dave", D("10"))),
+    "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
+}
+
+
+def _steps(name: str) -> list[str]:
+    """The step hits of one scenario, in order (a discovery run with a recording hook)."""
+    sc = SCENARIOS[name]
+    with tempfile.TemporaryDirectory() as d:
+        ex, clock, ids = setup(Path(d))
+        sc.prepare(ex, clock, ids)
+        hits: list[str] = []
+        ex.set_fault(hits.append)
+        sc.act(ex, ids)
+        ex.close()
+    return hits
+
+
+PARAMS = [
+    pytest.param(name, k, step, id=f"{name}-{k}-{step}")
+    for name in SCENARIOS
+    for k, step in enumerate(_steps(name))
+]
+
+
+def test_every_write_operation_has_named_steps_and_a_journal_commit():
+    by_scenario: dict[str, list[str]] = {}
+    for p in PARAMS:
+        name, _, step = p.values
+        by_scenario.setdefault(name, []).append(step)
+    assert set(by_scenario) == set(SCENARIOS)
+    for name, steps in by_scenario.items():
+        assert "journal.commit" in steps and "journal.write" in steps, name
+    assert {"create.reserve", "create.match", "create.record"} <= set(
+        by_scenario["create_sweep_and_group"]
+    )
+    assert "amend.match" in by_scenario["amend_requeue"]
+    assert by_scenario["settle"].count("settle.pay") >= 3
+
+
+@pytest.mark.parametrize(("name", "k", "step"), PARAMS)
+def test_a_failure_at_any_step_changes_nothing(tmp_path, name, k, step):
+    sc = SCENARIOS[name]
+    ex, clock, ids = setup(tmp_path)
+    sc.prepare(ex, clock, ids)
+    before = full(ex)
+    seen: list[str] = []
+
+    def hook(s: str) -> None:
+        seen.append(s)
+        if len(seen) == k + 1:
+            raise Boom(s)
+
+    ex.set_fault(hook)
+    with pytest.raises(Boom):
+        sc.act(ex, ids)
+    ex.set_fault(None)
+    assert seen[-1] == step
+    after = full(ex)
+    committed = seen[:-1].count("journal.write")  # operations that completed before the fault
+    if committed:
+        ref, ref_clock, ref_ids = setup(tmp_path / "ref")
+        sc.prepare(ref, ref_clock, ref_ids)
+        sc.stands(ref, committed)
+        before = full(ref)
+        ref.close()
+    assert diff(before, after) == []
+    ex.check_invariants()
+    # The exchange carries on exactly as if the failure had never happened.
+    sc.act(ex, ids)
+    ex.check_invariants()
+    clean, clean_clock, clean_ids = setup(tmp_path / "clean")
+    sc.prepare(clean, clean_clock, clean_ids)
+    sc.stands(clean, committed)
+    sc.act(clean, clean_ids)
+    assert diff(full(clean), full(ex)) == []
+    clean.close()
+    # And what is on disk restores to what is in memory.
+    live = memory(ex, ordered=False)
+    ex.close()
+    again = open_exchange(tmp_path, clock=clock)
+    assert diff(live, memory(again, ordered=False)) == []
+    again.close()
+
+
+def test_a_rejection_changes_nothing_either(tmp_path):
+    """EngineError after work was done (a subaccount opened, a balance check) rolls back too."""
+    ex, _, _ = setup(tmp_path)
+    before = full(ex)
+    with pytest.raises(EngineError) as e:
+        order(ex, "alice", "bid", "0.50", "10", subaccount=7)  # opens subaccount 7, no cash
+    assert e.value.code == "available_balance_too_low"
+    assert diff(before, full(ex)) == []

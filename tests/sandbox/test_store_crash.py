@@ -1,0 +1,176 @@
+"""Crash safety: kill -9 at random points never loses or creates money.
+
+A worker process (this file run as a script) opens a journaled exchange and performs random
+operations as fast as it can; the test kills it with SIGKILL at a random moment, reopens the data
+dir and checks `total_money()` and every per-user invariant. KALSHI_CRASH_POINTS sets how many
+kill points (default 20); the points accumulate on one data dir, so later rounds restore state
+that earlier kills left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sandbox.engine import EngineError  # noqa: E402
+from sandbox.store import open_exchange  # noqa: E402
+
+USERS = ("crash-a", "crash-b", "crash-c")
+NOW = 1_795_500_000_000
+GTC, IOC, FOK = "good_till_canceled", "immediate_or_cancel", "fill_or_kill"
+
+
+def _worker(data_dir: Path, seed: int) -> None:
+    """Random operations until killed (prints the money total once open)."""
+    ex = open_exchange(data_dir, seed=7)
+    for u in USERS:
+        if not ex.has_user(u):
+            ex.add_user(u, Decimal(500))
+    print(f"ready {ex.total_money()}", flush=True)
+    rng = random.Random(seed)
+    tickers = [
+        m.ticker for m in ex.list_markets(status="open") if m.price_level_structure == "linear_cent"
+    ][:4]
+    groups: list[tuple[str, str]] = []
+    while True:
+        u = rng.choice(USERS)
+        t = rng.choice(tickers)
+        mine = [o for o in ex.list_orders(u, status="resting") if o.ticker in tickers]
+        r = rng.random()
+        try:
+            if r < 0.45 or not mine:
+                kw = {}
+                if rng.random() < 0.2:
+                    kw["expiration_time"] = ex.now() + rng.randrange(50, 400)
+                if groups and rng.random() < 0.2:
+                    gu, gid = rng.choice(groups)
+                    if gu == u:
+                        kw["order_group_id"] = gid
+                tif = rng.choice((GTC, GTC, GTC, IOC, FOK))
+                if tif != GTC:
+                    kw.pop("expiration_time", None)
+                ex.create_order(
+                    u,
+                    ticker=t,
+                    side=rng.choice(("bid", "ask")),
+                    price=Decimal(rng.randrange(30, 71)) / 100,
+                    count=Decimal(rng.choice((1, 2, 5, 10, 25))),
+                    time_in_force=tif,
+                    self_trade_prevention_type=rng.choice(("taker_at_cross", "maker")),
+                    **kw,
+                )
+            elif r < 0.65:
+                ex.cancel_order(u, rng.choice(mine).order_id)
+            elif r < 0.8:
+                o = rng.choice(mine)
+                ex.amend_order(
+                    u,
+                    o.order_id,
+                    ticker=o.ticker,
+                    side=o.side,
+                    price=Decimal(rng.randrange(30, 71)) / 100,
+                    count=o.fill_count + rng.choice((1, 3, 8)),
+                )
+            elif r < 0.9:
+                o = rng.choice(mine)
+                ex.decrease_order(u, o.order_id, reduce_by=Decimal(1))
+            elif r < 0.94:
+                g = ex.create_order_group(u, rng.choice(("5", "20")))
+                groups.append((u, g.order_group_id))
+            elif r < 0.97 and groups:
+                gu, gid = rng.choice(groups)
+                ex.reset_order_group(gu, gid)
+            else:
+                ex.cancel_all_orders(u, ticker=t)
+        except EngineError:
+            pass
+
+
+def _check(data_dir: Path, total: Decimal) -> int:
+    ex = open_exchange(data_dir)
+    try:
+        ex.check_invariants()
+        assert ex.total_money() == total, (ex.total_money(), total)
+        for u in USERS:
+            for acct in ex.cash.of_user(u).values():
+                assert acct.balance >= 0 and acct.reserved >= 0, acct
+        return len(ex.orders)
+    finally:
+        ex.close()
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_points_keeps_the_money(tmp_path):
+    points = int(os.environ.get("KALSHI_CRASH_POINTS", "20"))
+    rng = random.Random(int(os.environ.get("KALSHI_CRASH_SEED", "11")))
+    total: Decimal | None = None
+    orders = []
+    for i in range(points):
+        proc = subprocess.Popen(
+            [sys.executable, __file__, str(tmp_path), str(rng.randrange(10**9))],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        if not line.startswith("ready "):
+            proc.kill()
+            raise AssertionError(f"worker did not start: {line!r} {proc.stderr.read()}")  # type: ignore[union-attr]
+        started = Decimal(line.split()[1])
+        total = started if total is None else total
+        assert started == total, f"round {i}: restored total {started} != {total}"
+        time.sleep(rng.uniform(0.01, 0.3))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL, proc.stderr.read()  # type: ignore[union-attr]
+        orders.append(_check(tmp_path, total))
+    assert orders[-1] > orders[0], "the workers made no progress"
+    print(f"{points} kill points, {orders[-1]} orders at the end, total {total}")
+
+
+def test_issue_11_reproduction_expired_order_then_huge_count(tmp_path):
+    """The reproduction of issue 11: an order expires, a `count "1e30"` request follows (a 500
+    before), then a small order is created and deleted; after kill -9 and a restart the balance
+    and `reserved` are exactly as they should be."""
+    from test_engine_helpers import FakeClock
+
+    clock = FakeClock(NOW)
+    ex = open_exchange(tmp_path, seed=3, clock=clock)
+    ex.add_user("repro", Decimal(10))
+    ticker = ex.list_markets(status="open")[0].ticker
+    kw = dict(ticker=ticker, side="bid", time_in_force=GTC, self_trade_prevention_type="maker")
+    first = ex.create_order(
+        "repro", price="0.01", count="100", expiration_time=NOW + 2000, **kw
+    ).order
+    assert ex.get_account("repro").reserved == Decimal(1)
+    clock.advance(3000)
+    with pytest.raises(EngineError) as e:
+        ex.create_order("repro", price="0.01", count="1e30", **kw)
+    assert (e.value.status, e.value.code) == (400, "invalid_order_size")
+    small = ex.create_order("repro", price="0.01", count="1", **kw).order
+    ex.cancel_order("repro", small.order_id)
+    acct = ex.get_account("repro")
+    assert (acct.balance, acct.reserved) == (Decimal(10), Decimal(0))
+    # kill -9: nothing is closed or flushed; a new process opens the same file.
+    again = open_exchange(tmp_path, clock=clock)
+    acct = again.get_account("repro")
+    assert (acct.balance, acct.reserved) == (Decimal(10), Decimal(0))
+    assert again.orders[first.order_id].status == "canceled"
+    again.check_invariants()
+    assert again.total_money() == ex.total_money()
+
+
+if __name__ == "__main__":
+    _worker(Path(sys.argv[1]), int(sys.argv[2]))
