@@ -7,6 +7,8 @@
     MarketData  trades, market statistics, minute candles               marketdata.py
     Lifecycle   market status, determination, settlement, pauses        lifecycle.py
     Portfolio   fills and settlements history, position reads           portfolio.py
+    LiveData    milestones, structured targets, games (derived, read)   livedata.py
+    FeeChanges  scheduled series/event fee changes (derived schedule)   feechanges.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -40,9 +42,11 @@ from .accounts import Accounts
 from .catalog import Catalog
 from .common import CancelResult, EventPosition, real_clock
 from .errors import EngineError
+from .feechanges import FeeChanges
 from .groups import Groups
 from .invariants import check_invariants, escrow, total_money
 from .lifecycle import Lifecycle
+from .livedata import LiveData
 from .marketdata import MarketData
 from .models import (
     Account,
@@ -85,6 +89,8 @@ class Exchange:
         self.data = MarketData(op, self.catalog, self.trading.books.__getitem__)
         self.trading.data = self.data
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
+        self.live = LiveData(op, self.catalog)
+        self.fee_changes = FeeChanges(op, self.catalog)
         op.listeners = self.listeners
         op.listening = self._listening
         op.notify = self._notify
@@ -100,7 +106,7 @@ class Exchange:
         """An exchange without a journal (unit tests, benchmarks); seeded unless populate=False."""
         ex = cls(seed=seed, clock=clock)
         if populate:
-            from sandbox.seed import seed_universe  # seed data lives outside the engine
+            from sandbox.seed.universe import seed_universe  # seed data lives outside the engine
 
             seed_universe(ex)
         return ex
@@ -678,6 +684,11 @@ class Exchange:
     def settle_market(self, ticker: str) -> list[Settlement]:
         with self._op:
             return self.lifecycle.settle_market(ticker)
+
+    def apply_fee_changes(self) -> int:
+        """Apply the scheduled fee changes whose time has come (the fee clock calls this)."""
+        with self._op as now:
+            return self.fee_changes.apply_due(now)
 
     def pause_trading(self) -> None:
         with self._op:
