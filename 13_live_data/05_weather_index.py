@@ -98,7 +98,7 @@ def main() -> int:
         "\nWhat to notice: the market settles on one minute of this series; the offsets say "
         "how each\nstation's bias is removed before the weighted mean."
     )
-    print("Next: uv run python 10_websocket/01_ws_ticker.py")
+    print("That was the last script of the path; the README lists where to go from here.")
     print(
         f"RESULT: {len(points)} index minutes, last {last}°F {side} the {strike}°F strike, "
         f"{len(cal)} calibration records"
