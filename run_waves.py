@@ -65,7 +65,8 @@ FOLDERS: tuple[tuple[str, int], ...] = (
     ("08_historical", 3),
     ("09_account_management", 3),
     ("10_websocket", 5),
-    ("12_subaccounts", 6),  # needs the Advanced tier: 09_.../04_usage_tier.py --upgrade
+    ("12_subaccounts", 6),  # needs the Advanced tier: 09_.../05_usage_tier.py --upgrade
+    ("13_live_data", 5),
 )
 # Waves, in the order they run (reads before writes, streaming last). Importable: the benchmarks
 # reuse it.
@@ -98,8 +99,10 @@ def width(wave: int, jobs: int, env: str, size: int) -> int:
 EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("10_websocket/*.py", ("--seconds", "{seconds}"), False),
     ("10_websocket/04_ws_user_orders.py", ("--demo-order",), True),
-    ("09_account_management/04_usage_tier.py", ("--upgrade",), True),  # 12_subaccounts needs it
+    ("09_account_management/05_usage_tier.py", ("--upgrade",), True),  # 12_subaccounts needs it
     ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
+    ("13_live_data/02_follow_game.py", ("--seconds", "{seconds}"), False),
+    ("13_live_data/04_crypto_index.py", ("--seconds", "{seconds}"), False),
 )
 
 # Every script's last line is `RESULT: <what it showed>` (auth.cli.result), on stdout, or on

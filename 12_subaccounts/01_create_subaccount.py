@@ -14,7 +14,7 @@ Cost: 10 tokens each.
 
 Gotchas (late 2026):
 - Creating subaccounts needs the Advanced API usage tier or above (a Basic key gets 403; see
-  09_account_management/04_usage_tier.py --upgrade). Keys restricted to one subaccount cannot.
+  09_account_management/05_usage_tier.py --upgrade). Keys restricted to one subaccount cannot.
 - Numbers are assigned in sequence (1, 2, ... 63); you cannot pick one, and none is ever
   deleted: reuse the ones you have.
 - `amount_cents` is integer cents. `client_transfer_id` must be a UUID and is the idempotency
@@ -84,7 +84,7 @@ def main() -> int:
         if tier == "basic":  # creating one would answer 403
             fail(
                 "creating subaccounts needs the Advanced API tier (yours: basic); run "
-                "uv run python 09_account_management/04_usage_tier.py --upgrade first"
+                "uv run python 09_account_management/05_usage_tier.py --upgrade first"
             )
         say("subaccounts cannot be deleted: this one stays (empty) after the script ends")
         number = raw_post("/portfolio/subaccounts", {})["subaccount_number"]

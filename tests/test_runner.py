@@ -31,8 +31,9 @@ ALL_FOLDERS = [
     "09_account_management",
     "10_websocket",
     "12_subaccounts",
+    "13_live_data",
 ]
-EXPECTED_SCRIPTS = 52  # 44 + 09_account_management 03-06 + 12_subaccounts 01-04
+EXPECTED_SCRIPTS = 62  # 54 + 09_account_management 04-07 + 12_subaccounts 01-04
 
 
 def runner(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -16,10 +16,13 @@ from sandbox.engine.errors import EngineError
 from sandbox.http import (
     ratelimit,
     routes_account,
+    routes_discovery,
     routes_exchange,
     routes_fcm,
+    routes_fees,
     routes_funding,
     routes_historical,
+    routes_live,
     routes_market,
     routes_orders,
     routes_portfolio,
@@ -43,6 +46,7 @@ from sandbox.http.signature import verify_request
 log = logging.getLogger("sandbox.http")
 
 ROUTE_MODULES = (
+    routes_fees,  # before routes_market: /series/fee_changes is not a series ticker
     routes_exchange,
     routes_market,
     routes_portfolio,
@@ -52,6 +56,8 @@ ROUTE_MODULES = (
     routes_subaccounts,
     routes_fcm,
     routes_funding,
+    routes_discovery,
+    routes_live,
 )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sandbox.http.errors import ApiError
 from sandbox.http.keys import SCOPES, KeyRegistry
-from sandbox.seed import seed_funding
+from sandbox.seed.funding import seed_funding
 
 USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # also a file name: keys/NAME.pem
 DEMO_USER = "demo"

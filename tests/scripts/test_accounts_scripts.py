@@ -14,10 +14,10 @@ from tests.api import Api
 from tests.conftest import clean_env, run_script, start_exchange
 
 SCRIPTS = [
-    "09_account_management/03_funding_history.py",
-    "09_account_management/04_usage_tier.py",
-    "09_account_management/05_create_delete_api_key.py",
-    "09_account_management/06_fcm_members.py",
+    "09_account_management/04_funding_history.py",
+    "09_account_management/05_usage_tier.py",
+    "09_account_management/06_create_delete_api_key.py",
+    "09_account_management/07_fcm_members.py",
     "12_subaccounts/01_create_subaccount.py",
     "12_subaccounts/02_trade_in_subaccount.py",
     "12_subaccounts/03_transfer_history.py",
@@ -61,7 +61,7 @@ def test_help_needs_no_credentials_or_network(script):
 
 def test_the_account_scripts_in_order(exchange, api):
     # 03: funding history, reconciled with the seeded $1,000.00.
-    out = run(exchange, "09_account_management/03_funding_history.py").out
+    out = run(exchange, "09_account_management/04_funding_history.py").out
     assert re.search(r"^net funding\s+\$1000\.00$", out, re.M)
     cash = D(api.get("/portfolio/balance")["balance_dollars"])
     assert re.search(rf"^available balance now\s+\${cash:.4f}$", out, re.M)
@@ -70,27 +70,27 @@ def test_the_account_scripts_in_order(exchange, api):
 
     # 12/01 refuses politely while the tier is Basic, before creating anything.
     refused = run(exchange, "12_subaccounts/01_create_subaccount.py", code=2)
-    assert "04_usage_tier.py --upgrade" in refused.err
+    assert "05_usage_tier.py --upgrade" in refused.err
     assert list(balances(api)) == [0]
 
     # 04: the usage tier, then the upgrade (the seeded demo user has API orders).
-    out = run(exchange, "09_account_management/04_usage_tier.py").out
+    out = run(exchange, "09_account_management/05_usage_tier.py").out
     assert re.search(r"^usage tier\s+basic$", out, re.M)
     progress = api.get("/account/api_usage_level/volume_progress")["volume_progress"][0]
     volume = D(progress["trailing_30d_volume_fp"])
     assert f"trailing 30-day volume {qty(volume)} contracts" in out
-    out = run(exchange, "09_account_management/04_usage_tier.py", "--upgrade").out
+    out = run(exchange, "09_account_management/05_usage_tier.py", "--upgrade").out
     assert "usage tier  advanced (was basic)" in out
     assert api.get("/account/limits")["usage_tier"] == "advanced"
 
     # 05: a key is generated, listed and deleted; no private key in the output.
     keys_before = {k["api_key_id"] for k in api.get("/api_keys")["api_keys"]}
-    result = run(exchange, "09_account_management/05_create_delete_api_key.py")
+    result = run(exchange, "09_account_management/06_create_delete_api_key.py")
     assert "listed afterwards: no" in result.out and "PRIVATE KEY" not in result.out + result.err
     assert {k["api_key_id"] for k in api.get("/api_keys")["api_keys"]} == keys_before
 
     # 06: not an FCM member, said politely, exit 0.
-    out = run(exchange, "09_account_management/06_fcm_members.py").out
+    out = run(exchange, "09_account_management/07_fcm_members.py").out
     assert "RESULT: not an FCM member (403)" in out
 
     # 12/01: creates subaccount 1, funds it with $10.00, moves it back.
@@ -133,7 +133,7 @@ def test_dry_runs_send_nothing(exchange, api):
         "12_subaccounts/01_create_subaccount.py",
         "12_subaccounts/02_trade_in_subaccount.py",
         "12_subaccounts/04_restricted_key.py",
-        "09_account_management/05_create_delete_api_key.py",
+        "09_account_management/06_create_delete_api_key.py",
     ):
         out = run(exchange, script, "--dry-run").out
         assert "DRY RUN, not sent" in out
@@ -144,7 +144,7 @@ def test_bad_usage_exits_2_before_any_request(exchange):
     for script, args in (
         ("12_subaccounts/01_create_subaccount.py", ("--amount", "0.001")),
         ("12_subaccounts/02_trade_in_subaccount.py", ("--amount", "-1")),
-        ("09_account_management/05_create_delete_api_key.py", ("--keep",)),
+        ("09_account_management/06_create_delete_api_key.py", ("--keep",)),
     ):
         result = run(exchange, script, *args, code=2)
         assert result.err.startswith("configuration error:")

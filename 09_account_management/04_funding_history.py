@@ -12,7 +12,7 @@ Gotchas (late 2026):
 - Cash in minus cash out is not your balance: trading profit and loss, fees and cash held for
   resting orders sit in between. The reconciliation below shows that gap.
 
-Run: uv run python 09_account_management/03_funding_history.py
+Run: uv run python 09_account_management/04_funding_history.py
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def main() -> int:
     if pending:
         say(f"pending deposits, not yet in the balance: {usd(pending)}")
     say("\nWhat to notice: only `applied` entries moved your balance; the rest is history.")
-    say("Next: uv run python 09_account_management/04_usage_tier.py")
+    say("Next: uv run python 09_account_management/05_usage_tier.py")
     auth.result(
         args,
         f"{len(deposits)} deposits, {len(withdrawals)} withdrawals, net funding "

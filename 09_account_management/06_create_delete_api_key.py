@@ -22,7 +22,7 @@ Gotchas (late 2026):
 - Creating keys with your own public key needs the Premier or Market-Maker level on Kalshi;
   generate works on every level.
 
-Run: uv run python 09_account_management/05_create_delete_api_key.py [--read-only] [--dry-run]
+Run: uv run python 09_account_management/06_create_delete_api_key.py [--read-only] [--dry-run]
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def main() -> int:
     still = any(k["api_key_id"] == key_id for k in raw_get("/api_keys")["api_keys"])
     say(f"listed afterwards: {'yes' if still else 'no'}")
     say("\nWhat to notice: the private key exists only in the generate response.")
-    say("Next: uv run python 09_account_management/06_fcm_members.py")
+    say("Next: uv run python 09_account_management/07_fcm_members.py")
     auth.result(
         args,
         f"key {key_id[:8]} created with scopes {body['scopes']} and "

@@ -17,7 +17,7 @@ Gotchas (late 2026):
 - /account/limits reports the tier in effect now, with bucket sizes: the numbers your client
   should throttle to. Advanced or above is needed to create subaccounts (12_subaccounts).
 
-Run: uv run python 09_account_management/04_usage_tier.py [--upgrade]
+Run: uv run python 09_account_management/05_usage_tier.py [--upgrade]
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def main() -> int:
     say("\nWhat to notice:")
     say("  - Basic -> Advanced is one call once you trade through the API; the rest is volume.")
     say("  - The limits endpoint changes at once: throttle to what it says, not to a constant.")
-    say("\nNext: uv run python 09_account_management/05_create_delete_api_key.py")
+    say("\nNext: uv run python 09_account_management/06_create_delete_api_key.py")
     total = progress[0]["trailing_30d_volume_fp"] if progress else "0"
     auth.result(
         args,

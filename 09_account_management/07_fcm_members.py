@@ -14,7 +14,7 @@ Gotchas (late 2026):
 - A key bound to an FCM subtrader (`fcm_subtrader_id`) is for FIX and WebSocket only, and is
   refused on every REST endpoint.
 
-Run: uv run python 09_account_management/06_fcm_members.py
+Run: uv run python 09_account_management/07_fcm_members.py
 """
 
 from __future__ import annotations
