@@ -44,8 +44,12 @@ def main() -> int:
     for s in meta["settlement_sources"]:
         print(f"settles from     {s.get('name')} ({s.get('url')})")
     print()
-    rows = ((m["market_ticker"], m["color_code"], m["image_url"]) for m in meta["market_details"])
-    print(table(rows, ("market", "colour", "image")))
+    # Image URLs are long: the table shows the file name (the full URL is in --json).
+    rows = (
+        (m["market_ticker"], m["color_code"], m["image_url"].rsplit("/", 1)[-1])
+        for m in meta["market_details"]
+    )
+    print(table(rows, ("market", "colour", "image file"), width=100))
 
     print(
         "\nWhat to notice: metadata is presentation (images, colours) plus where the result "
