@@ -25,7 +25,7 @@ import dataclasses
 import logging
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from .models import (
     Account,
@@ -68,7 +68,8 @@ KEY: dict[str, Callable[[Any], Any]] = {
 }
 TABLE_KEY = {**KEY, "candle": lambda c: c.minute}
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4}
-_NO_STEP: Callable[[str], Any] = {}.get  # a C-level no-op: steps cost almost nothing untested
+_NO_STEPS: dict[str, None] = {}
+_NO_STEP: Callable[[str], Any] = _NO_STEPS.get  # C-level no-op: untested steps cost ~nothing
 
 
 def _imager(cls: type) -> Callable[[Any], tuple]:
@@ -152,7 +153,7 @@ class Operation:
         self.events = [] if self.listeners and self.listening() else None
         return self.now
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:  # never swallows
         if self.depth > 1:
             self.depth -= 1  # a nested failure propagates; the outermost operation undoes it
             return False
