@@ -25,6 +25,7 @@ import dataclasses
 import logging
 import random
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, Literal
 
 from .models import (
@@ -73,11 +74,16 @@ _NO_STEP: Callable[[str], Any] = _NO_STEPS.get  # C-level no-op: untested steps 
 
 
 def _imager(cls: type) -> Callable[[Any], tuple]:
-    """obj -> tuple of its field values (lists copied): a before-image, compiled per class."""
-    parts = []
-    for f in dataclasses.fields(cls):
-        t = str(f.type).replace(" ", "")
-        parts.append(f"list(o.{f.name})" if t.startswith("list[") else f"o.{f.name}")
+    """obj -> tuple of its field values (lists copied): a before-image, compiled per class.
+    Classes without list fields use a C-level attrgetter (the hot path: orders, accounts,
+    positions, markets, meta); the others a compiled lambda that copies the lists."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    lists = [str(f.type).replace(" ", "").startswith("list[") for f in dataclasses.fields(cls)]
+    if len(names) > 1 and not any(lists):  # attrgetter of 2+ names returns a tuple
+        return attrgetter(*names)
+    parts = [
+        f"list(o.{n})" if is_list else f"o.{n}" for n, is_list in zip(names, lists, strict=True)
+    ]
     return eval(f"lambda o: ({', '.join(parts)},)", {})  # field names only, no input
 
 
@@ -211,6 +217,19 @@ class Operation:
         k = id(obj)
         if k not in touched:
             touched[k] = (kind, table, obj, IMAGE[kind](obj))
+
+    def toucher(self, kind: str, table: dict) -> Callable[[Any], None]:
+        """`touch` bound to one kind and table: the hot path's form (a closure over the
+        change set's dict, which lives as long as the operation context)."""
+        touched = self.changes.touched
+        image = IMAGE[kind]
+
+        def touch(obj) -> None:
+            k = id(obj)
+            if k not in touched:
+                touched[k] = (kind, table, obj, image(obj))
+
+        return touch
 
     def added(self, kind: str, obj, table: dict) -> None:
         """`obj` was just stored in `table` as a new record."""
