@@ -131,11 +131,13 @@ class Operation:
         self.clock = clock
         self.meta = Meta(seed=seed, id_ns=random.Random(seed).getrandbits(48))
         self.meta_table = {"state": self.meta}
+        self._meta_key = id(self.meta)  # the record is never replaced (load_meta copies into it)
         self.depth = 0
         self.now = 0
         self.fixed_now: int | None = None
         self.events: list | None = None
         self.changes = ChangeSet()
+        self._undo_log = self.changes.undo  # cleared in place, never replaced
         self.step: Callable[[str], Any] = _NO_STEP
         self.listeners: list = []  # the front's listeners (events are built only if wanted)
         self.listening: Callable[[], bool] = lambda: False
@@ -239,13 +241,13 @@ class Operation:
             touched[k] = (kind, table, obj, None)
 
     def undo(self, fn: Callable, *args) -> None:
-        self.changes.undo.append((fn, args))
+        self._undo_log.append((fn, args))
 
     def record(self, kind: str, obj, log_list: list) -> None:
         """Append `obj` to the history list `log_list` (fills, trades, settlements)."""
         log_list.append(obj)
         self.changes.history.append((kind, obj))
-        self.changes.undo.append((log_list.pop, ()))
+        self._undo_log.append((log_list.pop, ()))
 
     def emit(self, event) -> None:
         self.events.append(event)  # type: ignore[union-attr]
@@ -265,7 +267,7 @@ class Operation:
     def new_id(self, kind: str) -> str:
         """Deterministic UUID-shaped ids: seed namespace, kind code, version nibble, counter."""
         m = self.meta
-        if id(m) not in self.changes.touched:
+        if self._meta_key not in self.changes.touched:
             self.touch("meta", m, self.meta_table)
         n = m.__getattribute__(kind) + 1
         setattr(m, kind, n)
@@ -277,7 +279,7 @@ class Operation:
 
     def next_seq(self) -> int:
         m = self.meta
-        if id(m) not in self.changes.touched:
+        if self._meta_key not in self.changes.touched:
             self.touch("meta", m, self.meta_table)
         m.seq += 1
         return m.seq
@@ -285,7 +287,7 @@ class Operation:
     def touch_meta(self) -> Meta:
         """The exchange-wide record, touched (call before changing it)."""
         m = self.meta
-        if id(m) not in self.changes.touched:
+        if self._meta_key not in self.changes.touched:
             self.touch("meta", m, self.meta_table)
         return m
 
