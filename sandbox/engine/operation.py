@@ -178,8 +178,9 @@ class Operation:
                 raise
             self.depth = 0
             cs.touched.clear()
-            cs.history.clear()
-            cs.undo.clear()
+            if cs.undo:  # (most operations record no history: skip two calls)
+                cs.history.clear()
+                cs.undo.clear()
             events, self.events = self.events, None
             if events:
                 self.notify(events)
