@@ -4,6 +4,7 @@ what the configuration asks for:
 
 - simulator: on unless --no-activity (pace --activity-rate);
 - lifecycle clock: on with the simulator, or alone with --fast-lifecycle;
+- RFQ clock (always) and RFQ makers (with activity, unless --no-rfq-makers);
 - faults: --fault-http-429-rate / --fault-http-5xx-rate (REST middleware) and
   --fault-ws-drop-every (connection cuts); --fault-seq-gap-rate lives in the WebSocket hub.
 """
@@ -20,6 +21,7 @@ from aiohttp import web
 from sandbox.activity.faults import drop_connections_every, http_fault_middleware
 from sandbox.activity.lifecycle import LifecycleClock
 from sandbox.activity.options import LiveOptions
+from sandbox.activity.rfq_makers import RfqMakers, run_rfq_clock
 from sandbox.activity.simulator import Simulator
 
 
@@ -35,7 +37,9 @@ def setup(app: web.Application, config: Any, opts: LiveOptions, ws_server) -> No
         )
         app.middlewares.insert(0, mw)
 
-    jobs: list = []
+    jobs: list = [lambda: run_rfq_clock(exchange)]
+    if activity and opts.rfq_makers:
+        jobs.append(RfqMakers(exchange).run)
     sim = Simulator(exchange, random.Random(seed + 2), opts.activity_rate, ws_server.hub.watched)
     if activity and opts.activity_rate > 0:
         jobs.append(sim.run)

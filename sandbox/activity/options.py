@@ -13,6 +13,7 @@ from dataclasses import dataclass
 class LiveOptions:
     activity_rate: float = 1.0  # pace multiplier of the simulator (1 = default pace)
     fast_lifecycle: bool = False  # lifecycle in seconds instead of minutes (tests)
+    rfq_makers: bool = True  # simulated makers quote RFQs (off: test the no-quote path)
     ws_ping_interval: float = 10.0
     ws_pong_timeout: float = 30.0
     fault_ws_drop_every: float = 0.0  # seconds; 0 = off
@@ -48,6 +49,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="create, open, close, determine and settle short-lived markets every few seconds "
         "instead of every few minutes (also runs with --no-activity)",
+    )
+    g.add_argument(
+        "--no-rfq-makers",
+        dest="rfq_makers",
+        action="store_false",
+        help="no simulated makers quote RFQs (to see an RFQ get no answer); on by default "
+        "with activity",
     )
     g = p.add_argument_group("websocket")
     g.add_argument(
@@ -99,6 +107,7 @@ def from_args(args: argparse.Namespace) -> LiveOptions:
     return LiveOptions(
         activity_rate=args.activity_rate,
         fast_lifecycle=args.fast_lifecycle,
+        rfq_makers=args.rfq_makers,
         ws_ping_interval=args.ws_ping_interval,
         ws_pong_timeout=args.ws_pong_timeout,
         fault_ws_drop_every=args.fault_ws_drop_every,

@@ -7,6 +7,7 @@
     MarketData  trades, market statistics, minute candles               marketdata.py
     Lifecycle   market status, determination, settlement, pauses        lifecycle.py
     Portfolio   fills and settlements history, position reads           portfolio.py
+    Communications  RFQs, quotes, accept/confirm, timed execution       communications.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -39,6 +40,7 @@ from typing import Any
 from .accounts import Accounts
 from .catalog import Catalog
 from .common import CancelResult, EventPosition, real_clock
+from .communications import Communications
 from .errors import EngineError
 from .groups import Groups
 from .invariants import check_invariants, escrow, total_money
@@ -57,6 +59,8 @@ from .models import (
     OrderResult,
     Position,
     QueuePosition,
+    Quote,
+    Rfq,
     Series,
     Settlement,
     Trade,
@@ -85,6 +89,7 @@ class Exchange:
         self.data = MarketData(op, self.catalog, self.trading.books.__getitem__)
         self.trading.data = self.data
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
+        self.comms = Communications(op, self.cash, self.catalog, self.trading)
         op.listening = self._listening
         op.notify = self._notify
         self.journal = journal
@@ -114,6 +119,7 @@ class Exchange:
         self.trading.restore(records["order"])
         self.portfolio.restore(records["fill"], records["settlement"])
         self.data.restore(records["trade"], records["candle"])
+        self.comms.restore(records["rfq"], records["quote"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -159,12 +165,14 @@ class Exchange:
         self.journal.commit(changes)
 
     def _expire_first(self) -> None:
-        """Expire due orders as their own operation (Kalshi expires orders on its clock: a
-        request that is then rejected does not bring them back)."""
+        """Expire due orders and run due RFQ timers, each as its own operation (Kalshi runs
+        them on its clock: a request that is then rejected does not bring them back)."""
         op = self._op
         if self.trading.expiry_due(op.time()):
             with op:
                 self.trading.expire_due()
+        if self.comms.pending:
+            self.run_timers()
 
     def _expire_reads(self) -> None:
         if not self._op.depth:
@@ -515,6 +523,82 @@ class Exchange:
 
     def get_historical_market(self, ticker: str) -> Market:
         return self.lifecycle.get_historical_market(ticker)
+
+    # ------------------------------------------------------------------ communications (RFQs)
+
+    def communications_id(self, user_id: str) -> str:
+        return self.comms.communications_id(user_id)
+
+    def create_rfq(self, user_id: str, **kwargs) -> Rfq:
+        """Open an RFQ (see Communications.create_rfq for the arguments)."""
+        self._expire_first()
+        with self._op:
+            return self.comms.create_rfq(user_id, **kwargs)
+
+    def delete_rfq(self, user_id: str, rfq_id: str) -> Rfq:
+        self._expire_first()
+        with self._op:
+            return self.comms.delete_rfq(user_id, rfq_id)
+
+    def create_quote(self, user_id: str, **kwargs) -> Quote:
+        self._expire_first()
+        with self._op:
+            return self.comms.create_quote(user_id, **kwargs)
+
+    def delete_quote(self, user_id: str, quote_id: str, rfq_id: str | None = None) -> Quote:
+        self._expire_first()
+        with self._op:
+            return self.comms.delete_quote(user_id, quote_id, rfq_id)
+
+    def accept_quote(
+        self, user_id: str, quote_id: str, accepted_side: str, rfq_id: str | None = None
+    ) -> Quote:
+        self._expire_first()
+        with self._op:
+            return self.comms.accept_quote(user_id, quote_id, accepted_side, rfq_id)
+
+    def confirm_quote(self, user_id: str, quote_id: str, rfq_id: str | None = None) -> Quote:
+        """Confirm an accepted quote; the execution timer starts (a zero timer executes now)."""
+        self._expire_first()
+        with self._op:
+            q = self.comms.confirm_quote(user_id, quote_id, rfq_id)
+        self.run_timers()
+        return q
+
+    def run_timers(self) -> int:
+        """Run the RFQ timers that are due (missed confirmations, executions), each as its own
+        operation; an execution the book refuses ends its quote instead. Returns how many ran."""
+        op = self._op
+        if op.depth:  # inside another operation (seeding): its caller runs them later
+            return 0
+        due = self.comms.due(op.time())
+        for q in due:
+            try:
+                with op:
+                    self.comms.run_timer(q)
+            except EngineError as exc:
+                with op:
+                    self.comms.fail(q, f"execution_failed: {exc.code}")
+        return len(due)
+
+    def next_rfq_deadline(self) -> int | None:
+        return self.comms.next_deadline()
+
+    def get_rfq(self, rfq_id: str) -> Rfq:
+        self._expire_reads()
+        return self.comms.get_rfq(rfq_id)
+
+    def list_rfqs(self, **filters) -> list[Rfq]:
+        self._expire_reads()
+        return self.comms.list_rfqs(**filters)
+
+    def get_quote(self, user_id: str, quote_id: str, rfq_id: str | None = None) -> Quote:
+        self._expire_reads()
+        return self.comms.own_quote(user_id, quote_id, rfq_id)
+
+    def list_quotes(self, user_id: str, **filters) -> list[Quote]:
+        self._expire_reads()
+        return self.comms.list_quotes(user_id, **filters)
 
     # ------------------------------------------------------------------ invariants (tests)
 

@@ -295,6 +295,71 @@ class OrderGroup:
     window: list[tuple[int, Decimal]] = field(default_factory=list)  # (ts ms, contracts filled)
 
 
+# RFQ.status and Quote.status values (the spec's enums).
+OPEN, CLOSED_RFQ = "open", "closed"
+Q_OPEN, Q_ACCEPTED, Q_CONFIRMED, Q_EXECUTED, Q_CANCELLED = (
+    "open",
+    "accepted",
+    "confirmed",
+    "executed",
+    "cancelled",
+)
+
+
+@dataclass(slots=True)
+class Rfq:
+    """A request for quote: size in contracts or as a target cost (exactly one)."""
+
+    rfq_id: str
+    user_id: str
+    ticker: str
+    event_ticker: str
+    contracts: Decimal | None
+    target_cost: Decimal | None
+    rest_remainder: bool
+    subaccount: int = 0
+    target_cost_excludes_fees: bool = False
+    obscure_creator: bool = False
+    status: str = OPEN
+    created_ts: int = 0
+    updated_ts: int = 0
+    cancelled_ts: int | None = None
+    cancellation_reason: str = ""
+    executed: bool = False  # a quote executed: the creator's id is no longer obscured
+    mve_collection_ticker: str = ""
+    mve_selected_legs: list[dict] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Quote:
+    """A maker's two-sided answer to an RFQ; `deadline` is the running timer (confirmation
+    window while accepted, execution timer while confirmed), epoch ms."""
+
+    quote_id: str
+    rfq_id: str
+    user_id: str
+    rfq_user_id: str
+    ticker: str
+    yes_bid: Decimal
+    no_bid: Decimal
+    rest_remainder: bool
+    subaccount: int = 0
+    post_only: bool = False
+    status: str = Q_OPEN
+    created_ts: int = 0
+    updated_ts: int = 0
+    accepted_side: str | None = None
+    contracts_accepted: Decimal | None = None
+    accepted_ts: int | None = None
+    confirmed_ts: int | None = None
+    executed_ts: int | None = None
+    cancelled_ts: int | None = None
+    cancellation_reason: str = ""
+    deadline: int | None = None
+    creator_order_id: str = ""
+    rfq_creator_order_id: str = ""
+
+
 @dataclass(slots=True)
 class MinuteCandle:
     """Raw 1-minute bar of one market; 60/1440-minute candles are aggregated from these."""
@@ -336,6 +401,8 @@ class Meta:
     market_positions_last_updated_ts: int = 0
     trading_active: bool = True
     exchange_active: bool = True
+    rfq: int = 0
+    quote: int = 0
 
     @property
     def cutoff(self) -> HistoricalCutoff:

@@ -35,6 +35,8 @@ from .models import (
     Order,
     OrderGroup,
     Position,
+    Quote,
+    Rfq,
     Series,
 )
 
@@ -51,9 +53,11 @@ RECORDS: dict[str, type] = {
     "group": OrderGroup,
     "candle": MinuteCandle,
     "meta": Meta,
+    "rfq": Rfq,
+    "quote": Quote,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
-ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4}
+ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6}
 
 
 def _imager(cls: type) -> Callable[[Any], tuple]:

@@ -115,6 +115,8 @@ class Trading:
                 return p.quantize(PRICE_Q)
         raise invalid("price is not on the market's price grid", f"{price} not in price_ranges")
 
+    check_price = _check_price  # the grid check, for other parts (RFQ quotes)
+
     def _check_tradable(self, m: Market) -> None:
         self.trading_check()
         if m.status == ACTIVE:

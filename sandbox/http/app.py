@@ -146,6 +146,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
     """The REST application, with the exchange and key registry in app state."""
     from sandbox.http import (
         routes_account,
+        routes_communications,
         routes_exchange,
         routes_historical,
         routes_market,
@@ -175,6 +176,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
         routes_orders,
         routes_historical,
         routes_account,
+        routes_communications,
     ):
         for method, path, handler, is_private in module.ROUTES.items:
             app.router.add_route(method, API_PREFIX + path, handler)

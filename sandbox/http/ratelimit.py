@@ -35,12 +35,20 @@ ENDPOINT_COSTS = {
     ("DELETE", "/portfolio/events/orders"): 2,
     ("DELETE", "/portfolio/events/orders/batched"): 2,
     ("GET", "/portfolio/orders/{order_id}"): 2,
+    # Quote create/get/delete: "Rate limit: 2 tokens per request" (spec x-mint notes, 3.34.0).
+    ("POST", "/communications/quotes"): 2,
+    ("GET", "/communications/rfqs/{rfq_id}/quotes/{quote_id}"): 2,
+    ("DELETE", "/communications/rfqs/{rfq_id}/quotes/{quote_id}"): 2,
+    ("GET", "/communications/quotes/{quote_id}"): 2,
+    ("DELETE", "/communications/quotes/{quote_id}"): 2,
 }
 PER_ITEM = {
     ("POST", "/portfolio/events/orders/batched"),
     ("DELETE", "/portfolio/events/orders/batched"),
 }
-WRITE_PREFIXES = ("/portfolio/events/orders", "/portfolio/order_groups")
+# The Write bucket: orders, order groups, and the RFQ quote flow (Kalshi's rate-limit docs put
+# "RFQ quote flow, block-trade accepts" there); every non-GET under /communications.
+WRITE_PREFIXES = ("/portfolio/events/orders", "/portfolio/order_groups", "/communications")
 BALANCE = ("GET", "/portfolio/balance")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sandbox.engine import events as ev
 from sandbox.engine.errors import EngineError
-from sandbox.ws import messages
+from sandbox.ws import messages, messages_comms
 from sandbox.ws.hub import Hub
 
 # lastUpdateReason values of the AsyncAPI; engine reasons outside it are not forwarded.
@@ -38,6 +38,8 @@ class Bridge:
             ev.OrderGroupUpdate: self._group,
             ev.MarketLifecycle: self._market_lifecycle,
             ev.EventLifecycle: self._event_lifecycle,
+            ev.RfqEvent: self._rfq,
+            ev.QuoteEvent: self._quote,
         }
 
     def wants_events(self) -> bool:
@@ -118,6 +120,32 @@ class Bridge:
         if event is None:
             return
         self.hub.publish("market_lifecycle_v2", "event_lifecycle", messages.event_lifecycle(event))
+
+    def _rfq(self, e: ev.RfqEvent) -> None:
+        """rfq_created / rfq_deleted go to every `communications` subscriber (RFQ guide)."""
+        comms = self.exchange.comms
+        for user in self.hub.private_channel_users("communications"):
+            if e.kind == "created":
+                msg = messages_comms.rfq_created(comms, e.rfq, user)
+            else:
+                msg = messages_comms.rfq_deleted(comms, e.rfq, user, e.ts)
+            self.hub.publish_private("communications", f"rfq_{e.kind}", msg, user, None)
+
+    def _quote(self, e: ev.QuoteEvent) -> None:
+        """quote_* go only to the quote's maker and the RFQ's requester (a cancelled quote has
+        no message in the AsyncAPI)."""
+        comms, q, r = self.exchange.comms, e.quote, e.rfq
+        orders = dict(e.orders)
+        for user in (q.user_id, r.user_id):
+            if e.kind == "created":
+                msg = messages_comms.quote_created(comms, q, r, user)
+            elif e.kind == "accepted":
+                msg = messages_comms.quote_accepted(comms, q, r, user)
+            elif e.kind == "executed":
+                msg = messages_comms.quote_executed(comms, q, r, user, orders.get(user, ""), "")
+            else:
+                continue
+            self.hub.publish_private("communications", f"quote_{e.kind}", msg, user, None)
 
     def _last_size(self, ticker: str) -> Decimal:
         """Size of the market's last trade (read from the engine: also right for trades made

@@ -1,0 +1,101 @@
+"""Simulated RFQ makers and the RFQ clock.
+
+`RfqClock` runs the exchange's RFQ timers on time (confirmation windows, execution timers) even
+when no request arrives; it always runs. `RfqMakers` (on unless --no-rfq-makers) quote every
+open RFQ they have not yet answered within a fraction of a second, around the market's mid (or
+its last price, or 50c) with a few cents of edge on each side, and confirm every quote of
+theirs that gets accepted, so a lone user can complete the whole RFQ flow offline.
+
+Several makers (`MAKERS`) quote each RFQ with different edges, so the best quote is a real
+choice; they never identify themselves beyond their communications id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from decimal import ROUND_FLOOR, Decimal
+
+from sandbox.engine.errors import EngineError
+
+log = logging.getLogger("sandbox.activity")
+
+MAKERS = {"rfq-maker-1": Decimal("0.03"), "rfq-maker-2": Decimal("0.05")}  # user -> edge
+MAKER_BALANCE = Decimal("1000000")
+POLL_S = 0.1
+CENT = Decimal("0.01")
+LOW, HIGH = Decimal("0.01"), Decimal("0.99")
+
+
+def _fair(m) -> Decimal:
+    if m.yes_bid > 0 and 0 < m.yes_ask < 1:
+        return (m.yes_bid + m.yes_ask) / 2
+    return m.last_price or Decimal("0.5")
+
+
+def maker_prices(m, edge: Decimal) -> tuple[Decimal, Decimal]:
+    """(yes_bid, no_bid): what the requester pays per YES / per NO contract, each `edge` above
+    fair, on whole cents inside (0, 1)."""
+    fair = _fair(m)
+    yes = min(max((fair + edge).quantize(CENT, rounding=ROUND_FLOOR), LOW), HIGH)
+    no = min(max((1 - fair + edge).quantize(CENT, rounding=ROUND_FLOOR), LOW), HIGH)
+    return yes, no
+
+
+class RfqMakers:
+    def __init__(self, exchange):
+        self.ex = exchange
+        self.answered: set[tuple[str, str]] = set()  # (maker, rfq id)
+
+    def ensure_users(self) -> None:
+        for user in MAKERS:
+            if not self.ex.has_user(user):
+                self.ex.add_user(user, MAKER_BALANCE)
+
+    def step(self) -> None:
+        """Quote new RFQs, confirm accepted quotes."""
+        ex = self.ex
+        open_rfqs = ex.list_rfqs(status="open")
+        live = {r.rfq_id for r in open_rfqs}
+        self.answered = {k for k in self.answered if k[1] in live}
+        for r in open_rfqs:
+            m = ex.markets.get(r.ticker)
+            if m is None or m.status != "active":
+                continue
+            for maker, edge in MAKERS.items():
+                if r.user_id == maker or (maker, r.rfq_id) in self.answered:
+                    continue
+                self.answered.add((maker, r.rfq_id))
+                yes, no = maker_prices(m, edge)
+                try:
+                    ex.create_quote(
+                        maker, rfq_id=r.rfq_id, yes_bid=yes, no_bid=no, rest_remainder=False
+                    )
+                except EngineError as exc:  # e.g. off the market's grid, RFQ just closed
+                    log.debug("rfq maker %s on %s: %s", maker, r.rfq_id, exc)
+        for maker in MAKERS:
+            for q in ex.list_quotes(maker, status="accepted", mine=True):
+                try:
+                    ex.confirm_quote(maker, q.quote_id, q.rfq_id)
+                except EngineError as exc:
+                    log.debug("rfq maker %s confirm %s: %s", maker, q.quote_id, exc)
+
+    async def run(self) -> None:
+        self.ensure_users()
+        while True:
+            await asyncio.sleep(POLL_S)
+            try:
+                self.step()
+            except Exception:  # never let one bad tick end the makers
+                log.exception("rfq makers step failed")
+
+
+async def run_rfq_clock(exchange, tick_s: float = 0.05) -> None:
+    """Run due RFQ timers (missed confirmations, executions) close to their deadlines."""
+    while True:
+        await asyncio.sleep(tick_s)
+        try:
+            if exchange.next_rfq_deadline() is not None:
+                exchange.run_timers()
+        except Exception:
+            log.exception("rfq clock failed")
