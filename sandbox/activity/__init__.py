@@ -37,6 +37,9 @@ def setup(app: web.Application, config: Any, opts: LiveOptions, ws_server) -> No
         )
         app.middlewares.insert(0, mw)
 
+    if opts.rfq_timers is not None:
+        confirm, execute = opts.rfq_timers
+        exchange.set_rfq_windows(int(confirm * 1000), int(execute * 1000))
     jobs: list = [lambda: run_rfq_clock(exchange)]
     if activity and opts.rfq_makers:
         jobs.append(RfqMakers(exchange).run)

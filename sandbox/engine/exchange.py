@@ -565,13 +565,14 @@ class Exchange:
         self.run_timers()
         return q
 
-    def run_timers(self) -> int:
-        """Run the RFQ timers that are due (missed confirmations, executions), each as its own
-        operation; an execution the book refuses ends its quote instead. Returns how many ran."""
+    def run_timers(self, limit: int | None = None) -> int:
+        """Run the RFQ timers that are due (missed confirmations, executions; at most `limit`),
+        each as its own operation; an execution the book refuses ends its quote instead.
+        Returns how many ran."""
         op = self._op
         if op.depth:  # inside another operation (seeding): its caller runs them later
             return 0
-        due = self.comms.due(op.time())
+        due = self.comms.due(op.time())[:limit]
         for q in due:
             try:
                 with op:
@@ -580,6 +581,10 @@ class Exchange:
                 with op:
                     self.comms.fail(q, f"execution_failed: {exc.code}")
         return len(due)
+
+    def set_rfq_windows(self, confirm_ms: int, execute_ms: int) -> None:
+        """Override Kalshi's RFQ timers for every market (tests, demos, benchmarks)."""
+        self.comms.windows = self.comms.hvm_windows = (confirm_ms, execute_ms)
 
     def next_rfq_deadline(self) -> int | None:
         return self.comms.next_deadline()

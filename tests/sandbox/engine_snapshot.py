@@ -26,6 +26,8 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "series": ex.catalog.series,
         "group": groups.groups,
         "meta": {"state": ex.operation().meta},
+        "rfq": ex.comms.rfqs,
+        "quote": ex.comms.quotes,
     }
     snap: dict = {}
     for kind, table in tables.items():
@@ -81,6 +83,11 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["user_accounts"] = {u: sorted(v) for u, v in cash.user_accounts.items() if v}
     snap["user_positions"] = {u: sorted(v) for u, v in cash.user_positions.items() if v}
     snap["groups_by_user"] = nonempty(groups.by_user)
+    comms = ex.comms
+    snap["open_rfqs"] = {u: sorted(v) for u, v in comms.open_by_user.items() if v}
+    snap["quotes_by_rfq"] = {k: sorted(v) for k, v in comms.by_rfq.items() if v}
+    snap["quotes_by_user"] = {k: sorted(v) for k, v in comms.by_user.items() if v}
+    snap["pending_quotes"] = sorted(comms.pending)
     if not ordered:
         for k in ("candle", "orders_by_user", "groups_by_user"):
             snap[k] = {key: sorted(v, key=str) for key, v in snap[k].items()}

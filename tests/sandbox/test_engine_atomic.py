@@ -49,6 +49,21 @@ def setup(data_dir: Path) -> tuple[Exchange, FakeClock, dict]:
     ids["group"] = g.order_group_id
     order(ex, "bob", "ask", "0.48", "4", order_group_id=g.order_group_id)
     ex.deposit("alice", "5", subaccount=2)
+    # The RFQ market: an open RFQ with two quotes, one of them accepted, and a confirmed one.
+    ids["rfq"] = ex.create_rfq("alice", ticker="TEST-1", contracts="5", rest_remainder=False).rfq_id
+    ids["q_open"] = ex.create_quote(
+        "carol", rfq_id=ids["rfq"], yes_bid="0.44", no_bid="0.53", rest_remainder=False
+    ).quote_id
+    ids["q_acc"] = ex.create_quote(
+        "bob", rfq_id=ids["rfq"], yes_bid="0.44", no_bid="0.55", rest_remainder=True
+    ).quote_id
+    ex.accept_quote("alice", ids["q_acc"], "yes")
+    ids["rfq2"] = ex.create_rfq("carol", ticker="TEST-2", contracts="3", rest_remainder=True).rfq_id
+    ids["q_conf"] = ex.create_quote(
+        "bob", rfq_id=ids["rfq2"], yes_bid="0.35", no_bid="0.60", rest_remainder=False
+    ).quote_id
+    ex.accept_quote("carol", ids["q_conf"], "no")
+    ex.confirm_quote("bob", ids["q_conf"])
     order(ex, "carol", "bid", "0.30", "2", ticker="TEST-2")
     order(ex, "bob", "ask", "0.70", "2", ticker="TEST-2")
     ex.check_invariants()
@@ -172,6 +187,33 @@ SCENARIOS: dict[str, Scenario] = {
     "close": Scenario(lambda ex, ids: ex.close_market("TEST-1")),
     "determine": Scenario(lambda ex, ids: ex.determine_market("TEST-1", "yes")),
     "settle": Scenario(lambda ex, ids: ex.settle_market("TEST-1"), prepare=_determined),
+    "rfq_create": Scenario(
+        lambda ex, ids: ex.create_rfq(
+            "bob", ticker="TEST-1", target_cost="3", rest_remainder=True, obscure_creator=True
+        )
+    ),
+    "rfq_replace": Scenario(
+        lambda ex, ids: ex.create_rfq(
+            "alice", ticker="TEST-2", contracts="1", rest_remainder=False, replace_existing=True
+        )
+    ),
+    "rfq_delete": Scenario(lambda ex, ids: ex.delete_rfq("alice", ids["rfq"])),
+    "quote_create_replacing": Scenario(
+        lambda ex, ids: ex.create_quote(
+            "carol", rfq_id=ids["rfq"], yes_bid="0.45", no_bid="0", rest_remainder=False
+        )
+    ),
+    "quote_delete": Scenario(lambda ex, ids: ex.delete_quote("carol", ids["q_open"])),
+    "quote_accept": Scenario(
+        lambda ex, ids: ex.accept_quote("alice", ids["q_open"], "no"),
+        prepare=lambda ex, clock, ids: ex.delete_quote("bob", ids["q_acc"]),
+    ),
+    "quote_confirm": Scenario(lambda ex, ids: ex.confirm_quote("bob", ids["q_acc"])),
+    "rfq_timers_execute_and_expire": Scenario(
+        lambda ex, ids: ex.run_timers(),
+        prepare=lambda ex, clock, ids: clock.advance(31_000),
+        stands=lambda ex, n: ex.run_timers(limit=n),
+    ),
     "add_user": Scenario(lambda ex, ids: ex.add_user("dave", D("10"))),
     "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
 }
