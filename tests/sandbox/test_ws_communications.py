@@ -30,9 +30,9 @@ def inside_spread(ex) -> tuple[str, D]:
     """An open whole-cent market and a price strictly inside its spread: the two orders of an
     execution then meet each other, not the resting book."""
     for t, m in sorted(ex.markets.items()):
-        if m.status == "active" and m.price_level_structure == "linear_cent":
-            if m.yes_bid > 0 and m.yes_ask - m.yes_bid >= D("0.02"):
-                return t, m.yes_bid + D("0.01")
+        linear = m.status == "active" and m.price_level_structure == "linear_cent"
+        if linear and m.yes_bid > 0 and m.yes_ask - m.yes_bid >= D("0.02"):
+            return t, m.yes_bid + D("0.01")
     raise AssertionError("no market with a free tick inside the spread")
 
 
@@ -80,7 +80,7 @@ def _types(msgs: list[dict]) -> list[str]:
 
 
 def test_who_receives_what(run):
-    seen, ids = run
+    seen, _ = run
     assert _types(seen["alice"]) == [
         "rfq_created",
         "quote_created",
