@@ -27,16 +27,24 @@ CENT = Decimal("0.01")
 LOW, HIGH = Decimal("0.01"), Decimal("0.99")
 
 
-def _fair(m) -> Decimal:
+def fair_value(markets, m) -> Decimal:
+    """Mid of the book, else the last price, else 50c; a combo's is the product of its legs'
+    (each leg's YES or NO fair, as if the legs were independent)."""
+    if m.mve_selected_legs:
+        p = Decimal(1)
+        for leg in m.mve_selected_legs:
+            f = fair_value(markets, markets[leg["market_ticker"]])
+            p *= f if leg["side"] == "yes" else 1 - f
+        return p
     if m.yes_bid > 0 and 0 < m.yes_ask < 1:
         return (m.yes_bid + m.yes_ask) / 2
     return m.last_price or Decimal("0.5")
 
 
-def maker_prices(m, edge: Decimal) -> tuple[Decimal, Decimal]:
+def maker_prices(markets, m, edge: Decimal) -> tuple[Decimal, Decimal]:
     """(yes_bid, no_bid): what the requester pays per YES / per NO contract, each `edge` above
     fair, on whole cents inside (0, 1)."""
-    fair = _fair(m)
+    fair = fair_value(markets, m)
     yes = min(max((fair + edge).quantize(CENT, rounding=ROUND_FLOOR), LOW), HIGH)
     no = min(max((1 - fair + edge).quantize(CENT, rounding=ROUND_FLOOR), LOW), HIGH)
     return yes, no
@@ -66,7 +74,7 @@ class RfqMakers:
                 if r.user_id == maker or (maker, r.rfq_id) in self.answered:
                     continue
                 self.answered.add((maker, r.rfq_id))
-                yes, no = maker_prices(m, edge)
+                yes, no = maker_prices(ex.markets, m, edge)
                 try:
                     ex.create_quote(
                         maker, rfq_id=r.rfq_id, yes_bid=yes, no_bid=no, rest_remainder=False

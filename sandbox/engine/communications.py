@@ -146,8 +146,6 @@ class Communications:
         obscure_creator: bool = False,
         replace_existing: bool = False,
         subaccount: int = 0,
-        mve_collection_ticker: str = "",
-        mve_selected_legs: list[dict] | None = None,
     ) -> Rfq:
         op = self.op
         op.step("create_rfq.validate")
@@ -194,8 +192,8 @@ class Communications:
             obscure_creator=bool(obscure_creator),
             created_ts=now,
             updated_ts=now,
-            mve_collection_ticker=mve_collection_ticker,
-            mve_selected_legs=list(mve_selected_legs or []),
+            mve_collection_ticker=m.mve_collection_ticker,  # a combo's legs travel with it
+            mve_selected_legs=[dict(leg) for leg in m.mve_selected_legs],
         )
         self.rfqs[r.rfq_id] = r
         op.added("rfq", r.rfq_id, r, self.rfqs)

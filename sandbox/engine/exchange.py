@@ -8,6 +8,7 @@
     Lifecycle   market status, determination, settlement, pauses        lifecycle.py
     Portfolio   fills and settlements history, position reads           portfolio.py
     Communications  RFQs, quotes, accept/confirm, timed execution       communications.py
+    Collections multivariate collections, combo markets from legs       collections.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -39,6 +40,7 @@ from typing import Any
 
 from .accounts import Accounts
 from .catalog import Catalog
+from .collections import Collections
 from .common import CancelResult, EventPosition, real_clock
 from .communications import Communications
 from .errors import EngineError
@@ -49,6 +51,7 @@ from .marketdata import MarketData
 from .models import (
     Account,
     Candlestick,
+    Collection,
     Event,
     Fill,
     HistoricalCutoff,
@@ -90,6 +93,7 @@ class Exchange:
         self.trading.data = self.data
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
         self.comms = Communications(op, self.cash, self.catalog, self.trading)
+        self.collections = Collections(op, self.catalog, self.trading, self.lifecycle)
         op.listening = self._listening
         op.notify = self._notify
         self.journal = journal
@@ -120,6 +124,7 @@ class Exchange:
         self.portfolio.restore(records["fill"], records["settlement"])
         self.data.restore(records["trade"], records["candle"])
         self.comms.restore(records["rfq"], records["quote"])
+        self.collections.restore(records["collection"], records["combo_quota"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -500,7 +505,9 @@ class Exchange:
         self, ticker: str, result: str, settlement_value: Decimal | str | None = None
     ) -> Market:
         with self._op:
-            return self.lifecycle.determine_market(ticker, result, settlement_value)
+            m = self.lifecycle.determine_market(ticker, result, settlement_value)
+            self.collections.leg_determined(ticker)  # combos this leg decides
+            return m
 
     def settle_market(self, ticker: str) -> list[Settlement]:
         with self._op:
@@ -523,6 +530,25 @@ class Exchange:
 
     def get_historical_market(self, ticker: str) -> Market:
         return self.lifecycle.get_historical_market(ticker)
+
+    # ------------------------------------------------------------------ collections (combos)
+
+    def add_collection(self, collection: Collection) -> Collection:
+        with self._op:
+            return self.collections.add_collection(collection)
+
+    def create_combo_market(
+        self, user_id: str, collection_ticker: str, selected_markets: object
+    ) -> tuple[Market, bool]:
+        """Look up or create the combo market of these legs: (market, created)."""
+        with self._op:
+            return self.collections.create_market(user_id, collection_ticker, selected_markets)
+
+    def get_collection(self, ticker: str) -> Collection:
+        return self.collections.get(ticker)
+
+    def list_collections(self, **filters) -> list[Collection]:
+        return self.collections.list(**filters)
 
     # ------------------------------------------------------------------ communications (RFQs)
 

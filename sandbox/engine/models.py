@@ -120,6 +120,10 @@ class Market:
     open_interest: Decimal = ZERO
     notional_value: Decimal = ONE
     dollar_volume: Decimal = ZERO  # sum of YES price x count over all trades
+    # Combo (multivariate) markets: the collection and the legs they were created from
+    # ({event_ticker, market_ticker, side}); empty for ordinary markets.
+    mve_collection_ticker: str = ""
+    mve_selected_legs: list[dict] = field(default_factory=list)
 
     @property
     def no_bid(self) -> Decimal:
@@ -293,6 +297,34 @@ class OrderGroup:
     triggered: bool = False
     created_time: int = 0
     window: list[tuple[int, Decimal]] = field(default_factory=list)  # (ts ms, contracts filled)
+
+
+@dataclass(slots=True)
+class Collection:
+    """A multivariate event collection: which events' markets combine into combo markets.
+    `associated_events`: [{ticker, is_yes_only, size_min, size_max}]; times epoch ms."""
+
+    collection_ticker: str
+    series_ticker: str
+    title: str
+    description: str
+    open_date: int
+    close_date: int
+    associated_events: list[dict]
+    size_min: int
+    size_max: int
+    price_ranges: tuple[PriceRange, ...]
+    price_level_structure: str = "center_deci_edge_centi_cent"
+    is_ordered: bool = False
+    functional_description: str = ""
+
+
+@dataclass(slots=True)
+class ComboQuota:
+    """When one user created combo markets during the last week (5,000 a week)."""
+
+    user_id: str
+    times: list[int] = field(default_factory=list)
 
 
 # RFQ.status and Quote.status values (the spec's enums).

@@ -28,6 +28,8 @@ from typing import Any
 
 from .models import (
     Account,
+    Collection,
+    ComboQuota,
     Event,
     Market,
     Meta,
@@ -55,6 +57,8 @@ RECORDS: dict[str, type] = {
     "meta": Meta,
     "rfq": Rfq,
     "quote": Quote,
+    "collection": Collection,
+    "combo_quota": ComboQuota,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6}

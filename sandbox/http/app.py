@@ -150,6 +150,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
         routes_exchange,
         routes_historical,
         routes_market,
+        routes_multivariate,
         routes_orders,
         routes_portfolio,
     )
@@ -171,6 +172,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
     private: set[tuple[str, str]] = set()
     for module in (
         routes_exchange,
+        routes_multivariate,  # before routes_market: /events/multivariate, not /events/{ticker}
         routes_market,
         routes_portfolio,
         routes_orders,

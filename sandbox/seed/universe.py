@@ -25,6 +25,7 @@ from sandbox.engine.models import (
     Series,
 )
 from sandbox.engine.money import ONE
+from sandbox.seed.collections import basketball, seed_collections
 
 if TYPE_CHECKING:
     from sandbox.engine import Exchange
@@ -342,7 +343,9 @@ def seed_universe(ex: Exchange) -> None:
         _fed(b)
         _football(b)
         _gas(b)
+        basketball(b)  # combo legs (sandbox/seed/collections.py)
         b.run()
+        seed_collections(b)
         ex.set_historical_cutoff(_ms(b.today - timedelta(days=30)))
 
 

@@ -112,14 +112,27 @@ class Bridge:
         self.hub.publish_private("order_group_updates", "order_group_updates", msg, g.user_id, None)
 
     def _market_lifecycle(self, e: ev.MarketLifecycle) -> None:
+        """Combo (KXMVE) markets go to `multivariate_market_lifecycle` only: the
+        `market_lifecycle_v2` channel excludes them (Kalshi changelog, Mar 19, 2026)."""
         msg = messages.market_lifecycle(e.kind, e.market, e.ts)
-        self.hub.publish("market_lifecycle_v2", "market_lifecycle_v2", msg, None)
+        if e.market.mve_collection_ticker:
+            msg.pop("price_ranges", None)  # not in the multivariate payload
+            name = "multivariate_market_lifecycle"
+            self.hub.publish(name, name, msg, None)
+        else:
+            self.hub.publish("market_lifecycle_v2", "market_lifecycle_v2", msg, None)
 
     def _event_lifecycle(self, e: ev.EventLifecycle) -> None:
         event = self.exchange.events.get(e.event_ticker)
         if event is None:
             return
-        self.hub.publish("market_lifecycle_v2", "event_lifecycle", messages.event_lifecycle(event))
+        channel = (
+            "multivariate_market_lifecycle"
+            if self.exchange.collections.is_combo_event(e.event_ticker)
+            or e.series_ticker in {c.series_ticker for c in self.exchange.list_collections()}
+            else "market_lifecycle_v2"
+        )
+        self.hub.publish(channel, "event_lifecycle", messages.event_lifecycle(event))
 
     def _rfq(self, e: ev.RfqEvent) -> None:
         """rfq_created / rfq_deleted go to every `communications` subscriber (RFQ guide)."""

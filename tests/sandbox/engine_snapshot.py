@@ -28,6 +28,8 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "meta": {"state": ex.operation().meta},
         "rfq": ex.comms.rfqs,
         "quote": ex.comms.quotes,
+        "collection": ex.collections.collections,
+        "combo_quota": ex.collections.quotas,
     }
     snap: dict = {}
     for kind, table in tables.items():
@@ -88,6 +90,10 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["quotes_by_rfq"] = {k: sorted(v) for k, v in comms.by_rfq.items() if v}
     snap["quotes_by_user"] = {k: sorted(v) for k, v in comms.by_user.items() if v}
     snap["pending_quotes"] = sorted(comms.pending)
+    combos = ex.collections
+    snap["combos_by_legs"] = dict(sorted(combos.by_legs.items(), key=str))
+    snap["combos_by_leg"] = {k: sorted(v) for k, v in combos.by_leg.items() if v}
+    snap["combo_events"] = dict(sorted(combos.events_of.items()))
     if not ordered:
         for k in ("candle", "orders_by_user", "groups_by_user"):
             snap[k] = {key: sorted(v, key=str) for key, v in snap[k].items()}

@@ -66,8 +66,45 @@ def setup(data_dir: Path) -> tuple[Exchange, FakeClock, dict]:
     ex.confirm_quote("bob", ids["q_conf"])
     order(ex, "carol", "bid", "0.30", "2", ticker="TEST-2")
     order(ex, "bob", "ask", "0.70", "2", ticker="TEST-2")
+    _combos(ex, ids)
     ex.check_invariants()
     return ex, clock, ids
+
+
+def _combos(ex: Exchange, ids: dict) -> None:
+    """A collection over TEST-EV and a second event, and one combo market with positions."""
+    from test_engine_helpers import LINEAR, T0
+
+    from sandbox.engine import Event, Market, Series
+    from sandbox.engine.models import Collection
+
+    ex.create_event(Event("TEST-EV2", "TEST", "Second event", "sub"))
+    ex.create_market(
+        Market(
+            ticker="TEST-3", event_ticker="TEST-EV2", series_ticker="TEST", title="TEST-3",
+            subtitle="", yes_sub_title="y", no_sub_title="n", open_time=T0 - 1000,
+            close_time=T0 + 10**9, latest_expiration_time=T0 + 10**9, rules_primary="r",
+            rules_secondary="r", price_level_structure="linear_cent", price_ranges=LINEAR,
+        )
+    )  # fmt: skip
+    ex.add_series(
+        Series("KXMVET", "Combos", "Testing", "custom", fee_type="quadratic_with_combo_maker_fees")
+    )
+    events = [{"ticker": e, "is_yes_only": False, "size_max": 1} for e in ("TEST-EV", "TEST-EV2")]
+    ex.add_collection(
+        Collection("KXMVET", "KXMVET", "Combo", "d", T0 - 1000, T0 + 10**9, events, 2, 2, LINEAR)
+    )
+    legs = [
+        {"event_ticker": "TEST-EV", "market_ticker": "TEST-2", "side": "yes"},
+        {"event_ticker": "TEST-EV2", "market_ticker": "TEST-3", "side": "yes"},
+    ]
+    ids["combo"] = ex.create_combo_market("carol", "KXMVET", legs)[0].ticker
+    order(ex, "bob", "ask", "0.20", "5", ticker=ids["combo"])
+    order(ex, "carol", "bid", "0.20", "3", ticker=ids["combo"])
+    ids["new_legs"] = [
+        {"event_ticker": "TEST-EV", "market_ticker": "TEST-1", "side": "no"},
+        {"event_ticker": "TEST-EV2", "market_ticker": "TEST-3", "side": "yes"},
+    ]
 
 
 @dataclass(frozen=True)
@@ -213,6 +250,12 @@ SCENARIOS: dict[str, Scenario] = {
         lambda ex, ids: ex.run_timers(),
         prepare=lambda ex, clock, ids: clock.advance(31_000),
         stands=lambda ex, n: ex.run_timers(limit=n),
+    ),
+    "combo_create": Scenario(
+        lambda ex, ids: ex.create_combo_market("alice", "KXMVET", ids["new_legs"])
+    ),
+    "leg_determines_and_settles_combo": Scenario(
+        lambda ex, ids: ex.determine_market("TEST-3", "no")
     ),
     "add_user": Scenario(lambda ex, ids: ex.add_user("dave", D("10"))),
     "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
