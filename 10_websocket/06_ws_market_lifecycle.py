@@ -119,7 +119,7 @@ def main() -> int:
     say("\nWhat to notice:")
     say("  - determined and settled are two steps: the result first, the payout later.")
     say("  - deactivated/activated pause and resume trading without closing the market.")
-    say("\nThat was the last WebSocket example; the README lists what to run next.")
+    say("\nNext: uv run python 10_websocket/07_ws_communications.py")
     return 0
 
 

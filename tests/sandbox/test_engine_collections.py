@@ -77,10 +77,10 @@ def test_leg_rules(ex):
     assert err(ex.create_combo_market, "demo", c, dup) == (400, "duplicated_legs")
     e = one[0]["event_ticker"]
     sibling = next(t for t in ex.events[e].markets if t != one[0]["market_ticker"])
-    same_event = one + [{"event_ticker": e, "market_ticker": sibling, "side": "yes"}]
+    same_event = [*one, {"event_ticker": e, "market_ticker": sibling, "side": "yes"}]
     assert err(ex.create_combo_market, "demo", c, same_event) == (400, "conflicting_leg_outcomes")
     btc = legs(ex, "KXMVECROSSCATEGORY", 2)[1]
-    assert err(ex.create_combo_market, "demo", c, one + [btc]) == (
+    assert err(ex.create_combo_market, "demo", c, [*one, btc]) == (
         400,
         "invalid_market_combination",
     )

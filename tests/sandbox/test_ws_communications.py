@@ -23,6 +23,8 @@ SCHEMAS = {
     "quote_accepted": "quoteAcceptedPayload",
     "quote_executed": "quoteExecutedPayload",
     "fill": "fillPayload",
+    "multivariate_market_lifecycle": "multivariateMarketLifecyclePayload",
+    "event_lifecycle": "eventLifecyclePayload",
 }
 
 
@@ -48,6 +50,9 @@ async def scenario() -> tuple[dict[str, list[dict]], dict]:
         ):
             for client in (a, d, c):
                 await client.cmd("subscribe", channels=["communications", "fill"])
+            await c.cmd(
+                "subscribe", channels=["multivariate_market_lifecycle", "market_lifecycle_v2"]
+            )
             await asyncio.gather(a.drain(0.2), d.drain(0.2), c.drain(0.2))
             r = ex.create_rfq(
                 "alice", ticker=t, contracts="3", rest_remainder=False, obscure_creator=True
@@ -59,8 +64,16 @@ async def scenario() -> tuple[dict[str, list[dict]], dict]:
             ex.confirm_quote("demo", q.quote_id)
             gone = ex.create_rfq("carol", ticker=t, target_cost="5", rest_remainder=False)
             ex.delete_rfq("carol", gone.rfq_id)
+            coll = ex.get_collection("KXMVESPORTSPARLAY")
+            legs = [
+                {"event_ticker": e, "market_ticker": ex.events[e].markets[0], "side": "yes"}
+                for e in (a["ticker"] for a in coll.associated_events[:2])
+            ]
+            combo, _ = ex.create_combo_market("carol", coll.collection_ticker, legs)
+            ex.determine_market(legs[0]["market_ticker"], "no")  # decides the combo: NO
             seen = await asyncio.gather(a.drain(0.5), d.drain(0.5), c.drain(0.5))
             ids = {
+                "combo": combo.ticker,
                 "alice": ex.communications_id("alice"),
                 "maker_order": q.creator_order_id,
                 "requester_order": q.rfq_creator_order_id,
@@ -93,7 +106,26 @@ def test_who_receives_what(run):
     ]
     assert _types(seen["demo"]) == _types(seen["alice"])
     # A third party sees RFQs come and go, never the quotes or the trade.
-    assert _types(seen["carol"]) == ["rfq_created", "rfq_deleted", "rfq_created", "rfq_deleted"]
+    comms = [t for t in _types(seen["carol"]) if t.startswith("rfq")]
+    assert comms == ["rfq_created", "rfq_deleted", "rfq_created", "rfq_deleted"]
+
+
+def test_combo_lifecycle_goes_to_the_multivariate_channel_only(run):
+    seen, ids = run
+    msgs = seen["carol"]
+    mv = [m["msg"] for m in msgs if m["type"] == "multivariate_market_lifecycle"]
+    assert [(m["market_ticker"], m["event_type"]) for m in mv] == [
+        (ids["combo"], "created"),
+        (ids["combo"], "determined"),
+        (ids["combo"], "settled"),
+    ]
+    assert mv[1]["result"] == "no"
+    v2 = [m["msg"]["market_ticker"] for m in msgs if m["type"] == "market_lifecycle_v2"]
+    assert ids["combo"] not in v2 and v2  # the leg's own determination is there
+    combo_event = ids["combo"].rsplit("-", 1)[0]
+    assert any(
+        m["type"] == "event_lifecycle" and m["msg"]["event_ticker"] == combo_event for m in msgs
+    )
 
 
 def test_obscured_creator_and_own_order_ids(run):
