@@ -147,7 +147,8 @@ def main() -> int:
 
 
 def best_quote(rfq_id: str, price_key: str, seconds: float) -> dict:
-    """The lowest non-zero price on our side among the open quotes (waits for a second maker)."""
+    """The lowest non-zero price on our side among the open quotes: after the first quote
+    arrives, a second maker gets one more second to compete."""
     deadline = time.monotonic() + seconds
     quotes: list[dict] = []
     while time.monotonic() < deadline:
@@ -155,6 +156,8 @@ def best_quote(rfq_id: str, price_key: str, seconds: float) -> dict:
         quotes = [q for q in quotes if dec(q[price_key])]
         if len(quotes) >= 2:
             break
+        if quotes:
+            deadline = min(deadline, time.monotonic() + 1)
         time.sleep(0.2)
     if not quotes:
         raise KalshiError(
