@@ -16,6 +16,7 @@ Waves, in the recommended order (reads before writes, streaming last):
   2  02_market_discovery, 03_market_data
   3  04_portfolio, 08_historical, 09_account_management
   4  05_orders, 06_batch_operations, 07_order_groups          (these place and cancel orders)
+     11_combos_and_rfq                                        (combos, RFQs; 05 trades)
   5  10_websocket                                             (streaming, bounded by --seconds)
 
 Exit code 0 when every script passed, 1 when any failed, 2 on bad usage.
@@ -47,7 +48,7 @@ WAVES: dict[int, tuple[str, ...]] = {
     1: ("01_exchange_info",),
     2: ("02_market_discovery", "03_market_data"),
     3: ("04_portfolio", "08_historical", "09_account_management"),
-    4: ("05_orders", "06_batch_operations", "07_order_groups"),
+    4: ("05_orders", "06_batch_operations", "07_order_groups", "11_combos_and_rfq"),
     5: ("10_websocket",),
 }
 WRITE_WAVES = frozenset({4})  # skipped on prod unless --allow-prod

@@ -65,15 +65,25 @@ def pick_rfq(rfq_id: str | None) -> dict:
     )
 
 
-def prices(market: dict, edge: Decimal) -> tuple[str, str]:
-    """(yes_bid, no_bid): fair value from the book's mid (else last price, else 50c) plus the
-    edge on each side, in whole cents."""
+def fair_value(market: dict) -> Decimal:
+    """The book's mid, else the last price, else 50c. A combo's: the product of its legs' fair
+    values (YES or NO as selected), as if the legs were independent."""
+    legs = market.get("mve_selected_legs") or []
+    if legs:
+        fair = Decimal(1)
+        for leg in legs:
+            p = fair_value(raw_get(f"/markets/{leg['market_ticker']}")["market"])
+            fair *= p if leg["side"] == "yes" else 1 - p
+        return fair
     bid, ask = dec(market["yes_bid_dollars"]), dec(market["yes_ask_dollars"])
-    fair = (
-        (bid + ask) / 2
-        if bid and ask and ask < 1
-        else dec(market["last_price_dollars"]) or Decimal("0.5")
-    )
+    if bid and ask and ask < 1:
+        return (bid + ask) / 2
+    return dec(market["last_price_dollars"]) or Decimal("0.5")
+
+
+def prices(market: dict, edge: Decimal) -> tuple[str, str]:
+    """(yes_bid, no_bid): the fair value plus the edge on each side, in whole cents."""
+    fair = fair_value(market)
     yes = min(max((fair + edge).quantize(CENT, ROUND_FLOOR), CENT), 1 - CENT)
     no = min(max((1 - fair + edge).quantize(CENT, ROUND_FLOOR), CENT), 1 - CENT)
     return f"{yes:.2f}", f"{no:.2f}"

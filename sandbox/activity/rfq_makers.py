@@ -1,13 +1,15 @@
 """Simulated RFQ makers and the RFQ clock.
 
-`RfqClock` runs the exchange's RFQ timers on time (confirmation windows, execution timers) even
+`run_rfq_clock` runs the exchange's RFQ timers on time (confirmation windows, execution timers) even
 when no request arrives; it always runs. `RfqMakers` (on unless --no-rfq-makers) quote every
 open RFQ they have not yet answered within a fraction of a second, around the market's mid (or
 its last price, or 50c) with a few cents of edge on each side, and confirm every quote of
 theirs that gets accepted, so a lone user can complete the whole RFQ flow offline.
 
 Several makers (`MAKERS`) quote each RFQ with different edges, so the best quote is a real
-choice; they never identify themselves beyond their communications id.
+choice; they never identify themselves beyond their communications id. A simulated requester
+(`REQUESTER`) keeps one RFQ of its own open on a combo market, renewed every `RFQ_EVERY_S`, so
+that a maker (04_quote_an_rfq.py) always finds something to quote.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from sandbox.engine.errors import EngineError
 log = logging.getLogger("sandbox.activity")
 
 MAKERS = {"rfq-maker-1": Decimal("0.03"), "rfq-maker-2": Decimal("0.05")}  # user -> edge
+REQUESTER = "rfq-flow"
 MAKER_BALANCE = Decimal("1000000")
+RFQ_EVERY_S = 30.0
 POLL_S = 0.1
 CENT = Decimal("0.01")
 LOW, HIGH = Decimal("0.01"), Decimal("0.99")
@@ -54,11 +58,37 @@ class RfqMakers:
     def __init__(self, exchange):
         self.ex = exchange
         self.answered: set[tuple[str, str]] = set()  # (maker, rfq id)
+        self.next_request = 0.0
 
     def ensure_users(self) -> None:
-        for user in MAKERS:
+        for user in (*MAKERS, REQUESTER):
             if not self.ex.has_user(user):
                 self.ex.add_user(user, MAKER_BALANCE)
+
+    def request(self, now: float) -> None:
+        """The simulated requester's standing RFQ on a combo of two open legs."""
+        if now < self.next_request:
+            return
+        self.next_request = now + RFQ_EVERY_S
+        ex = self.ex
+        for c in ex.list_collections(status="open"):
+            legs = []
+            for a in c.associated_events:
+                event = ex.events.get(a["ticker"])
+                markets = event.markets if event is not None else []
+                t = next((t for t in markets if ex.markets[t].status == "active"), None)
+                if t is not None:
+                    legs.append({"event_ticker": a["ticker"], "market_ticker": t, "side": "yes"})
+                if len(legs) == c.size_min:
+                    combo, _ = ex.create_combo_market(REQUESTER, c.collection_ticker, legs)
+                    ex.create_rfq(
+                        REQUESTER,
+                        ticker=combo.ticker,
+                        contracts=Decimal(10),
+                        rest_remainder=False,
+                        replace_existing=True,
+                    )
+                    return
 
     def step(self) -> None:
         """Quote new RFQs, confirm accepted quotes."""
@@ -90,9 +120,11 @@ class RfqMakers:
 
     async def run(self) -> None:
         self.ensure_users()
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(POLL_S)
             try:
+                self.request(loop.time())
                 self.step()
             except Exception:  # never let one bad tick end the makers
                 log.exception("rfq makers step failed")
