@@ -39,7 +39,14 @@ sys.path.insert(0, str(ROOT))
 from auth.fmt import table  # noqa: E402
 from run_waves import LocalExchange, Script, discover, interrupt, script_env, select  # noqa: E402
 
-BENCHES = ("bench_auth.py", "bench_engine.py", "bench_rest.py", "bench_ws.py", "bench_ws_client.py")
+BENCHES = (
+    "bench_auth.py",
+    "bench_engine.py",
+    "bench_rest.py",
+    "bench_ws.py",
+    "bench_ws_client.py",
+    "bench_rfq.py",
+)
 # --quick: shorter settings for the slow ones (bench_ws's memory run lasts 10 minutes by default).
 QUICK_ARGS = {"bench_ws.py": ("--minutes", "1"), "bench_ws_client.py": ("--quick",)}
 OUTPUT = ROOT / "docs" / "benchmarks.md"
