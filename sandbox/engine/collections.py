@@ -69,7 +69,9 @@ class Collections:
         if not c.size_min <= len(selected) <= c.size_max:
             raise _invalid(f"a combo in {c.collection_ticker} has {c.size_min}-{c.size_max} legs")
         rules = {a["ticker"]: a for a in c.associated_events}
-        legs, markets, seen = [], [], set()
+        legs: list[dict] = []
+        markets: list[Market] = []
+        seen: set[str] = set()
         for leg in selected:
             if not isinstance(leg, dict) or leg.get("side") not in ("yes", "no"):
                 raise _invalid("each selected market needs market_ticker, event_ticker, side")
@@ -211,7 +213,7 @@ class Collections:
             raise not_found("collection")
         return c
 
-    def list(
+    def find(
         self,
         status: str | None = None,
         associated_event_ticker: str | None = None,

@@ -548,7 +548,7 @@ class Exchange:
         return self.collections.get(ticker)
 
     def list_collections(self, **filters) -> list[Collection]:
-        return self.collections.list(**filters)
+        return self.collections.find(**filters)
 
     # ------------------------------------------------------------------ communications (RFQs)
 
