@@ -91,8 +91,8 @@ class Collections:
                 raise _invalid(f"only the yes side of {event} can be used")
             if m.status != ACTIVE:
                 raise EngineError(409, "market_closed", f"{ticker} is {m.status}")
-            seen.add(ticker)
-            legs.append({"event_ticker": event, "market_ticker": ticker, "side": leg["side"]})
+            seen.add(m.ticker)
+            legs.append({"event_ticker": event, "market_ticker": m.ticker, "side": leg["side"]})
             markets.append(m)
         if not c.is_ordered:
             order = sorted(range(len(legs)), key=lambda i: legs[i]["market_ticker"])
