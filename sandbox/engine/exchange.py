@@ -9,6 +9,7 @@
     Portfolio   fills and settlements history, position reads           portfolio.py
     Communications  RFQs, quotes, accept/confirm, timed execution       communications.py
     Collections multivariate collections, combo markets from legs       collections.py
+    Blocks      block trade proposals, acceptance, execution             blocks.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -39,6 +40,7 @@ from decimal import Decimal
 from typing import Any
 
 from .accounts import Accounts
+from .blocks import Blocks
 from .catalog import Catalog
 from .collections import Collections
 from .common import CancelResult, EventPosition, real_clock
@@ -50,6 +52,7 @@ from .lifecycle import Lifecycle
 from .marketdata import MarketData
 from .models import (
     Account,
+    BlockTrade,
     Candlestick,
     Collection,
     Event,
@@ -94,6 +97,7 @@ class Exchange:
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
         self.comms = Communications(op, self.cash, self.catalog, self.trading)
         self.collections = Collections(op, self.catalog, self.trading, self.lifecycle)
+        self.blocks = Blocks(op, self.cash, self.catalog, self.trading)
         op.listening = self._listening
         op.notify = self._notify
         self.journal = journal
@@ -125,6 +129,7 @@ class Exchange:
         self.data.restore(records["trade"], records["candle"])
         self.comms.restore(records["rfq"], records["quote"])
         self.collections.restore(records["collection"], records["combo_quota"])
+        self.blocks.restore(records["block"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -549,6 +554,24 @@ class Exchange:
 
     def list_collections(self, **filters) -> list[Collection]:
         return self.collections.find(**filters)
+
+    # ------------------------------------------------------------------ block trades
+
+    def propose_block_trade(self, user_id: str, **kwargs) -> BlockTrade:
+        self._expire_first()
+        with self._op:
+            return self.blocks.propose(user_id, **kwargs)
+
+    def accept_block_trade(
+        self, user_id: str, proposal_id: str, subaccount: int | None = None
+    ) -> BlockTrade:
+        """Accept a proposal; the second acceptance executes it (all or nothing)."""
+        self._expire_first()
+        with self._op:
+            return self.blocks.accept(user_id, proposal_id, subaccount)
+
+    def list_block_trades(self, user_id: str, **filters) -> list[BlockTrade]:
+        return self.blocks.find(user_id, **filters)
 
     # ------------------------------------------------------------------ communications (RFQs)
 

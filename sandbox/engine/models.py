@@ -327,6 +327,33 @@ class ComboQuota:
     times: list[int] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class BlockTrade:
+    """A block trade proposal: the buyer buys `count` YES at `price` from the seller (who buys
+    NO at 1 - price) once both have accepted; `maker_side` pays maker fees. Times epoch ms."""
+
+    proposal_id: str
+    proposer: str
+    buyer: str
+    seller: str
+    ticker: str
+    price: Decimal
+    count: Decimal
+    maker_side: str
+    expiration_ts: int
+    buyer_subaccount: int = 0
+    seller_subaccount: int = 0
+    status: str = "pending"  # pending | executed | expired | failed
+    created_ts: int = 0
+    updated_ts: int = 0
+    buyer_accepted_ts: int | None = None
+    seller_accepted_ts: int | None = None
+    executed_ts: int | None = None
+    buyer_order_id: str = ""
+    seller_order_id: str = ""
+    failure_reason: str = ""
+
+
 # RFQ.status and Quote.status values (the spec's enums).
 OPEN, CLOSED_RFQ = "open", "closed"
 Q_OPEN, Q_ACCEPTED, Q_CONFIRMED, Q_EXECUTED, Q_CANCELLED = (
@@ -435,6 +462,7 @@ class Meta:
     exchange_active: bool = True
     rfq: int = 0
     quote: int = 0
+    block: int = 0
 
     @property
     def cutoff(self) -> HistoricalCutoff:

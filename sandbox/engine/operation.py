@@ -28,6 +28,7 @@ from typing import Any
 
 from .models import (
     Account,
+    BlockTrade,
     Collection,
     ComboQuota,
     Event,
@@ -59,9 +60,10 @@ RECORDS: dict[str, type] = {
     "quote": Quote,
     "collection": Collection,
     "combo_quota": ComboQuota,
+    "block": BlockTrade,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
-ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6}
+ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6, "block": 7}
 
 
 def _imager(cls: type) -> Callable[[Any], tuple]:

@@ -1,6 +1,6 @@
 """The RFQ market (spec tag `communications`): RFQs, quotes, accept and confirm, the caller's
-communications id, and the deprecated flat `/communications/quotes/{id}` operations (they still
-work, as the spec says).
+communications id, the deprecated flat `/communications/quotes/{id}` operations (they still
+work, as the spec says), and block trade proposals.
 
 Visibility follows the spec: every user sees every RFQ (makers must), but the creator's id is the
 shared placeholder when `obscure_creator_id` was set, until a quote executes; a quote is seen
@@ -11,11 +11,13 @@ post_only) only by their owner.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 
+from sandbox.engine.blocks import Blocks
 from sandbox.engine.communications import Communications
 from sandbox.engine.models import Quote, Rfq
 from sandbox.http import serialize as ser
@@ -332,3 +334,105 @@ async def accept_quote(request: web.Request) -> web.Response:
 @ROUTES.put("/communications/quotes/{quote_id}/confirm")
 async def confirm_quote(request: web.Request) -> web.Response:
     return await _confirm(request, None)
+
+
+# ---------------------------------------------------------------- block trades
+
+
+def block_json(b, viewer: str, now: int) -> dict[str, Any]:
+    """BlockTradeProposal: counterparties' user ids only to themselves ("Empty when the
+    authenticated user is not the buyer"); money as centi-cents and centicounts."""
+    return _drop_none(
+        {
+            "id": b.proposal_id,
+            "proposer_user_id": b.proposer,
+            "buyer_user_id": b.buyer if viewer == b.buyer else "",
+            "seller_user_id": b.seller if viewer == b.seller else "",
+            "market_ticker": b.ticker,
+            "price_centi_cents": int(b.price * 10_000),
+            "centicount": int(b.count * 100),
+            "maker_side": b.maker_side,
+            "expiration_ts": ser.iso_ms(b.expiration_ts),
+            "status": Blocks.status_of(b, now),
+            "created_ts": ser.iso_ms(b.created_ts),
+            "updated_ts": ser.iso_ms(b.updated_ts),
+            "buyer_accepted": b.buyer_accepted_ts is not None,
+            "seller_accepted": b.seller_accepted_ts is not None,
+            "buyer_accepted_ts": ser.iso_ms(b.buyer_accepted_ts),
+            "seller_accepted_ts": ser.iso_ms(b.seller_accepted_ts),
+            "executed_ts": ser.iso_ms(b.executed_ts),
+            "buyer_order_id": (b.buyer_order_id or None) if viewer == b.buyer else None,
+            "seller_order_id": (b.seller_order_id or None) if viewer == b.seller else None,
+        }
+    )
+
+
+@ROUTES.get("/communications/block-trade-proposals", private=True)
+async def get_block_trades(request: web.Request) -> web.Response:
+    ex = request.app[EXCHANGE]
+    viewer = user_id(request)
+    found = ex.list_block_trades(
+        viewer, ticker=q_str(request, "market_ticker"), status=q_str(request, "status")
+    )
+    page, cursor = paginate(request, found, 100, 100)
+    now = ex.now()
+    return json_response(
+        {"block_trade_proposals": [block_json(b, viewer, now) for b in page], "cursor": cursor}
+    )
+
+
+@ROUTES.post("/communications/block-trade-proposals")
+async def propose_block_trade(request: web.Request) -> web.Response:
+    ex = request.app[EXCHANGE]
+    body = await json_body(request)
+    for name in ("buyer_subtrader_id", "seller_subtrader_id"):
+        if body.get(name) is not None:
+            raise ApiError(403, "forbidden", f"{name} is for FCM members only")
+    price = field(body, "price_centi_cents", int, required=True)
+    count = field(body, "centicount", int, required=True)
+    if price < 1 or count < 1:
+        raise bad_request("price_centi_cents and centicount must be positive")
+    b = ex.propose_block_trade(
+        user_id(request),
+        buyer=field(body, "buyer_user_id", str, required=True),
+        seller=field(body, "seller_user_id", str, required=True),
+        ticker=field(body, "market_ticker", str, required=True),
+        price=Decimal(price) / 10_000,
+        count=Decimal(count) / 100,
+        maker_side=field(body, "maker_side", str, required=True),
+        expiration_ts=_rfc3339_ms(field(body, "expiration_ts", str, required=True)),
+        buyer_subaccount=_sub_field(body, "buyer_subaccount"),
+        seller_subaccount=_sub_field(body, "seller_subaccount"),
+    )
+    return json_response({"block_trade_proposal_id": b.proposal_id}, status=201)
+
+
+@ROUTES.post("/communications/block-trade-proposals/{block_trade_proposal_id}/accept")
+async def accept_block_trade(request: web.Request) -> web.Response:
+    body = await json_body(request, required=False)
+    if body.get("subtrader_id") is not None:
+        raise ApiError(403, "forbidden", "subtrader_id is for FCM members only")
+    sub = field(body, "subaccount", int)
+    if sub is not None and not 0 <= sub <= 63:
+        raise bad_request("subaccount must be 0-63", "subaccount")
+    request.app[EXCHANGE].accept_block_trade(
+        user_id(request), request.match_info["block_trade_proposal_id"], sub
+    )
+    return web.Response(status=204)
+
+
+def _sub_field(body: dict, name: str) -> int:
+    value = field(body, name, int)
+    if value is not None and not 0 <= value <= 63:
+        raise bad_request(f"{name} must be 0-63", name)
+    return value or 0
+
+
+def _rfc3339_ms(text: str) -> int:
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_request("expiration_ts must be an RFC 3339 time", "expiration_ts") from None
+    if dt.tzinfo is None:
+        raise bad_request("expiration_ts needs a time zone", "expiration_ts")
+    return int(dt.timestamp() * 1000)

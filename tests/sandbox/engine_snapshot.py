@@ -30,6 +30,7 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "quote": ex.comms.quotes,
         "collection": ex.collections.collections,
         "combo_quota": ex.collections.quotas,
+        "block": ex.blocks.proposals,
     }
     snap: dict = {}
     for kind, table in tables.items():
@@ -94,6 +95,7 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["combos_by_legs"] = dict(sorted(combos.by_legs.items(), key=str))
     snap["combos_by_leg"] = {k: sorted(v) for k, v in combos.by_leg.items() if v}
     snap["combo_events"] = dict(sorted(combos.events_of.items()))
+    snap["blocks_by_user"] = {u: sorted(v) for u, v in ex.blocks.by_user.items() if v}
     if not ordered:
         for k in ("candle", "orders_by_user", "groups_by_user"):
             snap[k] = {key: sorted(v, key=str) for key, v in snap[k].items()}

@@ -67,6 +67,10 @@ def setup(data_dir: Path) -> tuple[Exchange, FakeClock, dict]:
     order(ex, "carol", "bid", "0.30", "2", ticker="TEST-2")
     order(ex, "bob", "ask", "0.70", "2", ticker="TEST-2")
     _combos(ex, ids)
+    ids["block"] = ex.propose_block_trade(
+        "alice", buyer="alice", seller="bob", ticker="TEST-2", price="0.50", count="4",
+        maker_side="yes", expiration_ts=clock.t + 60_000,
+    ).proposal_id  # fmt: skip
     ex.check_invariants()
     return ex, clock, ids
 
@@ -256,6 +260,21 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "leg_determines_and_settles_combo": Scenario(
         lambda ex, ids: ex.determine_market("TEST-3", "no")
+    ),
+    "block_propose": Scenario(
+        lambda ex, ids: ex.propose_block_trade(
+            "carol",
+            buyer="bob",
+            seller="alice",
+            ticker="TEST-2",
+            price="0.45",
+            count="2",
+            maker_side="no",
+            expiration_ts=ex.now() + 1000,
+        )
+    ),
+    "block_accept_executes": Scenario(
+        lambda ex, ids: ex.accept_block_trade("bob", ids["block"], subaccount=0)
     ),
     "add_user": Scenario(lambda ex, ids: ex.add_user("dave", D("10"))),
     "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
