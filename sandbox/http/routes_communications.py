@@ -392,10 +392,14 @@ async def propose_block_trade(request: web.Request) -> web.Response:
     count = field(body, "centicount", int, required=True)
     if price < 1 or count < 1:
         raise bad_request("price_centi_cents and centicount must be positive")
+    buyer = field(body, "buyer_user_id", str, required=True)
+    seller = field(body, "seller_user_id", str, required=True)
+    for party in (buyer, seller):
+        ex.load_user(party)  # added by `add-user` while the server runs: not yet in memory
     b = ex.propose_block_trade(
         user_id(request),
-        buyer=field(body, "buyer_user_id", str, required=True),
-        seller=field(body, "seller_user_id", str, required=True),
+        buyer=buyer,
+        seller=seller,
         ticker=field(body, "market_ticker", str, required=True),
         price=Decimal(price) / 10_000,
         count=Decimal(count) / 100,

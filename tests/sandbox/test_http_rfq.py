@@ -36,7 +36,14 @@ def strict(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def users(strict) -> tuple[Api, Api, Api]:
-    return tuple(Api.for_new_user(strict, f"{n}{uuid.uuid4().hex[:6]}") for n in "rmx")  # type: ignore[return-value]
+    """Three new users; `.name` is each one's user id."""
+    out = []
+    for prefix in "rmx":
+        name = f"{prefix}{uuid.uuid4().hex[:6]}"
+        api = Api.for_new_user(strict, name)
+        api.name = name  # type: ignore[attr-defined]
+        out.append(api)
+    return tuple(out)  # type: ignore[return-value]
 
 
 def spread_market(api: Api) -> tuple[dict, D]:
@@ -235,3 +242,47 @@ def test_a_lone_user_completes_the_flow_with_the_simulated_makers(with_makers):
     assert status == "executed"
     fills = me.get("/portfolio/fills", ticker=m["ticker"])["fills"]
     assert sum(D(f["count_fp"]) for f in fills) == 4
+
+
+def test_block_trade_proposals_over_http(strict, users):
+    validate = _openapi_validator()
+    buyer, seller, broker = users
+    m, price = spread_market(buyer)
+    buyer_name, seller_name = buyer.name, seller.name
+    body = {
+        "buyer_user_id": buyer_name,
+        "seller_user_id": seller_name,
+        "market_ticker": m["ticker"],
+        "price_centi_cents": int(price * 10_000),
+        "centicount": 300,
+        "maker_side": "yes",
+        "expiration_ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 60)),
+    }
+    r = broker.request("POST", "/communications/block-trade-proposals", body)
+    assert r.status_code == 201, r.text
+    validate("POST", "/communications/block-trade-proposals", 201, r.json())
+    pid = r.json()["block_trade_proposal_id"]
+    seen = seller.get("/communications/block-trade-proposals")
+    validate("GET", "/communications/block-trade-proposals", 200, seen)
+    mine = next(p for p in seen["block_trade_proposals"] if p["id"] == pid)
+    assert mine["buyer_user_id"] == "" and mine["seller_user_id"] == seller_name
+    assert mine["price_centi_cents"] == int(price * 10_000) and mine["centicount"] == 300
+    path = f"/communications/block-trade-proposals/{pid}/accept"
+    assert broker.request("POST", path, {}).status_code == 403  # the broker is not a party
+    assert buyer.request("POST", path, {}).status_code == 204
+    assert seller.request("POST", path, {"subaccount": 0}).status_code == 204
+    done = next(
+        p
+        for p in buyer.get("/communications/block-trade-proposals")["block_trade_proposals"]
+        if p["id"] == pid
+    )
+    assert done["status"] == "executed" and done["buyer_order_id"]
+    bad = {**body, "maker_side": "maybe"}
+    assert broker.request("POST", "/communications/block-trade-proposals", bad).status_code == 400
+    k = pytest.importorskip("kalshi_python_sync")
+    from kalshi_python_sync.api.communications_api import CommunicationsApi
+
+    client = k.KalshiClient(k.Configuration(host=strict.url + API))
+    client.kalshi_auth = buyer.signer
+    listed = CommunicationsApi(client).get_block_trade_proposals().block_trade_proposals
+    assert any(p.id == pid and p.status == "executed" for p in listed)

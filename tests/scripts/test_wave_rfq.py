@@ -27,6 +27,7 @@ SCRIPTS = [
     f"{DIR}/03_request_quotes.py",
     f"{DIR}/04_quote_an_rfq.py",
     f"{DIR}/05_full_rfq_trade.py",
+    f"{DIR}/06_block_trade.py",
     "10_websocket/07_ws_communications.py",
     "10_websocket/08_ws_multivariate_lifecycle.py",
 ]
@@ -167,3 +168,45 @@ def test_websocket_scripts_see_the_rfq_market(makers):
     assert re.search(r"RESULT: \d+ communications message\(s\), 1 executed", comms.stdout)
     assert "combo(s) created" in result(lifecycle.stdout)
     assert "0 combo(s) created" not in result(lifecycle.stdout), lifecycle.text
+
+
+def test_block_trade_between_two_users(exchange):
+    b_name, s_name = f"buyer{uuid.uuid4().hex[:6]}", f"seller{uuid.uuid4().hex[:6]}"
+    b_creds, s_creds = add_user(exchange.data_dir, b_name), add_user(exchange.data_dir, s_name)
+    b_env = clean_env(KALSHI_ENV="local", KALSHI_LOCAL_URL=exchange.url, **b_creds)
+    s_env = clean_env(KALSHI_ENV="local", KALSHI_LOCAL_URL=exchange.url, **s_creds)
+    buyer, seller = Api.from_env(exchange.url, b_creds), Api.from_env(exchange.url, s_creds)
+    b_before, s_before = buyer.balance(), seller.balance()
+    proposer = Running(
+        f"{DIR}/06_block_trade.py",
+        "--buyer",
+        b_name,
+        "--seller",
+        s_name,
+        "--contracts",
+        "8",
+        "--seconds",
+        "30",
+        env=b_env,
+    )
+    proposer.wait_for("--accept ", timeout=30)
+    proposal_id = re.search(r"--accept (\S+)", proposer.stdout).group(1)
+    out = run_ok(f"{DIR}/06_block_trade.py", "--accept", proposal_id, env=s_env)
+    assert result(out).endswith("status executed"), out
+    assert proposer.finish(60) == 0, proposer.text
+    line = result(proposer.stdout)
+    price = D(re.search(r"at \$(\S+): executed$", line).group(1))
+    fill_b = buyer.get("/portfolio/fills")["fills"]
+    fill_s = seller.get("/portfolio/fills")["fills"]
+    assert len(fill_b) == len(fill_s) == 1
+    assert not fill_b[0]["is_taker"] and fill_s[0]["is_taker"]  # maker_side yes: buyer rests
+    event = buyer.get(f"/markets/{fill_b[0]['ticker']}")["market"]["event_ticker"]
+    series = buyer.get(f"/events/{event}")["event"]["series_ticker"]
+    s_info = buyer.get(f"/series/{series}")["series"]
+    mult = D(str(s_info["fee_multiplier"]))
+    maker = "0.0175" if s_info["fee_type"].startswith("quadratic_with") else "0"
+    count = D(8)
+    maker_fee = fee(str(D(maker) * mult), count, price)
+    taker_fee = fee(str(D("0.07") * mult), count, price)
+    assert buyer.balance() == b_before - count * price - maker_fee  # to the cent
+    assert seller.balance() == s_before - count * (1 - price) - taker_fee
