@@ -60,6 +60,8 @@ EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("10_websocket/*.py", ("--seconds", "{seconds}"), False),
     ("10_websocket/04_ws_user_orders.py", ("--demo-order",), True),
     ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
+    # A block trade needs a second account's acceptance: the runner shows the request only.
+    ("11_combos_and_rfq/06_block_trade.py", ("--dry-run",), False),
 )
 
 URL_RE = re.compile(r"http://127\.0\.0\.1:\d+")

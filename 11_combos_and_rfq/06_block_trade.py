@@ -50,7 +50,7 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=30, help="wait this long for the other side")
     p.add_argument("--accept", metavar="ID", help="accept this proposal instead of proposing")
     args = p.parse_args()
-    if not args.accept and not (args.buyer and args.seller):
+    if not args.accept and not (args.buyer and args.seller) and not args.dry_run:
         fail("pass --buyer and --seller (user ids), or --accept ID")
     guard_writes(args)
     banner("Block trade", args)
@@ -67,6 +67,8 @@ def main() -> int:
         return 0
 
     ticker = args.ticker or pick_ticker(None)
+    if args.price is None and args.dry_run:
+        args.price = Decimal("0.30")
     if args.price is None:  # strictly inside the spread: no third party's order in the way
         m = raw_get(f"/markets/{ticker}")["market"]
         bid, ask = Decimal(m["yes_bid_dollars"]), Decimal(m["yes_ask_dollars"])
@@ -75,8 +77,8 @@ def main() -> int:
         args.price = bid + Decimal("0.01")
     expires = datetime.now(UTC) + timedelta(seconds=args.expires)
     body = {
-        "buyer_user_id": args.buyer,
-        "seller_user_id": args.seller,
+        "buyer_user_id": args.buyer or "{buyer user id}",
+        "seller_user_id": args.seller or "{seller user id}",
         "market_ticker": ticker,
         "price_centi_cents": int(args.price * 10_000),  # $0.30 -> 3000
         "centicount": int(args.contracts * 100),  # 10 contracts -> 1000
