@@ -1,8 +1,8 @@
 """The channels a client may subscribe to, and what each one accepts.
 
 All channels of the AsyncAPI are accepted so that a client written for live never meets an
-"Unknown channel name" here; those the local exchange has no data for (multivariate markets,
-RFQ communications, CF Benchmarks and Pyth feeds) subscribe fine and stay silent.
+"Unknown channel name" here; those the local exchange has no data for (CF Benchmarks and Pyth
+feeds, RFQ batches on `communications`) subscribe fine and stay silent.
 """
 
 from __future__ import annotations
