@@ -28,8 +28,9 @@ ALL_FOLDERS = [
     "08_historical",
     "09_account_management",
     "10_websocket",
+    "11_combos_and_rfq",
 ]
-EXPECTED_SCRIPTS = 42
+EXPECTED_SCRIPTS = 50  # 42 + 11_combos_and_rfq (6) + 10_websocket/07, 08
 
 
 def runner(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
