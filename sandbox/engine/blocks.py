@@ -95,7 +95,7 @@ class Blocks:
             seller_accepted_ts=now if user_id == seller else None,
         )
         self.proposals[b.proposal_id] = b
-        op.added("block", b.proposal_id, b, self.proposals)
+        op.added("block", b, self.proposals)
         self._index(b)
         return b
 
@@ -116,7 +116,7 @@ class Blocks:
         if op.now > b.expiration_ts:
             raise _bad("the proposal has expired", "proposal_expired")
         op.step("block_accept.record")
-        op.touch("block", b.proposal_id, b, self.proposals)
+        op.touch("block", b, self.proposals)
         b.updated_ts = op.now
         if user_id == b.buyer:
             b.buyer_accepted_ts = b.buyer_accepted_ts or op.now

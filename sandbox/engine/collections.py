@@ -56,10 +56,9 @@ class Collections:
         op.step("add_collection.record")
         old = self.collections.get(c.collection_ticker)
         if old is not None:
-            op.touch("collection", c.collection_ticker, old, self.collections)
-            op.undo(self.collections.__setitem__, c.collection_ticker, old)
+            op.touch("collection", old, self.collections)
         self.collections[c.collection_ticker] = c
-        op.added("collection", c.collection_ticker, c, self.collections)
+        op.added("collection", c, self.collections)
         return c
 
     def _legs(self, c: Collection, selected: object) -> tuple[list[dict], list[Market]]:
@@ -171,9 +170,9 @@ class Collections:
         self.trading.open_book(ticker)
         if quota is None:
             quota = self.quotas[user_id] = ComboQuota(user_id)
-            op.added("combo_quota", user_id, quota, self.quotas)
+            op.added("combo_quota", quota, self.quotas)
         else:
-            op.touch("combo_quota", user_id, quota, self.quotas)
+            op.touch("combo_quota", quota, self.quotas)
         quota.times = [*recent, now]
         self._index(m)
         return m, True

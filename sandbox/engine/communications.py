@@ -127,10 +127,10 @@ class Communications:
             self.pending.pop(q.quote_id, None)
 
     def _touch_rfq(self, r: Rfq) -> None:
-        self.op.touch("rfq", r.rfq_id, r, self.rfqs)
+        self.op.touch("rfq", r, self.rfqs)
 
     def _touch_quote(self, q: Quote) -> None:
-        self.op.touch("quote", q.quote_id, q, self.quotes)
+        self.op.touch("quote", q, self.quotes)
 
     # ------------------------------------------------------------------ RFQs
 
@@ -196,7 +196,7 @@ class Communications:
             mve_selected_legs=[dict(leg) for leg in m.mve_selected_legs],
         )
         self.rfqs[r.rfq_id] = r
-        op.added("rfq", r.rfq_id, r, self.rfqs)
+        op.added("rfq", r, self.rfqs)
         self._index_rfq(r)
         if op.events is not None:
             op.emit(ev.RfqEvent("created", copy(r), now))
@@ -286,7 +286,7 @@ class Communications:
             updated_ts=now,
         )
         self.quotes[q.quote_id] = q
-        op.added("quote", q.quote_id, q, self.quotes)
+        op.added("quote", q, self.quotes)
         self._index_quote(q)
         if op.events is not None:
             op.emit(ev.QuoteEvent("created", copy(q), copy(r), now))

@@ -21,9 +21,9 @@ from sandbox.engine.blocks import Blocks
 from sandbox.engine.communications import Communications
 from sandbox.engine.models import Quote, Rfq
 from sandbox.http import serialize as ser
-from sandbox.http.app import EXCHANGE, Routes, json_response, user_id
 from sandbox.http.errors import ApiError, bad_request
 from sandbox.http.params import field, json_body, paginate, q_choice, q_int, q_str, q_ts
+from sandbox.http.routing import EXCHANGE, Routes, json_response, user_id
 
 ROUTES = Routes()
 

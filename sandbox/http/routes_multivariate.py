@@ -7,9 +7,9 @@ from aiohttp import web
 
 from sandbox.engine.models import Collection
 from sandbox.http import serialize as ser
-from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response, user_id
 from sandbox.http.errors import bad_request
 from sandbox.http.params import field, json_body, paginate, q_bool, q_choice, q_list, q_str
+from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response, user_id
 
 ROUTES = Routes()
 

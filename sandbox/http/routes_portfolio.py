@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.http import serialize as ser
-from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response, user_id
 from sandbox.http.errors import bad_request
 from sandbox.http.params import paginate, q_choice, q_int, q_list, q_str, q_ts
+from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response, user_id
 
 ROUTES = Routes()
 
