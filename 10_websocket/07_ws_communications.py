@@ -97,7 +97,9 @@ def main() -> int:
     say("  - quote_executed came before the fills of the trade it explains.")
     say("\nNext: uv run python 10_websocket/08_ws_multivariate_lifecycle.py")
     total = sum(seen.values())
-    print(f"RESULT: {total} communications message(s), {seen['quote_executed']} executed quote(s)")
+    auth.result(
+        args, f"{total} communications message(s), {seen['quote_executed']} executed quote(s)"
+    )
     return 0
 
 

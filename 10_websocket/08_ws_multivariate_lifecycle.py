@@ -81,9 +81,10 @@ def main() -> int:
     say("\nWhat to notice:")
     say("  - Combos come and go like other markets, on their own channel.")
     say("\nThat was the last WebSocket example; the README lists what to run next.")
-    print(
-        f"RESULT: {sum(seen.values())} multivariate lifecycle message(s), "
-        f"{seen['created']} combo(s) created"
+    auth.result(
+        args,
+        f"{sum(seen.values())} multivariate lifecycle message(s), "
+        f"{seen['created']} combo(s) created",
     )
     return 0
 

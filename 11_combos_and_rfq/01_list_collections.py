@@ -17,7 +17,7 @@ Gotchas (late 2026):
 Run: uv run python 11_combos_and_rfq/01_list_collections.py [--collection KXMVESPORTSPARLAY]
 """
 
-from auth import banner, parser, print_json, raw_get, run
+from auth import banner, parser, print_json, raw_get, result, run
 from auth.fmt import table, when
 
 
@@ -31,7 +31,7 @@ def main() -> int:
     collections = listed["multivariate_contracts"]
     if not collections:
         print("no open collection")
-        print("RESULT: no open multivariate collection")
+        result(args, "no open multivariate collection")
         return 0
     chosen = args.collection or collections[0]["collection_ticker"]
     one = raw_get(f"/multivariate_event_collections/{chosen}")["multivariate_contract"]
@@ -67,9 +67,10 @@ def main() -> int:
     print("  - Each leg is (event_ticker, market_ticker, side): 'yes' wins if that market resolves")
     print("    Yes, 'no' if it resolves No; the combo pays $1 only if every leg wins.")
     print("\nNext: uv run python 11_combos_and_rfq/02_create_combo_market.py")
-    print(
-        f"RESULT: {len(collections)} collections, {chosen} takes {one['size_min']}-"
-        f"{one['size_max']} legs from {len(one['associated_events'])} events"
+    result(
+        args,
+        f"{len(collections)} collections, {chosen} takes {one['size_min']}-"
+        f"{one['size_max']} legs from {len(one['associated_events'])} events",
     )
     return 0
 

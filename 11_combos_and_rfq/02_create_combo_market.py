@@ -21,7 +21,17 @@ Gotchas (late 2026):
 Run: uv run python 11_combos_and_rfq/02_create_combo_market.py [--legs 2] [--side yes]
 """
 
-from auth import banner, guard_writes, parser, print_json, raw_get, raw_post, run, show_dry_run
+from auth import (
+    banner,
+    guard_writes,
+    parser,
+    print_json,
+    raw_get,
+    raw_post,
+    result,
+    run,
+    show_dry_run,
+)
 from auth.errors import KalshiError
 from auth.fmt import usd
 
@@ -88,7 +98,7 @@ def main() -> int:
     print(
         f"\nNext: uv run python 11_combos_and_rfq/03_request_quotes.py --ticker {market['ticker']}"
     )
-    print(f"RESULT: combo {market['ticker']} with {len(legs)} legs, status {market['status']}")
+    result(args, f"combo {market['ticker']} with {len(legs)} legs, status {market['status']}")
     return 0
 
 

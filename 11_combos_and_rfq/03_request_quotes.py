@@ -33,6 +33,7 @@ from auth import (
     raw_delete,
     raw_get,
     raw_post,
+    result,
     run,
     show_dry_run,
 )
@@ -112,8 +113,8 @@ def main() -> int:
         key=lambda q: q["yes_bid_dollars"],
         default=None,
     )
-    result = f"best YES {usd(best['yes_bid_dollars'], 4)}" if best else "no quote arrived"
-    print(f"RESULT: RFQ for {args.contracts} contracts got {len(quotes)} quote(s), {result}")
+    summary = f"best YES {usd(best['yes_bid_dollars'], 4)}" if best else "no quote arrived"
+    result(args, f"RFQ for {args.contracts} contracts got {len(quotes)} quote(s), {summary}")
     return 0
 
 

@@ -40,6 +40,7 @@ from auth import (
     raw_get,
     raw_post,
     raw_put,
+    result,
     run,
     show_dry_run,
 )
@@ -160,9 +161,7 @@ def main() -> int:
     print("  - You saw the RFQ (every user does) but not the other makers' quotes.")
     print("  - Confirming is the point of no return; the trade follows after the execution timer.")
     print("\nNext: uv run python 11_combos_and_rfq/05_full_rfq_trade.py")
-    print(
-        f"RESULT: quoted YES {usd(yes, 4)} / NO {usd(no, 4)} on {rfq['market_ticker']}, {outcome}"
-    )
+    result(args, f"quoted YES {usd(yes, 4)} / NO {usd(no, 4)} on {rfq['market_ticker']}, {outcome}")
     return 0
 
 

@@ -38,6 +38,7 @@ from auth import (
     raw_get,
     raw_post,
     raw_put,
+    result,
     run,
     show_dry_run,
 )
@@ -139,9 +140,10 @@ def main() -> int:
     print("  - The RFQ closed when its quote executed; the other makers' quotes were cancelled.")
     print("  - Your fill is a taker fill at the quoted price; the maker paid the maker fee.")
     print("\nNext: uv run python 10_websocket/07_ws_communications.py")
-    print(
-        f"RESULT: RFQ trade bought {qty(count)} {args.side.upper()} of {ticker} at "
-        f"{usd(price, 4)}, fee {usd(fee, 2)}"
+    result(
+        args,
+        f"RFQ trade bought {qty(count)} {args.side.upper()} of {ticker} at "
+        f"{usd(price, 4)}, fee {usd(fee, 2)}",
     )
     return 0
 

@@ -32,7 +32,17 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from auth import banner, guard_writes, parser, print_json, raw_get, raw_post, run, show_dry_run
+from auth import (
+    banner,
+    guard_writes,
+    parser,
+    print_json,
+    raw_get,
+    raw_post,
+    result,
+    run,
+    show_dry_run,
+)
 from auth.cli import fail
 from auth.errors import KalshiError
 from auth.fmt import qty, usd
@@ -63,7 +73,7 @@ def main() -> int:
         raw_post(f"{path}/{args.accept}/accept", {})
         proposal = find(path, args.accept)
         show(proposal)
-        print(f"RESULT: accepted block trade {args.accept[:13]}, status {proposal['status']}")
+        result(args, f"accepted block trade {args.accept[:13]}, status {proposal['status']}")
         return 0
 
     ticker = args.ticker or pick_ticker(None)
@@ -106,9 +116,10 @@ def main() -> int:
     print("  - Both parties accept; the second acceptance executes the trade at once.")
     print("  - The fills are ordinary fills: a maker fill and a taker fill, with their fees.")
     print("\nNext: uv run python 10_websocket/07_ws_communications.py")
-    print(
-        f"RESULT: block trade {proposal_id[:13]} for {qty(args.contracts)} at "
-        f"{usd(args.price, 4)}: {proposal['status']}"
+    result(
+        args,
+        f"block trade {proposal_id[:13]} for {qty(args.contracts)} at "
+        f"{usd(args.price, 4)}: {proposal['status']}",
     )
     return 0
 
