@@ -69,6 +69,7 @@ def main() -> int:
     path = f"/multivariate_event_collections/{args.collection}"
     if args.dry_run:
         show_dry_run("POST", path, body)
+        result(args, f"dry run: the combo creation (POST {path}) was not sent")
         return 0
     created = raw_post(path, body)
     market = raw_get(f"/markets/{created['market_ticker']}")["market"]

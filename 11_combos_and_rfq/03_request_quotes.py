@@ -74,6 +74,7 @@ def main() -> int:
     }
     if args.dry_run:
         show_dry_run("POST", "/communications/rfqs", body)
+        result(args, "dry run: the RFQ (POST /communications/rfqs) was not sent")
         return 0
     body["market_ticker"] = args.ticker or default_combo()
     rfq_id = raw_post("/communications/rfqs", body)["id"]

@@ -116,6 +116,7 @@ def main() -> int:
             "rest_remainder": False,
         }
         show_dry_run("POST", "/communications/quotes", body)
+        result(args, "dry run: the quote (POST /communications/quotes) was not sent")
         return 0
 
     rfq = pick_rfq(args.rfq_id)

@@ -85,6 +85,7 @@ def main() -> int:
             "/communications/rfqs/{rfq_id}/quotes/{quote_id}/accept",
             {"accepted_side": args.side},
         )
+        result(args, "dry run: the RFQ and the acceptance were not sent")
         return 0
 
     ticker = args.ticker or default_combo()

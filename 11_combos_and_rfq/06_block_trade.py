@@ -69,6 +69,7 @@ def main() -> int:
     if args.accept:
         if args.dry_run:
             show_dry_run("POST", f"{path}/{args.accept}/accept", {})
+            result(args, f"dry run: the acceptance of {args.accept} was not sent")
             return 0
         raw_post(f"{path}/{args.accept}/accept", {})
         proposal = find(path, args.accept)
@@ -97,6 +98,7 @@ def main() -> int:
     }
     if args.dry_run:
         show_dry_run("POST", path, body)
+        result(args, "dry run: the block trade proposal was not sent")
         return 0
     proposal_id = raw_post(path, body)["block_trade_proposal_id"]
     print(
