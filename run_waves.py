@@ -67,6 +67,7 @@ FOLDERS: tuple[tuple[str, int], ...] = (
     ("09_account_management", 3),
     ("10_websocket", 5),
     ("11_combos_and_rfq", 4),
+    ("13_live_data", 5),
 )
 # Waves, in the order they run (reads before writes, streaming last). Importable: the benchmarks
 # reuse it.
@@ -99,6 +100,8 @@ EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
     # A block trade needs a second account's acceptance: the runner shows the request only.
     ("11_combos_and_rfq/06_block_trade.py", ("--dry-run",), False),
+    ("13_live_data/02_follow_game.py", ("--seconds", "{seconds}"), False),
+    ("13_live_data/04_crypto_index.py", ("--seconds", "{seconds}"), False),
 )
 
 # Every script's last line is `RESULT: <what it showed>` (auth.cli.result), on stdout, or on

@@ -31,8 +31,9 @@ ALL_FOLDERS = [
     "09_account_management",
     "10_websocket",
     "11_combos_and_rfq",
+    "13_live_data",
 ]
-EXPECTED_SCRIPTS = 52  # 44 + 11_combos_and_rfq (6) + 10_websocket/07, 08
+EXPECTED_SCRIPTS = 62  # 54 + 11_combos_and_rfq (6) + 10_websocket/07, 08
 
 
 def runner(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -17,8 +17,11 @@ from sandbox.http import (
     ratelimit,
     routes_account,
     routes_communications,
+    routes_discovery,
     routes_exchange,
+    routes_fees,
     routes_historical,
+    routes_live,
     routes_market,
     routes_multivariate,
     routes_orders,
@@ -42,6 +45,7 @@ from sandbox.http.signature import verify_request
 log = logging.getLogger("sandbox.http")
 
 ROUTE_MODULES = (
+    routes_fees,  # before routes_market: /series/fee_changes is not a series ticker
     routes_exchange,
     routes_multivariate,  # before routes_market: /events/multivariate, not /events/{ticker}
     routes_market,
@@ -50,6 +54,8 @@ ROUTE_MODULES = (
     routes_historical,
     routes_account,
     routes_communications,
+    routes_discovery,
+    routes_live,
 )
 
 

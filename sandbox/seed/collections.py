@@ -1,11 +1,9 @@
 """Seeded multivariate collections: a sports parlay collection (NFL and NBA games) and a
-cross-category one (weather, bitcoin, the Fed, football, gas), plus the two NBA games the
-parlays need. Combo markets themselves are created on demand (`POST
-/multivariate_event_collections/{ticker}`), as on Kalshi."""
+cross-category one (weather, bitcoin, the Fed, football, gas). Combo markets themselves are
+created on demand (`POST /multivariate_event_collections/{ticker}`), as on Kalshi."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -35,43 +33,6 @@ def _combo_series(ticker: str, title: str, category: str) -> Series:
         fee_type="quadratic_with_combo_maker_fees",
         fee_multiplier=D(1),
     )
-
-
-def basketball(b: _Builder) -> None:
-    """Two NBA games later this week (legs for the sports parlays)."""
-    from sandbox.seed.universe import _ms, _tk
-
-    b.ex.add_series(
-        Series(
-            "KXNBAGAME",
-            "Professional Basketball Game",
-            "Sports",
-            "daily",
-            tags=["Basketball"],
-            categories=["Sports"],
-            fee_type="quadratic",
-        )
-    )
-    games = [(1, "BOS", "Boston", "NYK", "New York"), (3, "LAL", "Los Angeles L", "DEN", "Denver")]
-    for days, a_code, a_name, h_code, h_name in games:
-        day = b.today + timedelta(days=days)
-        e = b.event(
-            "KXNBAGAME",
-            f"KXNBAGAME-{_tk(day)}{a_code}{h_code}",
-            f"{a_name} at {h_name}",
-            f"{a_code} at {h_code} ({day:%b} {day.day})",
-            day,
-            period="game",
-        )
-        open_t = _ms(day - timedelta(days=5))
-        close_t = _ms(day + timedelta(hours=27))
-        fav = D(str(round(b.rng.uniform(0.3, 0.7), 2)))
-        for code, name, fair in ((a_code, a_name, fav), (h_code, h_name, 1 - fav)):
-            rules = f"If {name} wins the {a_name} at {h_name} game, the market resolves to Yes."
-            t = f"{e.event_ticker}-{code}"
-            b.market(e, t, f"{a_name} at {h_name} Winner?", name, rules, open_t, close_t)
-            b.history(t, fair, open_t, min(close_t, b.now - 3_600_000), b.rng.randint(6, 10))
-            b.ladder(t, fair)
 
 
 def seed_collections(b: _Builder) -> None:

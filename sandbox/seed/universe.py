@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from sandbox.activity import rolling
 from sandbox.engine.models import (
     ASK,
     BID,
@@ -25,7 +26,8 @@ from sandbox.engine.models import (
     Series,
 )
 from sandbox.engine.money import ONE
-from sandbox.seed.collections import basketball, seed_collections
+from sandbox.seed.collections import seed_collections
+from sandbox.seed.sports import seed_basketball
 
 if TYPE_CHECKING:
     from sandbox.engine import Exchange
@@ -343,9 +345,10 @@ def seed_universe(ex: Exchange) -> None:
         _fed(b)
         _football(b)
         _gas(b)
-        basketball(b)  # combo legs (sandbox/seed/collections.py)
+        seed_basketball(b)
         b.run()
-        seed_collections(b)
+        rolling.seed(ex)  # the 15-minute crypto and hourly temperature series
+        seed_collections(b)  # multivariate collections over the open events
         ex.set_historical_cutoff(_ms(b.today - timedelta(days=30)))
 
 

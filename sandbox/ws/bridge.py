@@ -10,6 +10,7 @@ from typing import Any
 
 from sandbox.engine import events as ev
 from sandbox.engine.errors import EngineError
+from sandbox.engine.feechanges import EventFeeUpdate
 from sandbox.ws import messages, messages_comms
 from sandbox.ws.hub import Hub
 
@@ -41,6 +42,7 @@ class Bridge:
             ev.EventLifecycle: self._event_lifecycle,
             ev.RfqEvent: self._rfq,
             ev.QuoteEvent: self._quote,
+            EventFeeUpdate: self._event_fee_update,
         }
 
     def wants_events(self) -> bool:
@@ -160,6 +162,12 @@ class Bridge:
             else:
                 continue
             self.hub.publish_private("communications", f"quote_{e.kind}", msg, user, None)
+
+    def _event_fee_update(self, e: EventFeeUpdate) -> None:
+        msg = messages.event_fee_update(
+            e.event_ticker, e.fee_type_override, e.fee_multiplier_override
+        )
+        self.hub.publish("market_lifecycle_v2", "event_fee_update", msg)
 
     def _last_size(self, ticker: str) -> Decimal:
         """Size of the market's last trade (read from the engine: also right for trades made
