@@ -16,6 +16,7 @@ Waves, in the order they run (reads before writes, streaming last):
   2  02_market_discovery, 03_market_data
   3  04_portfolio, 08_historical, 09_account_management
   4  05_orders, 06_batch_operations, 07_order_groups          (these place and cancel orders)
+     11_combos_and_rfq                                        (combos, RFQs; 05 trades)
   5  10_websocket                                             (streaming, bounded by --seconds)
 Scripts of one wave run side by side: --jobs at a time (default: the number of cores), all the
 streams of wave 5 at once, and the writes of wave 4 one at a time on demo and prod.
@@ -65,6 +66,7 @@ FOLDERS: tuple[tuple[str, int], ...] = (
     ("08_historical", 3),
     ("09_account_management", 3),
     ("10_websocket", 5),
+    ("11_combos_and_rfq", 4),
     ("12_subaccounts", 6),  # needs the Advanced tier: 09_.../05_usage_tier.py --upgrade
     ("13_live_data", 5),
 )
@@ -101,6 +103,8 @@ EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("10_websocket/04_ws_user_orders.py", ("--demo-order",), True),
     ("09_account_management/05_usage_tier.py", ("--upgrade",), True),  # 12_subaccounts needs it
     ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
+    # A block trade needs a second account's acceptance: the runner shows the request only.
+    ("11_combos_and_rfq/06_block_trade.py", ("--dry-run",), False),
     ("13_live_data/02_follow_game.py", ("--seconds", "{seconds}"), False),
     ("13_live_data/04_crypto_index.py", ("--seconds", "{seconds}"), False),
 )

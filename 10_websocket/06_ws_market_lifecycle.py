@@ -132,7 +132,7 @@ def main() -> int:
     say("\nWhat to notice:")
     say("  - determined and settled are two steps: the result first, the payout later.")
     say("  - deactivated/activated pause and resume trading without closing the market.")
-    say("\nNext: uv run python 12_subaccounts/01_create_subaccount.py")
+    say("\nNext: uv run python 10_websocket/07_ws_communications.py")
     auth.result(
         args,
         f"market_lifecycle_v2: {stream.data_messages} message(s) "

@@ -46,6 +46,7 @@ BENCHES = (
     "bench_rest.py",
     "bench_ws.py",
     "bench_ws_client.py",
+    "bench_rfq.py",
     "bench_scripts.py",  # each script's wall time against its full import floor (goal: 0.3 s)
     "bench_index_feed.py",
 )

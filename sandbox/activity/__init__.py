@@ -4,6 +4,7 @@ what the configuration asks for:
 
 - simulator: on unless --no-activity (pace --activity-rate);
 - lifecycle clock: on with the simulator, or alone with --fast-lifecycle;
+- RFQ clock (always) and RFQ makers (with activity, unless --no-rfq-makers);
 - faults: --fault-http-429-rate / --fault-http-5xx-rate (REST middleware) and
   --fault-ws-drop-every (connection cuts); --fault-seq-gap-rate lives in the WebSocket hub.
 """

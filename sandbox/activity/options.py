@@ -14,6 +14,8 @@ from dataclasses import dataclass
 class LiveOptions:
     activity_rate: float = 1.0  # pace multiplier of the simulator (1 = default pace)
     fast_lifecycle: bool = False  # lifecycle in seconds instead of minutes (tests)
+    rfq_makers: bool = True  # simulated makers quote RFQs (off: test the no-quote path)
+    rfq_timers: tuple[float, float] | None = None  # (confirm s, execute s); None = Kalshi's
     ws_ping_interval: float = 10.0
     ws_pong_timeout: float = 30.0
     fault_ws_drop_every: float = 0.0  # seconds; 0 = off
@@ -36,6 +38,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _timers(text: str) -> tuple[float, float]:
+    try:
+        confirm, execute = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("two numbers of seconds: CONFIRM,EXECUTE") from None
+    if confirm <= 0 or execute < 0:
+        raise argparse.ArgumentTypeError("confirmation window > 0, execution timer >= 0")
+    return confirm, execute
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("live activity")
     g.add_argument(
@@ -49,6 +61,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="create, open, close, determine and settle short-lived markets every few seconds "
         "instead of every few minutes (also runs with --no-activity)",
+    )
+    g.add_argument(
+        "--no-rfq-makers",
+        dest="rfq_makers",
+        action="store_false",
+        help="no simulated makers quote RFQs (to see an RFQ get no answer); on by default "
+        "with activity",
+    )
+    g.add_argument(
+        "--rfq-timers",
+        type=_timers,
+        default=None,
+        metavar="CONFIRM,EXECUTE",
+        help="RFQ confirmation window and execution timer in seconds for every market "
+        "(default: Kalshi's 30,15, and 1,1 on combo markets)",
     )
     g = p.add_argument_group("websocket")
     g.add_argument(
@@ -100,6 +127,8 @@ def from_args(args: argparse.Namespace) -> LiveOptions:
     return LiveOptions(
         activity_rate=args.activity_rate,
         fast_lifecycle=args.fast_lifecycle,
+        rfq_makers=args.rfq_makers,
+        rfq_timers=args.rfq_timers,
         ws_ping_interval=args.ws_ping_interval,
         ws_pong_timeout=args.ws_pong_timeout,
         fault_ws_drop_every=args.fault_ws_drop_every,

@@ -17,6 +17,7 @@ from sandbox.activity.indexfeed import IndexFeed
 from sandbox.activity.market_clock import LifecycleClock
 from sandbox.activity.options import LiveOptions
 from sandbox.activity.referee import Referee
+from sandbox.activity.rfq_makers import RfqMakers, run_rfq_clock
 from sandbox.activity.rolling import RollingDesk
 from sandbox.activity.simulator import Simulator
 from sandbox.http.config import Config
@@ -34,7 +35,12 @@ def setup(app: web.Application, config: Config, opts: LiveOptions, ws_server: Ws
         )
         app.middlewares.insert(0, mw)
 
-    jobs: list = []
+    if opts.rfq_timers is not None:
+        confirm, execute = opts.rfq_timers
+        exchange.set_rfq_windows(int(confirm * 1000), int(execute * 1000))
+    jobs: list = [lambda: run_rfq_clock(exchange)]
+    if activity and opts.rfq_makers:
+        jobs.append(RfqMakers(exchange).run)
     sim = Simulator(exchange, random.Random(seed + 2), opts.activity_rate, ws_server.hub.watched)
     if activity and opts.activity_rate > 0:
         jobs.append(sim.run)

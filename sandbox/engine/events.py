@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .models import Fill, Market, Order, OrderGroup, Position, Trade
+from .models import Fill, Market, Order, OrderGroup, Position, Quote, Rfq, Trade
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +94,27 @@ class EventLifecycle:
     ts: int
 
 
+@dataclass(frozen=True, slots=True)
+class RfqEvent:
+    """kind: created | deleted (by its creator, on execution, or replaced)."""
+
+    kind: str
+    rfq: Rfq
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteEvent:
+    """kind: created | accepted | executed | cancelled. On `executed`, `orders` maps each side's
+    user to the order id its side of the trade was placed as."""
+
+    kind: str
+    quote: Quote
+    rfq: Rfq
+    ts: int
+    orders: tuple[tuple[str, str], ...] = ()
+
+
 Event = (
     OrderEvent
     | FillEvent
@@ -104,4 +125,6 @@ Event = (
     | OrderGroupUpdate
     | MarketLifecycle
     | EventLifecycle
+    | RfqEvent
+    | QuoteEvent
 )

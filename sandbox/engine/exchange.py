@@ -10,6 +10,9 @@
     Subaccounts creating subaccounts, transfers between them, netting   subaccounts.py
     Usage       API usage-level grants, trailing trading volume         usage.py
     Funding     deposits and withdrawals (applied ones move cash)       funding.py
+    Communications  RFQs, quotes, accept/confirm, timed execution       communications.py
+    Collections multivariate collections, combo markets from legs       collections.py
+    Blocks      block trade proposals, acceptance, execution             blocks.py
     LiveData    milestones, structured targets, games (derived, read)   livedata.py
     FeeChanges  scheduled series/event fee changes (derived schedule)   feechanges.py
 
@@ -42,8 +45,11 @@ from decimal import Decimal
 from typing import Any
 
 from .accounts import Accounts
+from .blocks import Blocks
 from .catalog import Catalog
+from .collections import Collections
 from .common import CancelResult, EventPosition, real_clock
+from .communications import Communications
 from .errors import EngineError
 from .feechanges import FeeChanges
 from .funding import Funding
@@ -54,7 +60,9 @@ from .livedata import LiveData
 from .marketdata import MarketData
 from .models import (
     Account,
+    BlockTrade,
     Candlestick,
+    Collection,
     Event,
     Fill,
     FundingEntry,
@@ -66,6 +74,8 @@ from .models import (
     OrderResult,
     Position,
     QueuePosition,
+    Quote,
+    Rfq,
     Series,
     Settlement,
     SubaccountTransfer,
@@ -101,6 +111,9 @@ class Exchange:
         self.subaccounts = Subaccounts(op, self.cash)
         self.usage = Usage(op, self.trading, self.portfolio, self.data)
         self.funding = Funding(op, self.cash)
+        self.comms = Communications(op, self.cash, self.catalog, self.trading)
+        self.collections = Collections(op, self.catalog, self.trading, self.lifecycle)
+        self.blocks = Blocks(op, self.cash, self.catalog, self.trading)
         self.live = LiveData(op, self.catalog)
         self.fee_changes = FeeChanges(op, self.catalog)
         op.listeners = self.listeners
@@ -136,6 +149,9 @@ class Exchange:
         self.subaccounts.restore(records["transfer"], records["netting"])
         self.usage.restore(records["grant"])
         self.funding.restore(records["funding"])
+        self.comms.restore(records["rfq"], records["quote"])
+        self.collections.restore(records["collection"], records["combo_quota"])
+        self.blocks.restore(records["block"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -181,13 +197,15 @@ class Exchange:
         self.journal.commit(changes)
 
     def _expire_first(self) -> None:
-        """Expire due orders as their own operation (Kalshi expires orders on its clock: a
-        request that is then rejected does not bring them back)."""
+        """Expire due orders and run due RFQ timers, each as its own operation (Kalshi runs
+        them on its clock: a request that is then rejected does not bring them back)."""
         op = self._op
         expiry = self.trading.expiry
         if expiry and expiry[0][0] <= op.time():
             with op:
                 self.trading.expire_due()
+        if self.comms.pending:
+            self.run_timers()
 
     def _expire_reads(self) -> None:
         if not self._op.depth:
@@ -767,7 +785,9 @@ class Exchange:
         self, ticker: str, result: str, settlement_value: Decimal | str | None = None
     ) -> Market:
         with self._op:
-            return self.lifecycle.determine_market(ticker, result, settlement_value)
+            m = self.lifecycle.determine_market(ticker, result, settlement_value)
+            self.collections.leg_determined(ticker)  # combos this leg decides
+            return m
 
     def settle_market(self, ticker: str) -> list[Settlement]:
         with self._op:
@@ -795,6 +815,124 @@ class Exchange:
 
     def get_historical_market(self, ticker: str) -> Market:
         return self.lifecycle.get_historical_market(ticker)
+
+    # ------------------------------------------------------------------ collections (combos)
+
+    def add_collection(self, collection: Collection) -> Collection:
+        with self._op:
+            return self.collections.add_collection(collection)
+
+    def create_combo_market(
+        self, user_id: str, collection_ticker: str, selected_markets: object
+    ) -> tuple[Market, bool]:
+        """Look up or create the combo market of these legs: (market, created)."""
+        with self._op:
+            return self.collections.create_market(user_id, collection_ticker, selected_markets)
+
+    def get_collection(self, ticker: str) -> Collection:
+        return self.collections.get(ticker)
+
+    def list_collections(self, **filters) -> list[Collection]:
+        return self.collections.find(**filters)
+
+    # ------------------------------------------------------------------ block trades
+
+    def propose_block_trade(self, user_id: str, **kwargs) -> BlockTrade:
+        self._expire_first()
+        with self._op:
+            return self.blocks.propose(user_id, **kwargs)
+
+    def accept_block_trade(
+        self, user_id: str, proposal_id: str, subaccount: int | None = None
+    ) -> BlockTrade:
+        """Accept a proposal; the second acceptance executes it (all or nothing)."""
+        self._expire_first()
+        with self._op:
+            return self.blocks.accept(user_id, proposal_id, subaccount)
+
+    def list_block_trades(self, user_id: str, **filters) -> list[BlockTrade]:
+        return self.blocks.find(user_id, **filters)
+
+    # ------------------------------------------------------------------ communications (RFQs)
+
+    def communications_id(self, user_id: str) -> str:
+        return self.comms.communications_id(user_id)
+
+    def create_rfq(self, user_id: str, **kwargs) -> Rfq:
+        """Open an RFQ (see Communications.create_rfq for the arguments)."""
+        self._expire_first()
+        with self._op:
+            return self.comms.create_rfq(user_id, **kwargs)
+
+    def delete_rfq(self, user_id: str, rfq_id: str) -> Rfq:
+        self._expire_first()
+        with self._op:
+            return self.comms.delete_rfq(user_id, rfq_id)
+
+    def create_quote(self, user_id: str, **kwargs) -> Quote:
+        self._expire_first()
+        with self._op:
+            return self.comms.create_quote(user_id, **kwargs)
+
+    def delete_quote(self, user_id: str, quote_id: str, rfq_id: str | None = None) -> Quote:
+        self._expire_first()
+        with self._op:
+            return self.comms.delete_quote(user_id, quote_id, rfq_id)
+
+    def accept_quote(
+        self, user_id: str, quote_id: str, accepted_side: str, rfq_id: str | None = None
+    ) -> Quote:
+        self._expire_first()
+        with self._op:
+            return self.comms.accept_quote(user_id, quote_id, accepted_side, rfq_id)
+
+    def confirm_quote(self, user_id: str, quote_id: str, rfq_id: str | None = None) -> Quote:
+        """Confirm an accepted quote; the execution timer starts (a zero timer executes now)."""
+        self._expire_first()
+        with self._op:
+            q = self.comms.confirm_quote(user_id, quote_id, rfq_id)
+        self.run_timers()
+        return q
+
+    def run_timers(self, limit: int | None = None) -> int:
+        """Run the RFQ timers that are due (missed confirmations, executions; at most `limit`),
+        each as its own operation; an execution the book refuses ends its quote instead.
+        Returns how many ran."""
+        op = self._op
+        if op.depth:  # inside another operation (seeding): its caller runs them later
+            return 0
+        due = self.comms.due(op.time())[:limit]
+        for q in due:
+            try:
+                with op:
+                    self.comms.run_timer(q)
+            except EngineError as exc:
+                with op:
+                    self.comms.fail(q, f"execution_failed: {exc.code}")
+        return len(due)
+
+    def set_rfq_windows(self, confirm_ms: int, execute_ms: int) -> None:
+        """Override Kalshi's RFQ timers for every market (tests, demos, benchmarks)."""
+        self.comms.windows = self.comms.hvm_windows = (confirm_ms, execute_ms)
+
+    def next_rfq_deadline(self) -> int | None:
+        return self.comms.next_deadline()
+
+    def get_rfq(self, rfq_id: str) -> Rfq:
+        self._expire_reads()
+        return self.comms.get_rfq(rfq_id)
+
+    def list_rfqs(self, **filters) -> list[Rfq]:
+        self._expire_reads()
+        return self.comms.list_rfqs(**filters)
+
+    def get_quote(self, user_id: str, quote_id: str, rfq_id: str | None = None) -> Quote:
+        self._expire_reads()
+        return self.comms.own_quote(user_id, quote_id, rfq_id)
+
+    def list_quotes(self, user_id: str, **filters) -> list[Quote]:
+        self._expire_reads()
+        return self.comms.list_quotes(user_id, **filters)
 
     # ------------------------------------------------------------------ invariants (tests)
 

@@ -120,6 +120,10 @@ class Market:
     open_interest: Decimal = ZERO
     notional_value: Decimal = ONE
     dollar_volume: Decimal = ZERO  # sum of YES price x count over all trades
+    # Combo (multivariate) markets: the collection and the legs they were created from
+    # ({event_ticker, market_ticker, side}); empty for ordinary markets.
+    mve_collection_ticker: str = ""
+    mve_selected_legs: list[dict] = field(default_factory=list)
 
     @property
     def no_bid(self) -> Decimal:
@@ -296,6 +300,126 @@ class OrderGroup:
 
 
 @dataclass(slots=True)
+class Collection:
+    """A multivariate event collection: which events' markets combine into combo markets.
+    `associated_events`: [{ticker, is_yes_only, size_min, size_max}]; times epoch ms."""
+
+    collection_ticker: str
+    series_ticker: str
+    title: str
+    description: str
+    open_date: int
+    close_date: int
+    associated_events: list[dict]
+    size_min: int
+    size_max: int
+    price_ranges: tuple[PriceRange, ...]
+    price_level_structure: str = "center_deci_edge_centi_cent"
+    is_ordered: bool = False
+    functional_description: str = ""
+
+
+@dataclass(slots=True)
+class ComboQuota:
+    """When one user created combo markets during the last week (5,000 a week)."""
+
+    user_id: str
+    times: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class BlockTrade:
+    """A block trade proposal: the buyer buys `count` YES at `price` from the seller (who buys
+    NO at 1 - price) once both have accepted; `maker_side` pays maker fees. Times epoch ms."""
+
+    proposal_id: str
+    proposer: str
+    buyer: str
+    seller: str
+    ticker: str
+    price: Decimal
+    count: Decimal
+    maker_side: str
+    expiration_ts: int
+    buyer_subaccount: int = 0
+    seller_subaccount: int = 0
+    status: str = "pending"  # pending | executed | expired | failed
+    created_ts: int = 0
+    updated_ts: int = 0
+    buyer_accepted_ts: int | None = None
+    seller_accepted_ts: int | None = None
+    executed_ts: int | None = None
+    buyer_order_id: str = ""
+    seller_order_id: str = ""
+    failure_reason: str = ""
+
+
+# RFQ.status and Quote.status values (the spec's enums).
+OPEN, CLOSED_RFQ = "open", "closed"
+Q_OPEN, Q_ACCEPTED, Q_CONFIRMED, Q_EXECUTED, Q_CANCELLED = (
+    "open",
+    "accepted",
+    "confirmed",
+    "executed",
+    "cancelled",
+)
+
+
+@dataclass(slots=True)
+class Rfq:
+    """A request for quote: size in contracts or as a target cost (exactly one)."""
+
+    rfq_id: str
+    user_id: str
+    ticker: str
+    event_ticker: str
+    contracts: Decimal | None
+    target_cost: Decimal | None
+    rest_remainder: bool
+    subaccount: int = 0
+    target_cost_excludes_fees: bool = False
+    obscure_creator: bool = False
+    status: str = OPEN
+    created_ts: int = 0
+    updated_ts: int = 0
+    cancelled_ts: int | None = None
+    cancellation_reason: str = ""
+    executed: bool = False  # a quote executed: the creator's id is no longer obscured
+    mve_collection_ticker: str = ""
+    mve_selected_legs: list[dict] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Quote:
+    """A maker's two-sided answer to an RFQ; `deadline` is the running timer (confirmation
+    window while accepted, execution timer while confirmed), epoch ms."""
+
+    quote_id: str
+    rfq_id: str
+    user_id: str
+    rfq_user_id: str
+    ticker: str
+    yes_bid: Decimal
+    no_bid: Decimal
+    rest_remainder: bool
+    subaccount: int = 0
+    post_only: bool = False
+    status: str = Q_OPEN
+    created_ts: int = 0
+    updated_ts: int = 0
+    accepted_side: str | None = None
+    contracts_accepted: Decimal | None = None
+    accepted_ts: int | None = None
+    confirmed_ts: int | None = None
+    executed_ts: int | None = None
+    cancelled_ts: int | None = None
+    cancellation_reason: str = ""
+    deadline: int | None = None
+    creator_order_id: str = ""
+    rfq_creator_order_id: str = ""
+
+
+@dataclass(slots=True)
 class MinuteCandle:
     """Raw 1-minute bar of one market; 60/1440-minute candles are aggregated from these."""
 
@@ -336,6 +460,9 @@ class Meta:
     market_positions_last_updated_ts: int = 0
     trading_active: bool = True
     exchange_active: bool = True
+    rfq: int = 0
+    quote: int = 0
+    block: int = 0
 
     @property
     def cutoff(self) -> HistoricalCutoff:

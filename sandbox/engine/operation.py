@@ -30,6 +30,9 @@ from typing import Any, Literal
 
 from .models import (
     Account,
+    BlockTrade,
+    Collection,
+    ComboQuota,
     Event,
     FundingEntry,
     Market,
@@ -39,6 +42,8 @@ from .models import (
     Order,
     OrderGroup,
     Position,
+    Quote,
+    Rfq,
     Series,
     SubaccountTransfer,
     UsageGrant,
@@ -61,6 +66,11 @@ RECORDS: dict[str, type] = {
     "netting": NettingSetting,
     "grant": UsageGrant,
     "funding": FundingEntry,
+    "rfq": Rfq,
+    "quote": Quote,
+    "collection": Collection,
+    "combo_quota": ComboQuota,
+    "block": BlockTrade,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 # A record's key in the journal, and in its table where that differs (candles: per-ticker bars).
@@ -79,9 +89,14 @@ KEY: dict[str, Callable[[Any], Any]] = {
     "grant": lambda g: g.user_id,
     # (user, seq): a server picks up a user another process funded (Exchange.load_user)
     "funding": lambda e: (e.user_id, e.seq),
+    "rfq": lambda r: r.rfq_id,
+    "quote": lambda q: q.quote_id,
+    "collection": lambda c: c.collection_ticker,
+    "combo_quota": lambda q: q.user_id,
+    "block": lambda b: b.proposal_id,
 }
 TABLE_KEY = {**KEY, "candle": lambda c: c.minute, "funding": lambda e: e.entry_id}
-ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4}
+ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6, "block": 7}
 _NO_STEPS: dict[str, None] = {}
 _NO_STEP: Callable[[str], Any] = _NO_STEPS.get  # C-level no-op: untested steps cost ~nothing
 

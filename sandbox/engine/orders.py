@@ -101,6 +101,8 @@ class Trading:
                 return q
         raise invalid("price is not on the market's price grid", f"{price} not in price_ranges")
 
+    check_price = _check_price  # the grid check, for other parts (RFQ quotes)
+
     def _check_tradable(self, m: Market) -> None:
         meta = self.op.meta  # the exchange-wide flags (Lifecycle sets them)
         if not meta.trading_active or not meta.exchange_active:

@@ -16,6 +16,7 @@ from sandbox.engine.errors import EngineError
 from sandbox.http import (
     ratelimit,
     routes_account,
+    routes_communications,
     routes_discovery,
     routes_exchange,
     routes_fcm,
@@ -24,6 +25,7 @@ from sandbox.http import (
     routes_historical,
     routes_live,
     routes_market,
+    routes_multivariate,
     routes_orders,
     routes_portfolio,
     routes_subaccounts,
@@ -48,6 +50,7 @@ log = logging.getLogger("sandbox.http")
 ROUTE_MODULES = (
     routes_fees,  # before routes_market: /series/fee_changes is not a series ticker
     routes_exchange,
+    routes_multivariate,  # before routes_market: /events/multivariate, not /events/{ticker}
     routes_market,
     routes_portfolio,
     routes_orders,
@@ -56,6 +59,7 @@ ROUTE_MODULES = (
     routes_subaccounts,
     routes_fcm,
     routes_funding,
+    routes_communications,
     routes_discovery,
     routes_live,
 )

@@ -39,15 +39,25 @@ ENDPOINT_COSTS = {
     ("DELETE", "/portfolio/events/orders"): 2,
     ("DELETE", "/portfolio/events/orders/batched"): 2,
     ("GET", "/portfolio/orders/{order_id}"): 2,
+    # Quote create/get/delete: "Rate limit: 2 tokens per request" (spec x-mint notes, 3.34.0).
+    ("POST", "/communications/quotes"): 2,
+    ("GET", "/communications/rfqs/{rfq_id}/quotes/{quote_id}"): 2,
+    ("DELETE", "/communications/rfqs/{rfq_id}/quotes/{quote_id}"): 2,
+    ("GET", "/communications/quotes/{quote_id}"): 2,
+    ("DELETE", "/communications/quotes/{quote_id}"): 2,
 }
 PER_ITEM = {
     ("POST", "/portfolio/events/orders/batched"),
     ("DELETE", "/portfolio/events/orders/batched"),
 }
+# The Write bucket: orders, order groups, the usage-level upgrade ("uses the Predictions Write
+# bucket", spec) and the RFQ quote flow (Kalshi's rate-limit docs put "RFQ quote flow, block-trade
+# accepts" there): every non-GET under /communications.
 WRITE_PREFIXES = (
     "/portfolio/events/orders",
     "/portfolio/order_groups",
-    "/account/api_usage_level/upgrade",  # "uses the Predictions Write bucket" (spec)
+    "/account/api_usage_level/upgrade",
+    "/communications",
 )
 BALANCE = ("GET", "/portfolio/balance")
 

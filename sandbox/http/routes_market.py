@@ -82,6 +82,8 @@ async def list_events(request: web.Request) -> web.Response:
     min_updated = _ms(q_ts(request, "min_updated_ts"))
     if min_updated is not None:
         events = [e for e in events if e.last_updated_ts >= min_updated]
+    # "This endpoint excludes multivariate events" (spec): those are at /events/multivariate.
+    events = [e for e in events if not ex.collections.is_combo_event(e.event_ticker)]
     page, cursor = paginate(request, events, 200, 200)
     out = []
     for e in page:
@@ -138,8 +140,8 @@ async def list_markets(request: web.Request) -> web.Response:
         tickers=q_list(request, "tickers") or None,
         **_market_filters(request),
     )
-    if mve == "only":
-        markets = []  # the local exchange has no multivariate (combo) markets
+    if mve is not None:  # combo (multivariate) markets: only them, or none of them
+        markets = [mk for mk in markets if bool(mk.mve_collection_ticker) == (mve == "only")]
     page, cursor = paginate(request, markets, 100, 1000)
     return json_response({"markets": [ser.market(mk, strict) for mk in page], "cursor": cursor})
 

@@ -161,9 +161,20 @@ def market(mk: m.Market, strict: bool) -> dict:
             "price_level_structure": mk.price_level_structure,
             "price_ranges": [price_range(r) for r in mk.price_ranges],
             "exchange_index": 0,
+            **_mve(mk),
         },
         strict,
     )
+
+
+def _mve(mk: m.Market) -> dict:
+    """Combo markets' collection and legs (x-omitempty: absent on ordinary markets)."""
+    if not mk.mve_collection_ticker:
+        return {}
+    return {
+        "mve_collection_ticker": mk.mve_collection_ticker,
+        "mve_selected_legs": [dict(leg) for leg in mk.mve_selected_legs],
+    }
 
 
 def _number(value: Decimal | None) -> int | float | None:

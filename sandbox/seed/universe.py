@@ -28,6 +28,7 @@ from sandbox.engine.models import (
 )
 from sandbox.engine.money import ONE
 from sandbox.seed.funding import seed_funding
+from sandbox.seed.collections import seed_collections
 from sandbox.seed.sports import seed_basketball
 
 if TYPE_CHECKING:
@@ -350,6 +351,7 @@ def seed_universe(ex: Exchange) -> None:
         seed_basketball(b)
         b.run()
         rolling.seed(ex)  # the 15-minute crypto and hourly temperature series
+        seed_collections(b)  # multivariate collections over the open events
         ex.set_historical_cutoff(_ms(b.today - timedelta(days=30)))
 
 

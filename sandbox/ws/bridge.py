@@ -11,7 +11,7 @@ from typing import Any
 from sandbox.engine import events as ev
 from sandbox.engine.errors import EngineError
 from sandbox.engine.feechanges import EventFeeUpdate
-from sandbox.ws import messages
+from sandbox.ws import messages, messages_comms
 from sandbox.ws.hub import Hub
 
 # lastUpdateReason values of the AsyncAPI; engine reasons outside it are not forwarded.
@@ -40,6 +40,8 @@ class Bridge:
             ev.OrderGroupUpdate: self._group,
             ev.MarketLifecycle: self._market_lifecycle,
             ev.EventLifecycle: self._event_lifecycle,
+            ev.RfqEvent: self._rfq,
+            ev.QuoteEvent: self._quote,
             EventFeeUpdate: self._event_fee_update,
         }
 
@@ -120,14 +122,53 @@ class Bridge:
         )
 
     def _market_lifecycle(self, e: ev.MarketLifecycle) -> None:
+        """Combo (KXMVE) markets go to `multivariate_market_lifecycle` only: the
+        `market_lifecycle_v2` channel excludes them (Kalshi changelog, Mar 19, 2026)."""
         msg = messages.market_lifecycle(e.kind, e.market, e.ts)
-        self.hub.publish("market_lifecycle_v2", "market_lifecycle_v2", msg, None)
+        if e.market.mve_collection_ticker:
+            msg.pop("price_ranges", None)  # not in the multivariate payload
+            name = "multivariate_market_lifecycle"
+            self.hub.publish(name, name, msg, None)
+        else:
+            self.hub.publish("market_lifecycle_v2", "market_lifecycle_v2", msg, None)
 
     def _event_lifecycle(self, e: ev.EventLifecycle) -> None:
         event = self.exchange.events.get(e.event_ticker)
         if event is None:
             return
-        self.hub.publish("market_lifecycle_v2", "event_lifecycle", messages.event_lifecycle(event))
+        channel = (
+            "multivariate_market_lifecycle"
+            if self.exchange.collections.is_combo_event(e.event_ticker)
+            or e.series_ticker in {c.series_ticker for c in self.exchange.list_collections()}
+            else "market_lifecycle_v2"
+        )
+        self.hub.publish(channel, "event_lifecycle", messages.event_lifecycle(event))
+
+    def _rfq(self, e: ev.RfqEvent) -> None:
+        """rfq_created / rfq_deleted go to every `communications` subscriber (RFQ guide)."""
+        comms = self.exchange.comms
+        for user in self.hub.private_channel_users("communications"):
+            if e.kind == "created":
+                msg = messages_comms.rfq_created(comms, e.rfq, user)
+            else:
+                msg = messages_comms.rfq_deleted(comms, e.rfq, user, e.ts)
+            self.hub.publish_private("communications", f"rfq_{e.kind}", msg, user, None)
+
+    def _quote(self, e: ev.QuoteEvent) -> None:
+        """quote_* go only to the quote's maker and the RFQ's requester (a cancelled quote has
+        no message in the AsyncAPI)."""
+        comms, q, r = self.exchange.comms, e.quote, e.rfq
+        orders = dict(e.orders)
+        for user in (q.user_id, r.user_id):
+            if e.kind == "created":
+                msg = messages_comms.quote_created(comms, q, r, user)
+            elif e.kind == "accepted":
+                msg = messages_comms.quote_accepted(comms, q, r, user)
+            elif e.kind == "executed":
+                msg = messages_comms.quote_executed(comms, q, r, user, orders.get(user, ""), "")
+            else:
+                continue
+            self.hub.publish_private("communications", f"quote_{e.kind}", msg, user, None)
 
     def _event_fee_update(self, e: EventFeeUpdate) -> None:
         msg = messages.event_fee_update(

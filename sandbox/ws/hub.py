@@ -143,6 +143,13 @@ class Hub:
             and s.sink.subaccount in (None, subaccount)
         ]
 
+    def private_channel_users(self, channel: str) -> list[str]:
+        """Users with a subscription to the private `channel` (per-recipient broadcasts such
+        as rfq_created, whose body depends on who reads it)."""
+        return [
+            u for u, subs in self._by_user.items() if any(s.channel.name == channel for s in subs)
+        ]
+
     def watched(self) -> list[str]:
         """Markets someone follows by name on a market-data channel (the simulator favours
         them so their streams come alive quickly)."""

@@ -30,6 +30,11 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "netting": ex.subaccounts.netting,
         "grant": ex.usage.grants,
         "funding": ex.funding.entries,
+        "rfq": ex.comms.rfqs,
+        "quote": ex.comms.quotes,
+        "collection": ex.collections.collections,
+        "combo_quota": ex.collections.quotas,
+        "block": ex.blocks.proposals,
     }
     snap: dict = {}
     for kind, table in tables.items():
@@ -94,6 +99,16 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["transfers_by_client_id"] = {
         k: t.transfer_id for k, t in ex.subaccounts.by_client_id.items()
     }
+    comms = ex.comms
+    snap["open_rfqs"] = {u: sorted(v) for u, v in comms.open_by_user.items() if v}
+    snap["quotes_by_rfq"] = {k: sorted(v) for k, v in comms.by_rfq.items() if v}
+    snap["quotes_by_user"] = {k: sorted(v) for k, v in comms.by_user.items() if v}
+    snap["pending_quotes"] = sorted(comms.pending)
+    combos = ex.collections
+    snap["combos_by_legs"] = dict(sorted(combos.by_legs.items(), key=str))
+    snap["combos_by_leg"] = {k: sorted(v) for k, v in combos.by_leg.items() if v}
+    snap["combo_events"] = dict(sorted(combos.events_of.items()))
+    snap["blocks_by_user"] = {u: sorted(v) for u, v in ex.blocks.by_user.items() if v}
     if not ordered:
         for k in ("candle", "orders_by_user", "groups_by_user"):
             snap[k] = {key: sorted(v, key=str) for key, v in snap[k].items()}

@@ -51,10 +51,66 @@ def setup(data_dir: Path) -> tuple[Exchange, FakeClock, dict]:
     ex.create_subaccount("alice")
     ex.create_subaccount("alice")
     ex.transfer_between_subaccounts("alice", "t-1", 0, 2, 500)
+    # The RFQ market: an open RFQ with two quotes, one of them accepted, and a confirmed one.
+    ids["rfq"] = ex.create_rfq("alice", ticker="TEST-1", contracts="5", rest_remainder=False).rfq_id
+    ids["q_open"] = ex.create_quote(
+        "carol", rfq_id=ids["rfq"], yes_bid="0.44", no_bid="0.53", rest_remainder=False
+    ).quote_id
+    ids["q_acc"] = ex.create_quote(
+        "bob", rfq_id=ids["rfq"], yes_bid="0.44", no_bid="0.55", rest_remainder=True
+    ).quote_id
+    ex.accept_quote("alice", ids["q_acc"], "yes")
+    ids["rfq2"] = ex.create_rfq("carol", ticker="TEST-2", contracts="3", rest_remainder=True).rfq_id
+    ids["q_conf"] = ex.create_quote(
+        "bob", rfq_id=ids["rfq2"], yes_bid="0.35", no_bid="0.60", rest_remainder=False
+    ).quote_id
+    ex.accept_quote("carol", ids["q_conf"], "no")
+    ex.confirm_quote("bob", ids["q_conf"])
     order(ex, "carol", "bid", "0.30", "2", ticker="TEST-2")
     order(ex, "bob", "ask", "0.70", "2", ticker="TEST-2")
+    _combos(ex, ids)
+    ids["block"] = ex.propose_block_trade(
+        "alice", buyer="alice", seller="bob", ticker="TEST-2", price="0.50", count="4",
+        maker_side="yes", expiration_ts=clock.t + 60_000,
+    ).proposal_id  # fmt: skip
     ex.check_invariants()
     return ex, clock, ids
+
+
+def _combos(ex: Exchange, ids: dict) -> None:
+    """A collection over TEST-EV and a second event, and one combo market with positions."""
+    from test_engine_helpers import LINEAR, T0
+
+    from sandbox.engine import Event, Market, Series
+    from sandbox.engine.models import Collection
+
+    ex.create_event(Event("TEST-EV2", "TEST", "Second event", "sub"))
+    ex.create_market(
+        Market(
+            ticker="TEST-3", event_ticker="TEST-EV2", series_ticker="TEST", title="TEST-3",
+            subtitle="", yes_sub_title="y", no_sub_title="n", open_time=T0 - 1000,
+            close_time=T0 + 10**9, latest_expiration_time=T0 + 10**9, rules_primary="r",
+            rules_secondary="r", price_level_structure="linear_cent", price_ranges=LINEAR,
+        )
+    )  # fmt: skip
+    ex.add_series(
+        Series("KXMVET", "Combos", "Testing", "custom", fee_type="quadratic_with_combo_maker_fees")
+    )
+    events = [{"ticker": e, "is_yes_only": False, "size_max": 1} for e in ("TEST-EV", "TEST-EV2")]
+    ex.add_collection(
+        Collection("KXMVET", "KXMVET", "Combo", "d", T0 - 1000, T0 + 10**9, events, 2, 2, LINEAR)
+    )
+    legs = [
+        {"event_ticker": "TEST-EV", "market_ticker": "TEST-2", "side": "yes"},
+        {"event_ticker": "TEST-EV2", "market_ticker": "TEST-3", "side": "yes"},
+    ]
+    ids["combo"] = ex.create_combo_market("carol", "KXMVET", legs)[0].ticker
+    order(ex, "bob", "ask", "0.20", "5", ticker=ids["combo"])
+    order(ex, "carol", "bid", "0.20", "3", ticker=ids["combo"])
+    ids["new_legs"] = [
+        {"event_ticker": "TEST-EV", "market_ticker": "TEST-1", "side": "no"},
+        {"event_ticker": "TEST-EV2", "market_ticker": "TEST-3", "side": "yes"},
+    ]
 
 
 @dataclass(frozen=True)
@@ -174,6 +230,54 @@ SCENARIOS: dict[str, Scenario] = {
     "close": Scenario(lambda ex, ids: ex.close_market("TEST-1")),
     "determine": Scenario(lambda ex, ids: ex.determine_market("TEST-1", "yes")),
     "settle": Scenario(lambda ex, ids: ex.settle_market("TEST-1"), prepare=_determined),
+    "rfq_create": Scenario(
+        lambda ex, ids: ex.create_rfq(
+            "bob", ticker="TEST-1", target_cost="3", rest_remainder=True, obscure_creator=True
+        )
+    ),
+    "rfq_replace": Scenario(
+        lambda ex, ids: ex.create_rfq(
+            "alice", ticker="TEST-2", contracts="1", rest_remainder=False, replace_existing=True
+        )
+    ),
+    "rfq_delete": Scenario(lambda ex, ids: ex.delete_rfq("alice", ids["rfq"])),
+    "quote_create_replacing": Scenario(
+        lambda ex, ids: ex.create_quote(
+            "carol", rfq_id=ids["rfq"], yes_bid="0.45", no_bid="0", rest_remainder=False
+        )
+    ),
+    "quote_delete": Scenario(lambda ex, ids: ex.delete_quote("carol", ids["q_open"])),
+    "quote_accept": Scenario(
+        lambda ex, ids: ex.accept_quote("alice", ids["q_open"], "no"),
+        prepare=lambda ex, clock, ids: ex.delete_quote("bob", ids["q_acc"]),
+    ),
+    "quote_confirm": Scenario(lambda ex, ids: ex.confirm_quote("bob", ids["q_acc"])),
+    "rfq_timers_execute_and_expire": Scenario(
+        lambda ex, ids: ex.run_timers(),
+        prepare=lambda ex, clock, ids: clock.advance(31_000),
+        stands=lambda ex, n: ex.run_timers(limit=n),
+    ),
+    "combo_create": Scenario(
+        lambda ex, ids: ex.create_combo_market("alice", "KXMVET", ids["new_legs"])
+    ),
+    "leg_determines_and_settles_combo": Scenario(
+        lambda ex, ids: ex.determine_market("TEST-3", "no")
+    ),
+    "block_propose": Scenario(
+        lambda ex, ids: ex.propose_block_trade(
+            "carol",
+            buyer="bob",
+            seller="alice",
+            ticker="TEST-2",
+            price="0.45",
+            count="2",
+            maker_side="no",
+            expiration_ts=ex.now() + 1000,
+        )
+    ),
+    "block_accept_executes": Scenario(
+        lambda ex, ids: ex.accept_block_trade("bob", ids["block"], subaccount=0)
+    ),
     "add_user": Scenario(lambda ex, ids: ex.add_user("dave", D("10"))),
     "subaccount_create": Scenario(lambda ex, ids: ex.create_subaccount("bob")),
     "subaccount_transfer": Scenario(

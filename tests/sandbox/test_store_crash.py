@@ -46,6 +46,7 @@ def _worker(data_dir: Path, seed: int) -> None:
         m.ticker for m in ex.list_markets(status="open") if m.price_level_structure == "linear_cent"
     ][:4]
     groups: list[tuple[str, str]] = []
+    ex.comms.windows = (200, 0)  # RFQs: a short confirmation window, immediate execution
     while True:
         u = rng.choice(USERS)
         t = rng.choice(tickers)
@@ -99,8 +100,19 @@ def _worker(data_dir: Path, seed: int) -> None:
             elif r < 0.97 and groups:
                 gu, gid = rng.choice(groups)
                 ex.reset_order_group(gu, gid)
-            else:
+            elif r < 0.985:
                 ex.cancel_all_orders(u, ticker=t)
+            else:  # the RFQ market: request, quote, accept, confirm (executes), or let expire
+                maker = rng.choice([x for x in USERS if x != u])
+                rfq = ex.create_rfq(u, ticker=t, contracts="3", rest_remainder=rng.random() < 0.5)
+                yes = Decimal(rng.randrange(30, 71)) / 100
+                q = ex.create_quote(
+                    maker, rfq_id=rfq.rfq_id, yes_bid=yes, no_bid=1 - yes, rest_remainder=True
+                )
+                ex.accept_quote(u, q.quote_id, rng.choice(("yes", "no")))
+                if rng.random() < 0.8:
+                    ex.confirm_quote(maker, q.quote_id)
+                ex.run_timers()
         except EngineError:
             pass
 
