@@ -111,26 +111,44 @@ class Bucket:
 
 
 class RateLimiter:
-    """Buckets per (user, lane), created full on first use."""
+    """Buckets per (user, lane), created full on first use. Every user has the server's tier
+    unless the control plane gave them their own (`set_tier`)."""
 
     def __init__(self, tier: str = "basic", clock=time.monotonic):
         self.tier = tier
         self.limits = tier_limits(tier)
         self.clock = clock
         self._buckets: dict[tuple[str, str], Bucket] = {}
+        self._user_tiers: dict[str, str] = {}
+
+    def set_tier(self, user_id: str, tier: str) -> None:
+        """Give one user another usage tier; their buckets start over, full."""
+        tier_limits(tier)  # KeyError for an unknown tier, before anything changes
+        self._user_tiers[user_id] = tier
+        for lane_name in ("read", "write", "balance"):
+            self._buckets.pop((user_id, lane_name), None)
+
+    def tier_of(self, user_id: str | None) -> str:
+        return self._user_tiers.get(user_id, self.tier) if user_id else self.tier
+
+    def _limits(self, user_id: str | None) -> dict[str, Limit]:
+        tier = self.tier_of(user_id)
+        return self.limits if tier == self.tier else tier_limits(tier)
 
     def allow(self, user_id: str, lane_name: str, amount: int) -> bool:
         now = self.clock()
         bucket = self._buckets.get((user_id, lane_name))
         if bucket is None:
-            bucket = self._buckets[user_id, lane_name] = Bucket(self.limits[lane_name], now)
+            limit = self._limits(user_id)[lane_name]
+            bucket = self._buckets[user_id, lane_name] = Bucket(limit, now)
         return bucket.take(amount, now)
 
-    def account_limits(self) -> dict:
-        """The body of GET /account/limits."""
+    def account_limits(self, user_id: str | None = None) -> dict:
+        """The body of GET /account/limits (for `user_id`)."""
+        limits = self._limits(user_id)
         return {
-            "usage_tier": self.tier,
-            "read": self.limits["read"].to_json(),
-            "write": self.limits["write"].to_json(),
+            "usage_tier": self.tier_of(user_id),
+            "read": limits["read"].to_json(),
+            "write": limits["write"].to_json(),
             "grants": [],
         }

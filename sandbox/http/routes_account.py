@@ -62,7 +62,7 @@ async def delete_key(request: web.Request) -> web.Response:
 
 @ROUTES.get("/account/limits", private=True)
 async def account_limits(request: web.Request) -> web.Response:
-    return json_response(request.app[LIMITER].account_limits())
+    return json_response(request.app[LIMITER].account_limits(user_id(request)))
 
 
 @ROUTES.get("/account/endpoint_costs")
