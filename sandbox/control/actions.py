@@ -36,7 +36,7 @@ def levels(raw: Any, side: str) -> list[Level]:
     return [(dec(p, f"{side} price"), dec(c, f"{side} count")) for p, c in raw]
 
 
-def _ensure_traders(ex: Any) -> None:
+def ensure_traders(ex: Any) -> None:
     for user in (MAKER, TAKER):
         if not ex.has_user(user):
             ex.add_user(user, BOT_BALANCE)
@@ -68,7 +68,7 @@ def set_book(ex: Any, ticker: str, yes: Iterable[Level], no: Iterable[Level]) ->
     (400) and nothing changes."""
     ex.get_market(ticker)
     with ex.operation():
-        _ensure_traders(ex)
+        ensure_traders(ex)
         _cancel_house_quotes(ex, ticker)
         for price, count in yes:
             _order(ex, MAKER, ticker, "bid", price, count, "good_till_canceled")
@@ -82,7 +82,7 @@ def move_price(ex: Any, ticker: str, price: Decimal) -> None:
     offers at `price`, so the last trade is `price`."""
     ex.get_market(ticker)
     with ex.operation():
-        _ensure_traders(ex)
+        ensure_traders(ex)
         _cancel_house_quotes(ex, ticker)
         yes, no = ex.book(ticker)
         asks = sum((c for p, c in no if ONE - p <= price), Decimal(0))

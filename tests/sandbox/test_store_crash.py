@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sandbox.control import actions  # noqa: E402
 from sandbox.engine import EngineError  # noqa: E402
 from sandbox.store import open_exchange  # noqa: E402
 
@@ -38,6 +39,7 @@ def _worker(data_dir: Path, seed: int) -> None:
     for u in USERS:
         if not ex.has_user(u):
             ex.add_user(u, Decimal(500))
+    actions.ensure_traders(ex)  # the control plane's maker and taker, before the total
     print(f"ready {ex.total_money()}", flush=True)
     rng = random.Random(seed)
     tickers = [
@@ -89,9 +91,15 @@ def _worker(data_dir: Path, seed: int) -> None:
             elif r < 0.94:
                 g = ex.create_order_group(u, rng.choice(("5", "20")))
                 groups.append((u, g.order_group_id))
-            elif r < 0.97 and groups:
+            elif r < 0.96 and groups:
                 gu, gid = rng.choice(groups)
                 ex.reset_order_group(gu, gid)
+            elif r < 0.975:  # the control plane's composite operations
+                actions.move_price(ex, t, Decimal(rng.randrange(30, 71)) / 100)
+            elif r < 0.985:
+                p = rng.randrange(20, 40)
+                levels = [(Decimal(p - k) / 100, Decimal(rng.choice((1, 5)))) for k in range(3)]
+                actions.set_book(ex, t, levels, [])
             else:
                 ex.cancel_all_orders(u, ticker=t)
         except EngineError:
