@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from aiohttp import web
 
@@ -23,7 +24,7 @@ from sandbox.http.config import Config
 from sandbox.http.routing import EXCHANGE
 from sandbox.ws.endpoint import WsServer
 
-Job = Callable[[], Awaitable[None]]
+Job = Callable[[], Coroutine[Any, Any, None]]
 
 
 class Background:
