@@ -17,7 +17,8 @@ Fixtures
 
 Options: `@pytest.mark.kalshi_exchange("--seed", "3", in_process=True)` passes server flags
 (default `--no-activity`: books only move when the test moves them) and runs the exchange in a
-thread of the test process (faster start); `--kalshi-in-process` does that for every test.
+thread of the test process (no second interpreter); `--kalshi-in-process` does that for every
+test.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--kalshi-in-process",
         action="store_true",
-        help="run kalshi_exchange fixtures in a thread of the test process (faster start)",
+        help="run kalshi_exchange fixtures in a thread of the test process",
     )
 
 
