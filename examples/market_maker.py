@@ -28,9 +28,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import auth
 from auth.cli import fail, narrator
-from auth.fmt import dec, qty, usd
+from auth.fmt import count_str, dec, price_str, qty, usd
 from auth.markets import pick_ticker
-from auth.orders import count_str, new_client_order_id, price_str
+from auth.orders import create_order, new_client_order_id
 from auth.ws import Stream, describe_reply, is_data, run
 
 CENT = Decimal("0.01")
@@ -85,7 +85,7 @@ class MarketMaker:
             "order_group_id": self.group_id,
             "client_order_id": new_client_order_id(),
         }
-        resp = auth.raw_post("/portfolio/events/orders", body)
+        resp = create_order(body)  # safe to retry: a lost answer finds the order, not a second
         self.quotes[side] = resp["order_id"]
         self.say(f"QUOTE {side:3} {qty(self.size)} @ {usd(price)}  (mid {usd(mid, 3)})")
 
@@ -140,7 +140,7 @@ def main() -> int:
     if args.dry_run:
         auth.show_dry_run("POST", "/portfolio/order_groups/create", {"contracts_limit": 20})
         say("(then two post-only quotes in the group, a fill stream, and the group's deletion)")
-        print("RESULT: market maker dry run, nothing sent")
+        auth.result(args, "market maker dry run, nothing sent")
         return 0
     bot = MarketMaker(ticker, args.spread, args.size, args.contracts_limit, say)
     try:
@@ -153,7 +153,7 @@ def main() -> int:
     say("  - Each fill arrives on the WebSocket first; the bot re-quotes only a filled side.")
     say("  - Deleting the order group cancelled the quotes: one call, nothing left resting.")
     say("\nNext: docs/testing-your-bot.md (test this bot with the pytest plugin)")
-    print(f"RESULT: market maker made {bot.fills} fill(s), position {qty(bot.position)}")
+    auth.result(args, f"market maker made {bot.fills} fill(s), position {qty(bot.position)}")
     return 0
 
 
