@@ -65,6 +65,8 @@ FOLDERS: tuple[tuple[str, int], ...] = (
     ("08_historical", 3),
     ("09_account_management", 3),
     ("10_websocket", 5),
+    ("12_subaccounts", 6),  # needs the Advanced tier: 09_.../05_usage_tier.py --upgrade
+    ("13_live_data", 5),
 )
 # Waves, in the order they run (reads before writes, streaming last). Importable: the benchmarks
 # reuse it.
@@ -72,7 +74,8 @@ WAVES: dict[int, tuple[str, ...]] = {
     wave: tuple(folder for folder, w in FOLDERS if w == wave)
     for wave in sorted({w for _, w in FOLDERS})
 }
-WRITE_WAVES = frozenset({4})  # skipped on prod unless --allow-prod
+WRITE_WAVES = frozenset({4, 6})  # skipped on prod unless --allow-prod
+SERIAL_WAVES = frozenset({6})  # each builds on the last (01 creates the subaccount the rest use)
 STREAM_WAVES = frozenset({5})  # bounded by --seconds; they wait on the network, not the CPU
 
 
@@ -83,6 +86,8 @@ def width(wave: int, jobs: int, env: str, size: int) -> int:
     where your rate limits and your real orders are at stake."""
     if wave in STREAM_WAVES:
         return size
+    if wave in SERIAL_WAVES:
+        return 1
     if wave in WRITE_WAVES and env != "local":
         return 1
     return jobs
@@ -94,7 +99,10 @@ def width(wave: int, jobs: int, env: str, size: int) -> int:
 EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("10_websocket/*.py", ("--seconds", "{seconds}"), False),
     ("10_websocket/04_ws_user_orders.py", ("--demo-order",), True),
+    ("09_account_management/05_usage_tier.py", ("--upgrade",), True),  # 12_subaccounts needs it
     ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
+    ("13_live_data/02_follow_game.py", ("--seconds", "{seconds}"), False),
+    ("13_live_data/04_crypto_index.py", ("--seconds", "{seconds}"), False),
 )
 
 # Every script's last line is `RESULT: <what it showed>` (auth.cli.result), on stdout, or on

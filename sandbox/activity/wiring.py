@@ -17,8 +17,12 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.activity.faults import Faults, drop_connections_every, http_fault_middleware
+from sandbox.activity.feeclock import run_fee_clock
+from sandbox.activity.indexfeed import IndexFeed
 from sandbox.activity.market_clock import LifecycleClock
 from sandbox.activity.options import LiveOptions
+from sandbox.activity.referee import Referee
+from sandbox.activity.rolling import RollingDesk
 from sandbox.activity.simulator import Simulator
 from sandbox.http.config import Config
 from sandbox.http.routing import EXCHANGE
@@ -97,6 +101,13 @@ def setup(app: web.Application, config: Config, opts: LiveOptions, ws_server: Ws
         exchange, random.Random(seed + 3), fast=opts.fast_lifecycle, on_gone=sim.forget
     )
     background.add("lifecycle", clock.run, activity or opts.fast_lifecycle)
+    # Settlement from games and indexes, scheduled fee changes and the index feeds belong to the
+    # exchange itself: they run even with --no-activity (quoting the markets does not).
+    quote = activity and opts.activity_rate > 0
+    background.add("referee", Referee(exchange, quote=quote).run, True)
+    background.add("fee_clock", lambda: run_fee_clock(exchange), True)
+    background.add("index_feed", IndexFeed(exchange.seed, ws_server.hub).run, True)
+    background.add("rolling_desk", RollingDesk(exchange, quote=quote).run, True)
     background.add(
         "ws_drops", lambda: drop_connections_every(faults, ws_server), faults.ws_drop_every > 0
     )

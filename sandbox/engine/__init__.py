@@ -11,13 +11,17 @@ steps), times epoch milliseconds (candle timestamps epoch seconds).
     ex.listeners.append(print)               # OrderEvent, FillEvent, BookDelta, ...
 
 Parts (see exchange.py for the map and "how to add a part"): accounts, catalog, orders
-(Trading), groups, marketdata, lifecycle, portfolio. operation.py is the all-or-nothing
-operation and its change set; invariants.py the checks tests use. Persistence is
-sandbox/store (the journal), seed data sandbox/seed.
+(Trading), groups, marketdata, lifecycle, portfolio, subaccounts, usage, funding.
+operation.py is the all-or-nothing operation and its change set; invariants.py the checks
+tests use. Persistence is sandbox/store (the journal), seed data sandbox/seed.
 
 Public API (all on `Exchange`; errors are `EngineError(status, code, message, details)`):
   accounts   add_user, has_user, load_user, deposit, get_account, balance_cents,
-             portfolio_value, total_resting_order_value
+             portfolio_value, total_resting_order_value, require_subaccount
+  subaccts   create_subaccount, transfer_between_subaccounts, list_subaccount_transfers,
+             subaccount_accounts, set_netting, netting_enabled
+  usage      upgrade_usage_level, usage_grant, trailing_volume, volume_goals
+  funding    record_funding, list_funding
   orders     create_order -> OrderResult, batch_create_orders, cancel_order -> CancelResult,
              cancel_all_orders, amend_order -> (old, new), decrease_order, get_order,
              list_orders, order_fills, queue_position, queue_positions, expire_orders

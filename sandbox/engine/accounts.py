@@ -41,12 +41,26 @@ class Accounts:
         op.step("add_user.record")
         return self._new(user_id, 0, balance)
 
+    def create_subaccount(self, user_id: str) -> Account:
+        """The user's next numbered subaccount (1, 2, ... 63; Kalshi numbers them in sequence
+        and never deletes one)."""
+        self.op.step("create_subaccount.validate")
+        if not self.has_user(user_id):
+            raise not_found("user")
+        number = len(self.of_user(user_id))  # 0..n-1 exist: numbering has no gaps
+        if number > MAX_SUBACCOUNT:
+            raise EngineError(
+                400, "subaccount_limit_reached", f"at most {MAX_SUBACCOUNT} numbered subaccounts"
+            )
+        self.op.step("create_subaccount.record")
+        return self._new(user_id, number, ZERO)
+
     def deposit(self, user_id: str, amount: Decimal, subaccount: int = 0) -> Account:
         """Add (or with a negative amount, withdraw available) cash."""
         amount = dec(amount, "amount")
         op = self.op
         op.step("deposit.validate")
-        acct = self.account(user_id, subaccount, create=True)
+        acct = self.account(user_id, subaccount)
         if acct.balance + amount < 0:
             raise EngineError(400, "available_balance_too_low", "insufficient balance")
         op.step("deposit.record")
@@ -55,18 +69,24 @@ class Accounts:
         acct.updated_ts = op.now
         return acct
 
-    def account(self, user_id: str, subaccount: int, create: bool = False) -> Account:
-        """The account; subaccounts 1-63 of a known user open on first use when `create`."""
+    def account(self, user_id: str, subaccount: int) -> Account:
+        """The account of an existing (user, subaccount): a numbered subaccount exists only
+        once `create_subaccount` made it (404 before, as for any unknown resource)."""
         acct = self.accounts.get((user_id, subaccount))
         if acct is not None:
             return acct
         if (user_id, 0) not in self.accounts:
             raise not_found("user")
-        if not isinstance(subaccount, int) or not 0 <= subaccount <= MAX_SUBACCOUNT:
+        if isinstance(subaccount, bool) or not isinstance(subaccount, int):
             raise EngineError(400, "invalid_parameters", "subaccount must be 0-63")
-        if not create:
-            raise not_found("subaccount")
-        return self._new(user_id, subaccount, ZERO)
+        if not 0 <= subaccount <= MAX_SUBACCOUNT:
+            raise EngineError(400, "invalid_parameters", "subaccount must be 0-63")
+        raise not_found("subaccount")
+
+    def require(self, user_id: str, subaccount: int | None) -> None:
+        """404 unless `subaccount` (None = all of them) exists for the user (read filters)."""
+        if subaccount is not None and (user_id, subaccount) not in self.accounts:
+            self.account(user_id, subaccount)
 
     def _new(self, user_id: str, subaccount: int, balance: Decimal) -> Account:
         now = self.op.now

@@ -7,6 +7,11 @@
     MarketData  trades, market statistics, minute candles               marketdata.py
     Lifecycle   market status, determination, settlement, pauses        lifecycle.py
     Portfolio   fills and settlements history, position reads           portfolio.py
+    Subaccounts creating subaccounts, transfers between them, netting   subaccounts.py
+    Usage       API usage-level grants, trailing trading volume         usage.py
+    Funding     deposits and withdrawals (applied ones move cash)       funding.py
+    LiveData    milestones, structured targets, games (derived, read)   livedata.py
+    FeeChanges  scheduled series/event fee changes (derived schedule)   feechanges.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -40,15 +45,19 @@ from .accounts import Accounts
 from .catalog import Catalog
 from .common import CancelResult, EventPosition, real_clock
 from .errors import EngineError
+from .feechanges import FeeChanges
+from .funding import Funding
 from .groups import Groups
 from .invariants import check_invariants, escrow, total_money
 from .lifecycle import Lifecycle
+from .livedata import LiveData
 from .marketdata import MarketData
 from .models import (
     Account,
     Candlestick,
     Event,
     Fill,
+    FundingEntry,
     HistoricalCutoff,
     Market,
     Meta,
@@ -59,12 +68,16 @@ from .models import (
     QueuePosition,
     Series,
     Settlement,
+    SubaccountTransfer,
     Trade,
+    UsageGrant,
 )
 from .money import ZERO, cents_down, dec
 from .operation import Operation
 from .orders import Trading
 from .portfolio import Portfolio
+from .subaccounts import Subaccounts
+from .usage import Usage
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +98,11 @@ class Exchange:
         self.data = MarketData(op, self.catalog, self.trading.books.__getitem__)
         self.trading.data = self.data
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
+        self.subaccounts = Subaccounts(op, self.cash)
+        self.usage = Usage(op, self.trading, self.portfolio, self.data)
+        self.funding = Funding(op, self.cash)
+        self.live = LiveData(op, self.catalog)
+        self.fee_changes = FeeChanges(op, self.catalog)
         op.listeners = self.listeners
         op.listening = self._listening
         op.notify = self._notify
@@ -100,7 +118,7 @@ class Exchange:
         """An exchange without a journal (unit tests, benchmarks); seeded unless populate=False."""
         ex = cls(seed=seed, clock=clock)
         if populate:
-            from sandbox.seed import seed_universe  # seed data lives outside the engine
+            from sandbox.seed.universe import seed_universe  # seed data lives outside the engine
 
             seed_universe(ex)
         return ex
@@ -115,6 +133,9 @@ class Exchange:
         self.trading.restore(records["order"])
         self.portfolio.restore(records["fill"], records["settlement"])
         self.data.restore(records["trade"], records["candle"])
+        self.subaccounts.restore(records["transfer"], records["netting"])
+        self.usage.restore(records["grant"])
+        self.funding.restore(records["funding"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -321,6 +342,7 @@ class Exchange:
         if self.has_user(user_id) or self.journal is None:
             return self.has_user(user_id)
         self.cash.adopt(self.journal.load_accounts(user_id))
+        self.funding.restore(self.journal.load_of_user("funding", user_id))
         return self.has_user(user_id)
 
     def deposit(self, user_id: str, amount: Decimal, subaccount: int = 0) -> Account:
@@ -329,12 +351,84 @@ class Exchange:
             return self.cash.deposit(user_id, amount, subaccount)
 
     def get_account(self, user_id: str, subaccount: int = 0) -> Account:
-        """The account of a known user (subaccounts 1-63 start empty)."""
-        acct = self.cash.accounts.get((user_id, subaccount))
-        if acct is not None:
-            return acct
+        """The account of a known user; 404 for a subaccount not created yet."""
+        return self.cash.account(user_id, subaccount)
+
+    def member_type(self, user_id: str) -> str:
+        """regular | direct | fcm (the member type lives on the primary account)."""
+        return getattr(self.cash.account(user_id, 0), "member_type", "regular")
+
+    def require_subaccount(self, user_id: str, subaccount: int | None) -> None:
+        """404 unless the subaccount exists (None: no filter); for read filters."""
+        self.cash.require(user_id, subaccount)
+
+    # ------------------------------------------------------------------ subaccounts
+
+    def create_subaccount(self, user_id: str) -> Account:
+        """The user's next numbered subaccount (1-63, in sequence; never deleted)."""
         with self._op:
-            return self.cash.account(user_id, subaccount, create=True)
+            return self.subaccounts.create(user_id)
+
+    def transfer_between_subaccounts(
+        self,
+        user_id: str,
+        client_transfer_id: str,
+        from_subaccount: int,
+        to_subaccount: int,
+        amount_cents: int,
+        exchange_index: int = 0,
+    ) -> SubaccountTransfer:
+        """Move whole cents of available cash between two of the user's subaccounts
+        (409 on a repeated client_transfer_id)."""
+        with self._op:
+            return self.subaccounts.transfer(
+                user_id,
+                client_transfer_id,
+                from_subaccount,
+                to_subaccount,
+                amount_cents,
+                exchange_index,
+            )
+
+    def set_netting(self, user_id: str, subaccount: int, enabled: bool) -> None:
+        with self._op:
+            self.subaccounts.set_netting(user_id, subaccount, enabled)
+
+    def netting_enabled(self, user_id: str, subaccount: int) -> bool:
+        return self.subaccounts.netting_enabled(user_id, subaccount)
+
+    # ------------------------------------------------------------------ funding history
+
+    def record_funding(self, user_id: str, kind: str, amount_cents: int, **kw) -> FundingEntry:
+        """A deposit or withdrawal of the primary account (see Funding.record); an applied
+        one moves cash, the others are history only."""
+        with self._op:
+            return self.funding.record(user_id, kind, amount_cents, **kw)
+
+    def list_funding(self, user_id: str, kind: str) -> list[FundingEntry]:
+        return self.funding.of_user(user_id, kind)
+
+    # ------------------------------------------------------------------ API usage levels
+
+    def upgrade_usage_level(self, user_id: str) -> UsageGrant:
+        """Kalshi's self-service Advanced grant (403 unless the user has placed an order)."""
+        with self._op:
+            return self.usage.upgrade(user_id)
+
+    def usage_grant(self, user_id: str) -> UsageGrant | None:
+        return self.usage.grants.get(user_id) if self.usage.level_of(user_id) else None
+
+    def trailing_volume(self, user_id: str) -> Decimal:
+        return self.usage.trailing_volume(user_id, self.now())
+
+    def volume_goals(self) -> list[tuple[str, Decimal, Decimal]]:
+        return self.usage.volume_goals(self.now())
+
+    def subaccount_accounts(self, user_id: str, only: int | None = None) -> list[Account]:
+        return self.subaccounts.accounts_of(user_id, only)
+
+    def list_subaccount_transfers(self, user_id: str) -> list[SubaccountTransfer]:
+        return self.subaccounts.list_transfers(user_id)
 
     def balance_cents(self, user_id: str, subaccount: int = 0) -> int:
         """`balance` as the API reports it: integer cents, sub-cent truncated."""
@@ -678,6 +772,11 @@ class Exchange:
     def settle_market(self, ticker: str) -> list[Settlement]:
         with self._op:
             return self.lifecycle.settle_market(ticker)
+
+    def apply_fee_changes(self) -> int:
+        """Apply the scheduled fee changes whose time has come (the fee clock calls this)."""
+        with self._op as now:
+            return self.fee_changes.apply_due(now)
 
     def pause_trading(self) -> None:
         with self._op:

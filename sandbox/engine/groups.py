@@ -42,7 +42,7 @@ class Groups:
         op = self.op
         op.step("group_create.validate")
         limit = check_count(contracts_limit, "contracts_limit")
-        self.accounts.account(user_id, subaccount, create=True)
+        self.accounts.account(user_id, subaccount)
         op.step("group_create.record")
         g = OrderGroup(op.new_id("group"), user_id, limit, subaccount, True, False, op.now)
         self.groups[g.order_group_id] = g

@@ -46,6 +46,17 @@ def check_invariants(ex: Exchange) -> None:
         assert p.covered_bid <= max(ZERO, -p.position) or p.settled, p
         assert p.covered_ask <= max(ZERO, p.position) or p.settled, p
         assert cash.user_positions[u][(s, t)] is p
+    subs = ex.subaccounts
+    indexed_transfers = [t for mine in subs.by_user.values() for t in mine]
+    assert len(indexed_transfers) == len(subs.transfers) == len(subs.by_client_id)
+    for t in indexed_transfers:
+        assert subs.transfers[t.transfer_id] is t, t
+        assert subs.by_client_id[(t.user_id, t.client_transfer_id)] is t, t
+        assert (t.user_id, t.from_subaccount) in cash.accounts, t
+        assert (t.user_id, t.to_subaccount) in cash.accounts, t
+        assert t.amount > 0, t
+    for user_id, mine_a in cash.user_accounts.items():  # numbered 0..n-1, no gaps
+        assert sorted(mine_a) == list(range(len(mine_a))), (user_id, sorted(mine_a))
 
 
 def escrow(ex: Exchange) -> Decimal:

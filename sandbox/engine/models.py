@@ -428,3 +428,55 @@ class QueuePosition:
     order_id: str
     market_ticker: str
     queue_position: Decimal
+
+
+@dataclass(slots=True)
+class SubaccountTransfer:
+    """Cash moved between two subaccounts of one user (POST /portfolio/subaccounts/transfer)."""
+
+    transfer_id: str
+    user_id: str
+    client_transfer_id: str
+    from_subaccount: int
+    to_subaccount: int
+    amount: Decimal  # dollars, whole cents (the API takes amount_cents)
+    created_ts: int
+    seq: int = 0  # exchange-wide sequence: the order of transfers within one millisecond
+    exchange_index: int = 0
+
+
+@dataclass(slots=True)
+class NettingSetting:
+    """A subaccount whose netting setting differs from the default (enabled)."""
+
+    user_id: str
+    subaccount: int
+    enabled: bool = True
+    updated_ts: int = 0
+
+
+@dataclass(slots=True)
+class UsageGrant:
+    """An API usage-level grant of one user (POST /account/api_usage_level/upgrade)."""
+
+    user_id: str
+    level: str  # advanced, expert, premier, ...
+    source: str  # "volume" or "manual" (the spec's ApiUsageLevelGrant.source)
+    created_ts: int
+    expires_ts: int | None = None  # epoch ms; None = permanent
+
+
+@dataclass(slots=True)
+class FundingEntry:
+    """A deposit or withdrawal of a user's primary account (GET /portfolio/deposits|withdrawals)."""
+
+    entry_id: str
+    user_id: str
+    kind: str  # deposit | withdrawal
+    method: str  # ach | wire | crypto | debit | apm
+    status: str  # pending | applied | failed | returned
+    amount: Decimal  # dollars, whole cents
+    fee: Decimal
+    created_ts: int
+    finalized_ts: int | None = None
+    seq: int = 0

@@ -30,13 +30,17 @@ from typing import Any
 from .models import (
     Account,
     Event,
+    FundingEntry,
     Market,
     Meta,
     MinuteCandle,
+    NettingSetting,
     Order,
     OrderGroup,
     Position,
     Series,
+    SubaccountTransfer,
+    UsageGrant,
 )
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,10 @@ RECORDS: dict[str, type] = {
     "group": OrderGroup,
     "candle": MinuteCandle,
     "meta": Meta,
+    "transfer": SubaccountTransfer,
+    "netting": NettingSetting,
+    "grant": UsageGrant,
+    "funding": FundingEntry,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 # A record's key in the journal, and in its table where that differs (candles: per-ticker bars).
@@ -65,8 +73,13 @@ KEY: dict[str, Callable[[Any], Any]] = {
     "group": lambda g: g.order_group_id,
     "candle": lambda c: (c.ticker, c.minute),
     "meta": lambda m: "state",
+    "transfer": lambda t: t.transfer_id,
+    "netting": lambda s: (s.user_id, s.subaccount),
+    "grant": lambda g: g.user_id,
+    # (user, seq): a server picks up a user another process funded (Exchange.load_user)
+    "funding": lambda e: (e.user_id, e.seq),
 }
-TABLE_KEY = {**KEY, "candle": lambda c: c.minute}
+TABLE_KEY = {**KEY, "candle": lambda c: c.minute, "funding": lambda e: e.entry_id}
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4}
 _NO_STEP: Callable[[str], Any] = {}.get  # a C-level no-op: steps cost almost nothing untested
 

@@ -285,8 +285,8 @@ class Trading:
                     "order_group_limit_reached",
                     "order group limit reached; reset the group to place orders",
                 )
-        if acct is None:  # a subaccount opens on first use (validated here, created below)
-            acct = self.accounts.account(user_id, subaccount, create=True)
+        if acct is None:  # 404 for a subaccount that was never created
+            acct = self.accounts.account(user_id, subaccount)
         book = self.books[ticker]
         if post_only and book.crosses(side, p):
             raise invalid("post only order would cross the book", "post only cross")

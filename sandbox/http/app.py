@@ -16,11 +16,17 @@ from sandbox.engine.errors import EngineError
 from sandbox.http import (
     ratelimit,
     routes_account,
+    routes_discovery,
     routes_exchange,
+    routes_fcm,
+    routes_fees,
+    routes_funding,
     routes_historical,
+    routes_live,
     routes_market,
     routes_orders,
     routes_portfolio,
+    routes_subaccounts,
 )
 from sandbox.http.config import Config
 from sandbox.http.errors import (
@@ -40,12 +46,18 @@ from sandbox.http.signature import verify_request
 log = logging.getLogger("sandbox.http")
 
 ROUTE_MODULES = (
+    routes_fees,  # before routes_market: /series/fee_changes is not a series ticker
     routes_exchange,
     routes_market,
     routes_portfolio,
     routes_orders,
     routes_historical,
     routes_account,
+    routes_subaccounts,
+    routes_fcm,
+    routes_funding,
+    routes_discovery,
+    routes_live,
 )
 
 
@@ -124,7 +136,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
     app[CONFIG] = config
     app[EXCHANGE] = exchange
     app[KEYS] = keys
-    app[LIMITER] = RateLimiter(config.tier)
+    app[LIMITER] = RateLimiter(config.tier, granted=exchange.usage.level_of)
     private: set[tuple[str, str]] = set()
     for module in ROUTE_MODULES:
         for method, path, handler, is_private in module.ROUTES.items:

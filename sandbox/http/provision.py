@@ -16,6 +16,7 @@ from typing import Any
 
 from sandbox.http.errors import ApiError
 from sandbox.http.keys import SCOPES, KeyRegistry
+from sandbox.seed.funding import seed_funding
 
 USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # also a file name: keys/NAME.pem
 DEMO_USER = "demo"
@@ -49,7 +50,9 @@ def add_user(
     if not USER_NAME.fullmatch(name):
         raise ApiError(400, "invalid_parameters", "user names are 1-64 of A-Z a-z 0-9 _ . -")
     if not exchange.has_user(name):
-        exchange.add_user(name, balance)
+        with exchange.operation():  # the user and its funding history, or nothing
+            exchange.add_user(name, 0)
+            seed_funding(exchange, name, balance, demo=name == DEMO_USER)
     elif not rekey:
         raise ApiError(409, "user_already_exists", f"user {name} already exists")
     scopes = ("read",) if read_only else SCOPES

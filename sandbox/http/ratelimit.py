@@ -12,6 +12,7 @@ Public (unauthenticated) endpoints are not rate limited here: they carry no user
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DEFAULT_COST = 10
@@ -29,8 +30,11 @@ TIER_RATES = {
     "prestige": (6000, 8000),
 }
 
+TIERS = tuple(TIER_RATES)
+
 # (method, path under /trade-api/v2) -> tokens per request, or per item for batches.
 ENDPOINT_COSTS = {
+    ("POST", "/account/api_usage_level/upgrade"): 30,  # the spec's x-mint note
     ("DELETE", "/portfolio/events/orders/{order_id}"): 2,
     ("DELETE", "/portfolio/events/orders"): 2,
     ("DELETE", "/portfolio/events/orders/batched"): 2,
@@ -40,7 +44,11 @@ PER_ITEM = {
     ("POST", "/portfolio/events/orders/batched"),
     ("DELETE", "/portfolio/events/orders/batched"),
 }
-WRITE_PREFIXES = ("/portfolio/events/orders", "/portfolio/order_groups")
+WRITE_PREFIXES = (
+    "/portfolio/events/orders",
+    "/portfolio/order_groups",
+    "/account/api_usage_level/upgrade",  # "uses the Predictions Write bucket" (spec)
+)
 BALANCE = ("GET", "/portfolio/balance")
 
 
@@ -111,44 +119,56 @@ class Bucket:
 
 
 class RateLimiter:
-    """Buckets per (user, lane), created full on first use. Every user has the server's tier
-    unless the control plane gave them their own (`set_tier`)."""
+    """Buckets per (user, lane), created full on first use. A user's tier is the server's tier
+    or the user's usage-level grant (`granted(user)`, from the exchange), whichever is higher."""
 
-    def __init__(self, tier: str = "basic", clock=time.monotonic):
+    def __init__(
+        self,
+        tier: str = "basic",
+        clock=time.monotonic,
+        granted: Callable[[str], str | None] = lambda user_id: None,
+    ):
         self.tier = tier
         self.limits = tier_limits(tier)
         self.clock = clock
+        self.granted = granted
         self._buckets: dict[tuple[str, str], Bucket] = {}
-        self._user_tiers: dict[str, str] = {}
+        self._set: dict[str, str] = {}  # tiers the control plane gave (sandbox.control)
 
     def set_tier(self, user_id: str, tier: str) -> None:
-        """Give one user another usage tier; their buckets start over, full."""
+        """The control plane's tier for one user (above or below the server's); buckets
+        start over."""
         tier_limits(tier)  # KeyError for an unknown tier, before anything changes
-        self._user_tiers[user_id] = tier
-        for lane_name in ("read", "write", "balance"):
-            self._buckets.pop((user_id, lane_name), None)
+        self._set[user_id] = tier
+        self.regrade(user_id)
 
-    def tier_of(self, user_id: str | None) -> str:
-        return self._user_tiers.get(user_id, self.tier) if user_id else self.tier
-
-    def _limits(self, user_id: str | None) -> dict[str, Limit]:
-        tier = self.tier_of(user_id)
-        return self.limits if tier == self.tier else tier_limits(tier)
+    def tier_of(self, user_id: str) -> str:
+        if user_id in self._set:
+            return self._set[user_id]
+        level = self.granted(user_id)
+        if level in TIER_RATES and TIERS.index(level) > TIERS.index(self.tier):
+            return level
+        return self.tier
 
     def allow(self, user_id: str, lane_name: str, amount: int) -> bool:
         now = self.clock()
         bucket = self._buckets.get((user_id, lane_name))
         if bucket is None:
-            limit = self._limits(user_id)[lane_name]
+            limit = tier_limits(self.tier_of(user_id))[lane_name]
             bucket = self._buckets[user_id, lane_name] = Bucket(limit, now)
         return bucket.take(amount, now)
 
-    def account_limits(self, user_id: str | None = None) -> dict:
-        """The body of GET /account/limits (for `user_id`)."""
-        limits = self._limits(user_id)
+    def regrade(self, user_id: str) -> None:
+        """The user's tier changed: its buckets start over at the new size."""
+        for lane_name in ("read", "write", "balance"):
+            self._buckets.pop((user_id, lane_name), None)
+
+    def account_limits(self, user_id: str, grants: list[dict] | None = None) -> dict:
+        """The body of GET /account/limits for one user (`grants`: its ApiUsageLevelGrants)."""
+        limits = tier_limits(self.tier_of(user_id))
         return {
             "usage_tier": self.tier_of(user_id),
             "read": limits["read"].to_json(),
             "write": limits["write"].to_json(),
-            "grants": [],
+            "grants": grants or [],
         }

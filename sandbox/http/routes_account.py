@@ -6,21 +6,23 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.http import ratelimit
+from sandbox.http import serialize as ser
 from sandbox.http.errors import bad_request, not_found
 from sandbox.http.keys import check_scopes, parse_public_key
 from sandbox.http.params import field, json_body
-from sandbox.http.routing import KEYS, LIMITER, Routes, json_response, user_id
+from sandbox.http.routing import EXCHANGE, KEYS, LIMITER, Routes, json_response, user_id
+from sandbox.http.scope import resolve
 
 ROUTES = Routes()
 
 
-def _key_args(body: dict) -> tuple[str, tuple[str, ...], int | None]:
+def _key_args(request: web.Request, body: dict) -> tuple[str, tuple[str, ...], int | None]:
+    """Name, scopes and the subaccount the new key is restricted to: one that exists; a key
+    made with a restricted key is restricted to the same subaccount."""
     name = field(body, "name", str, required=True)
     if not name.strip():
         raise bad_request("name must not be empty", "name")
-    sub = field(body, "subaccount", int)
-    if sub is not None and not 0 <= sub <= 63:
-        raise bad_request("subaccount must be 0-63", "subaccount")
+    sub = resolve(request, field(body, "subaccount", int), None)
     return name, check_scopes(body.get("scopes")), sub
 
 
@@ -34,7 +36,7 @@ async def list_keys(request: web.Request) -> web.Response:
 async def create_key(request: web.Request) -> web.Response:
     """Register a public key the caller generated (Kalshi keeps no private key)."""
     body = await json_body(request)
-    name, scopes, sub = _key_args(body)
+    name, scopes, sub = _key_args(request, body)
     public = parse_public_key(field(body, "public_key", str, required=True))
     key = request.app[KEYS].add(user_id(request), name, public, scopes, sub)
     return json_response({"api_key_id": key.api_key_id}, status=201)
@@ -44,7 +46,7 @@ async def create_key(request: web.Request) -> web.Response:
 async def generate_key(request: web.Request) -> web.Response:
     """A new key pair; the private key is in this response only (RSA PKCS#1, Ed25519 PKCS#8)."""
     body = await json_body(request)
-    name, scopes, sub = _key_args(body)
+    name, scopes, sub = _key_args(request, body)
     key_type = field(body, "key_type", str) or "rsa"
     key, private_pem = request.app[KEYS].generate(user_id(request), name, key_type, scopes, sub)
     return json_response(
@@ -62,7 +64,49 @@ async def delete_key(request: web.Request) -> web.Response:
 
 @ROUTES.get("/account/limits", private=True)
 async def account_limits(request: web.Request) -> web.Response:
-    return json_response(request.app[LIMITER].account_limits(user_id(request)))
+    user = user_id(request)
+    grant = request.app[EXCHANGE].usage_grant(user)
+    grants = []
+    if grant is not None:
+        g = {"exchange_instance": "event_contract", "level": grant.level, "source": grant.source}
+        if grant.expires_ts is not None:
+            g["expires_ts"] = grant.expires_ts // 1000
+        grants.append(g)
+    return json_response(request.app[LIMITER].account_limits(user, grants))
+
+
+@ROUTES.post("/account/api_usage_level/upgrade")
+async def upgrade_usage_level(request: web.Request) -> web.Response:
+    """A permanent Advanced grant; 403 unless one of the user's last 100 orders came through the
+    API. /account/limits and the rate limiter use the new tier at once."""
+    user = user_id(request)
+    request.app[EXCHANGE].upgrade_usage_level(user)
+    request.app[LIMITER].regrade(user)
+    return web.Response(status=201)
+
+
+@ROUTES.get("/account/api_usage_level/volume_progress", private=True)
+async def volume_progress(request: web.Request) -> web.Response:
+    """Trailing-30-day contracts from the user's fills, against each volume tier's goals."""
+    ex = request.app[EXCHANGE]
+    return json_response(
+        {
+            "volume_progress": [
+                {
+                    "computed_ts": ex.now() // 1000,
+                    "trailing_30d_volume_fp": ser.count(ex.trailing_volume(user_id(request))),
+                    "goals": [
+                        {
+                            "level": level,
+                            "earn_volume_goal_fp": ser.count(earn),
+                            "keep_volume_goal_fp": ser.count(keep),
+                        }
+                        for level, earn, keep in ex.volume_goals()
+                    ],
+                }
+            ]
+        }
+    )
 
 
 @ROUTES.get("/account/endpoint_costs")

@@ -22,6 +22,7 @@ from sandbox.http.params import (
 )
 from sandbox.http.routes_portfolio import subaccount, ts_ms
 from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response, user_id
+from sandbox.http.scope import resolve
 
 ROUTES = Routes()
 
@@ -74,8 +75,7 @@ def order_kwargs(body: object) -> dict:
     kw.pop("exchange_index")
     for flag in ("post_only", "reduce_only", "cancel_order_on_pause"):
         kw[flag] = bool(kw[flag])
-    kw["subaccount"] = kw["subaccount"] or 0
-    return kw
+    return kw  # `subaccount` None: the caller's default (see sandbox.http.scope.resolve)
 
 
 def expiration_ms(seconds: int | None) -> int | None:
@@ -122,6 +122,7 @@ def _item_error(exc: ApiError | EngineError) -> dict:
 @ROUTES.post("/portfolio/events/orders")
 async def create_order(request: web.Request) -> web.Response:
     kw = order_kwargs(await json_body(request))
+    kw["subaccount"] = resolve(request, kw["subaccount"], 0)
     result = request.app[EXCHANGE].create_order(user_id(request), **kw)
     return json_response(created_body(result), status=201)
 
@@ -142,7 +143,9 @@ async def batch_create(request: web.Request) -> web.Response:
     out = []
     for item in orders:
         try:
-            out.append(created_body(ex.create_order(user_id(request), **order_kwargs(item))))
+            kw = order_kwargs(item)
+            kw["subaccount"] = resolve(request, kw["subaccount"], 0)
+            out.append(created_body(ex.create_order(user_id(request), **kw)))
         except (ApiError, EngineError) as exc:
             cid = item.get("client_order_id") if isinstance(item, dict) else None
             out.append(
@@ -166,7 +169,7 @@ async def batch_cancel(request: web.Request) -> web.Response:
         try:
             if not isinstance(oid, str) or not oid:
                 raise bad_request("order_id is required", "order_id")
-            sub = field(item, "subaccount", int) or 0
+            sub = resolve(request, field(item, "subaccount", int), 0)
             out.append(cancel_body(ex.cancel_order(user_id(request), oid, sub), ex.now()))
         except (ApiError, EngineError) as exc:
             out.append(
@@ -347,7 +350,7 @@ def _group_id(request: web.Request) -> str:
 @ROUTES.post("/portfolio/order_groups/create")
 async def create_order_group(request: web.Request) -> web.Response:
     body = await json_body(request)
-    sub = field(body, "subaccount", int) or 0
+    sub = resolve(request, field(body, "subaccount", int), 0)
     g = request.app[EXCHANGE].create_order_group(user_id(request), _contracts_limit(body), sub)
     return json_response(
         {"order_group_id": g.order_group_id, "subaccount": g.subaccount, "exchange_index": 0},

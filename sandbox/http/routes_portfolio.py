@@ -6,8 +6,9 @@ from aiohttp import web
 
 from sandbox.http import serialize as ser
 from sandbox.http.errors import bad_request
-from sandbox.http.params import paginate, q_choice, q_int, q_list, q_str, q_ts
+from sandbox.http.params import paginate, q_choice, q_list, q_str, q_ts
 from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response, user_id
+from sandbox.http.scope import locked_subaccount, require_fcm, subaccount_query
 
 ROUTES = Routes()
 
@@ -15,8 +16,9 @@ COUNT_FILTERS = ("position", "total_traded")  # also Position attribute names
 
 
 def subaccount(request: web.Request, default: int | None) -> int | None:
-    """`subaccount` query parameter: 0-63; when absent, `default` (None = all subaccounts)."""
-    return q_int(request, "subaccount", default, lo=0, hi=63)
+    """`subaccount` query parameter: 0-63; when absent, `default` (None = all subaccounts).
+    Checked against the caller's key and the subaccounts that exist (sandbox.http.scope)."""
+    return subaccount_query(request, default)
 
 
 def ts_ms(request: web.Request, name: str) -> int | None:
@@ -30,15 +32,17 @@ async def get_balance(request: web.Request) -> web.Response:
     sub = subaccount(request, 0) or 0
     account = ex.get_account(user_id(request), sub)
     value = ex.portfolio_value(user_id(request), sub)
-    return json_response(
-        {
-            "balance": ser.cents(account.balance),
-            "balance_dollars": ser.dollars(account.balance),
-            "portfolio_value": ser.cents(value),
-            "updated_ts": account.updated_ts // 1000,
-            "balance_breakdown": [{"exchange_index": 0, "balance": ser.dollars(account.balance)}],
-        }
-    )
+    body = {
+        "balance": ser.cents(account.balance),
+        "balance_dollars": ser.dollars(account.balance),
+        "portfolio_value": ser.cents(value),
+        "updated_ts": account.updated_ts // 1000,
+    }
+    if locked_subaccount(request) is None:  # "omitted only when using a subaccount-restricted
+        body["balance_breakdown"] = [  # API key" (GetBalanceResponse)
+            {"exchange_index": 0, "balance": ser.dollars(account.balance)}
+        ]
+    return json_response(body)
 
 
 @ROUTES.get("/portfolio/positions", private=True)
@@ -112,6 +116,8 @@ async def get_settlements(request: web.Request) -> web.Response:
 
 @ROUTES.get("/portfolio/summary/total_resting_order_value", private=True)
 async def total_resting_order_value(request: web.Request) -> web.Response:
+    """ "Only intended for use by FCM members" (spec): others get the 403 live sends."""
+    require_fcm(request)
     value = request.app[EXCHANGE].total_resting_order_value(user_id(request))
     return json_response(
         {

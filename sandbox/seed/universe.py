@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from sandbox.activity import rolling
 from sandbox.engine.models import (
     ASK,
     BID,
@@ -25,6 +26,8 @@ from sandbox.engine.models import (
     Series,
 )
 from sandbox.engine.money import ONE
+from sandbox.seed.funding import seed_funding
+from sandbox.seed.sports import seed_basketball
 
 if TYPE_CHECKING:
     from sandbox.engine import Exchange
@@ -334,7 +337,8 @@ def seed_universe(ex: Exchange) -> None:
         b = _Builder(ex)
         ex.add_user(MM, D("10000000"))
         ex.add_user(FLOW, D("1000000"))
-        ex.add_user(DEMO, DEMO_BALANCE)
+        ex.add_user(DEMO, D(0))
+        seed_funding(ex, DEMO, DEMO_BALANCE, demo=True)  # deposits that add up to it
         for s in _series():
             ex.add_series(s)
         _weather(b)
@@ -342,7 +346,9 @@ def seed_universe(ex: Exchange) -> None:
         _fed(b)
         _football(b)
         _gas(b)
+        seed_basketball(b)
         b.run()
+        rolling.seed(ex)  # the 15-minute crypto and hourly temperature series
         ex.set_historical_cutoff(_ms(b.today - timedelta(days=30)))
 
 

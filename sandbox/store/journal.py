@@ -78,12 +78,16 @@ class Journal:
 
     def load_accounts(self, user_id: str) -> list[Account]:
         """The stored accounts (subaccount 0 and any others) of one user."""
+        return self.load_of_user("account", user_id)
+
+    def load_of_user(self, kind: str, user_id: str) -> list:
+        """The stored records of `kind` whose key starts with the user id (accounts, funding)."""
         prefix = user_id + SEP
         rows = self.conn.execute(
-            "SELECT key, data FROM engine_kv WHERE kind = 'account' AND key >= ? AND key < ?",
-            (prefix, user_id + chr(ord(SEP) + 1)),
+            "SELECT key, data FROM engine_kv WHERE kind = ? AND key >= ? AND key < ?",
+            (kind, prefix, user_id + chr(ord(SEP) + 1)),
         )
-        codec = CODECS["account"]
+        codec = CODECS[kind]
         return [codec.decode(data) for key, data in rows if key.startswith(prefix)]
 
     def load(self) -> tuple[Meta | None, dict[str, list]]:

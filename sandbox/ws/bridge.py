@@ -10,6 +10,7 @@ from typing import Any
 
 from sandbox.engine import events as ev
 from sandbox.engine.errors import EngineError
+from sandbox.engine.feechanges import EventFeeUpdate
 from sandbox.ws import messages
 from sandbox.ws.hub import Hub
 
@@ -39,6 +40,7 @@ class Bridge:
             ev.OrderGroupUpdate: self._group,
             ev.MarketLifecycle: self._market_lifecycle,
             ev.EventLifecycle: self._event_lifecycle,
+            EventFeeUpdate: self._event_fee_update,
         }
 
     def wants_events(self) -> bool:
@@ -68,7 +70,9 @@ class Bridge:
             msg["last_update_reason"] = reason
         else:
             msg.pop("last_update_reason", None)
-        self.hub.publish_private("user_orders", "user_order", msg, o.user_id, o.ticker)
+        self.hub.publish_private(
+            "user_orders", "user_order", msg, o.user_id, o.ticker, o.subaccount
+        )
 
     def _fill(self, e: ev.FillEvent) -> None:
         f = e.fill
@@ -77,7 +81,8 @@ class Bridge:
             self._volume[key] += f.count
         order = self.exchange.orders.get(f.order_id)
         coid = order.client_order_id if order is not None else ""
-        self.hub.publish_private("fill", "fill", messages.fill(f, coid), f.user_id, f.ticker)
+        msg = messages.fill(f, coid)
+        self.hub.publish_private("fill", "fill", msg, f.user_id, f.ticker, f.subaccount)
 
     def _trade(self, e: ev.TradeEvent) -> None:
         t = e.trade
@@ -103,12 +108,16 @@ class Bridge:
     def _position(self, e: ev.PositionUpdate) -> None:
         p = e.position
         msg = messages.market_position(p, self._contracts_traded(p))
-        self.hub.publish_private("market_positions", "market_position", msg, p.user_id, p.ticker)
+        self.hub.publish_private(
+            "market_positions", "market_position", msg, p.user_id, p.ticker, p.subaccount
+        )
 
     def _group(self, e: ev.OrderGroupUpdate) -> None:
         g = e.group
         msg = messages.order_group_update(e.kind, g.order_group_id, e.ts, g.contracts_limit)
-        self.hub.publish_private("order_group_updates", "order_group_updates", msg, g.user_id, None)
+        self.hub.publish_private(
+            "order_group_updates", "order_group_updates", msg, g.user_id, None, g.subaccount
+        )
 
     def _market_lifecycle(self, e: ev.MarketLifecycle) -> None:
         msg = messages.market_lifecycle(e.kind, e.market, e.ts)
@@ -119,6 +128,12 @@ class Bridge:
         if event is None:
             return
         self.hub.publish("market_lifecycle_v2", "event_lifecycle", messages.event_lifecycle(event))
+
+    def _event_fee_update(self, e: EventFeeUpdate) -> None:
+        msg = messages.event_fee_update(
+            e.event_ticker, e.fee_type_override, e.fee_multiplier_override
+        )
+        self.hub.publish("market_lifecycle_v2", "event_fee_update", msg)
 
     def _last_size(self, ticker: str) -> Decimal:
         """Size of the market's last trade (read from the engine: also right for trades made

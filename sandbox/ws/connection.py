@@ -50,10 +50,12 @@ class Connection:
         *,
         latency_ms: int = 0,
         max_queue: int = MAX_QUEUE,
+        subaccount: int | None = None,
     ):
         self.ws = ws
         self.transport = transport
         self.user_id = user_id
+        self.subaccount = subaccount  # the key's subaccount restriction: private data of it only
         self.latency = latency_ms / 1000
         self.max_queue = max_queue
         self.closed = False

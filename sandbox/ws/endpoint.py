@@ -53,13 +53,15 @@ class WsServer:
             )
         self.per_user[key.user_id] += 1
         try:
-            return await self._serve(request, key.user_id)
+            return await self._serve(request, key.user_id, key.subaccount)
         finally:
             self.per_user[key.user_id] -= 1
             if not self.per_user[key.user_id]:
                 del self.per_user[key.user_id]
 
-    async def _serve(self, request: web.Request, user: str) -> web.StreamResponse:
+    async def _serve(
+        self, request: web.Request, user: str, subaccount: int | None
+    ) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoping=False, compress=False, max_msg_size=1 << 20)
         await ws.prepare(request)
         if request.transport is None:  # the client went away during the handshake
@@ -70,6 +72,7 @@ class WsServer:
             user,
             latency_ms=self.latency_ms,
             max_queue=self.max_queue,
+            subaccount=subaccount,
         )
         session = Session(self.hub, conn, self.view)
         self.connections.add(conn)

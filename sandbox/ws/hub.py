@@ -24,6 +24,7 @@ class Sink(Protocol):
     """One client connection as the hub sees it."""
 
     user_id: str
+    subaccount: int | None  # a subaccount-restricted key's subaccount (None: all of them)
 
     def send(self, text: str) -> None: ...
 
@@ -129,11 +130,17 @@ class Hub:
                 subs.extend(index.get(ticker, ()))
         return subs
 
-    def private_subscribers(self, channel: str, user_id: str, ticker: str | None) -> list:
+    def private_subscribers(
+        self, channel: str, user_id: str, ticker: str | None, subaccount: int = 0
+    ) -> list:
+        """`user_id`'s subscriptions to `channel`; a connection made with a subaccount-
+        restricted key hears only about that subaccount."""
         return [
             s
             for s in self._by_user.get(user_id, ())
-            if s.channel.name == channel and s.wants(ticker)
+            if s.channel.name == channel
+            and s.wants(ticker)
+            and s.sink.subaccount in (None, subaccount)
         ]
 
     def watched(self) -> list[str]:
@@ -167,10 +174,16 @@ class Hub:
                 sub.deliver(kind, msg_json, sent)
 
     def publish_private(
-        self, channel: str, kind: str, msg: dict[str, Any], user_id: str, ticker: str | None
+        self,
+        channel: str,
+        kind: str,
+        msg: dict[str, Any],
+        user_id: str,
+        ticker: str | None,
+        subaccount: int = 0,
     ) -> None:
-        """A message that only `user_id`'s own connections may see."""
-        subs = self.private_subscribers(channel, user_id, ticker)
+        """A message that only `user_id`'s own connections may see (about `subaccount`)."""
+        subs = self.private_subscribers(channel, user_id, ticker, subaccount)
         if subs:
             msg_json, sent = wire.body(msg), wire.now_ms()
             for sub in subs:

@@ -26,6 +26,10 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "series": ex.catalog.series,
         "group": groups.groups,
         "meta": {"state": ex.operation().meta},
+        "transfer": ex.subaccounts.transfers,
+        "netting": ex.subaccounts.netting,
+        "grant": ex.usage.grants,
+        "funding": ex.funding.entries,
     }
     snap: dict = {}
     for kind, table in tables.items():
@@ -85,6 +89,11 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["user_accounts"] = {u: sorted(v) for u, v in cash.user_accounts.items() if v}
     snap["user_positions"] = {u: sorted(v) for u, v in cash.user_positions.items() if v}
     snap["groups_by_user"] = nonempty(groups.by_user)
+    snap["funding_by_user"] = nonempty(ex.funding.by_user, "entry_id")
+    snap["transfers_by_user"] = nonempty(ex.subaccounts.by_user, "transfer_id")
+    snap["transfers_by_client_id"] = {
+        k: t.transfer_id for k, t in ex.subaccounts.by_client_id.items()
+    }
     if not ordered:
         for k in ("candle", "orders_by_user", "groups_by_user"):
             snap[k] = {key: sorted(v, key=str) for key, v in snap[k].items()}

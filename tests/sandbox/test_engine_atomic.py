@@ -49,7 +49,9 @@ def setup(data_dir: Path) -> tuple[Exchange, FakeClock, dict]:
     g = ex.create_order_group("bob", "3")
     ids["group"] = g.order_group_id
     order(ex, "bob", "ask", "0.48", "4", order_group_id=g.order_group_id)
-    ex.deposit("alice", "5", subaccount=2)
+    ex.create_subaccount("alice")
+    ex.create_subaccount("alice")
+    ex.transfer_between_subaccounts("alice", "t-1", 0, 2, 500)
     order(ex, "carol", "bid", "0.30", "2", ticker="TEST-2")
     order(ex, "bob", "ask", "0.70", "2", ticker="TEST-2")
     ex.check_invariants()
@@ -174,6 +176,16 @@ SCENARIOS: dict[str, Scenario] = {
     "determine": Scenario(lambda ex, ids: ex.determine_market("TEST-1", "yes")),
     "settle": Scenario(lambda ex, ids: ex.settle_market("TEST-1"), prepare=_determined),
     "add_user": Scenario(lambda ex, ids: ex.add_user("dave", D("10"))),
+    "subaccount_create": Scenario(lambda ex, ids: ex.create_subaccount("bob")),
+    "subaccount_transfer": Scenario(
+        lambda ex, ids: ex.transfer_between_subaccounts("alice", "t-2", 2, 1, 125)
+    ),
+    "netting": Scenario(lambda ex, ids: ex.set_netting("alice", 2, False)),
+    "usage_upgrade": Scenario(lambda ex, ids: ex.upgrade_usage_level("carol")),
+    "funding_deposit": Scenario(lambda ex, ids: ex.record_funding("bob", "deposit", 2500)),
+    "funding_withdrawal": Scenario(
+        lambda ex, ids: ex.record_funding("bob", "withdrawal", 100, fee_cents=2)
+    ),
     "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
     # The control plane's composite actions (sandbox.control.actions): one operation each.
     "ctl_set_book": Scenario(
@@ -270,10 +282,16 @@ def test_a_failure_at_any_step_changes_nothing(tmp_path, name, k, step):
 
 
 def test_a_rejection_changes_nothing_either(tmp_path):
-    """EngineError after work was done (a subaccount opened, a balance check) rolls back too."""
+    """EngineError after work was done (a balance check, a half-made transfer) rolls back too."""
     ex, _, _ = setup(tmp_path)
     before = full(ex)
     with pytest.raises(EngineError) as e:
-        order(ex, "alice", "bid", "0.50", "10", subaccount=7)  # opens subaccount 7, no cash
+        order(ex, "alice", "bid", "0.50", "10", subaccount=1)  # subaccount 1 has no cash
     assert e.value.code == "available_balance_too_low"
+    with pytest.raises(EngineError) as e:
+        order(ex, "alice", "bid", "0.50", "1", subaccount=7)  # never created
+    assert (e.value.status, e.value.message) == (404, "subaccount not found")
+    with pytest.raises(EngineError) as e:
+        ex.transfer_between_subaccounts("alice", "t-1", 0, 1, 100)  # client id already used
+    assert e.value.status == 409
     assert diff(before, full(ex)) == []

@@ -308,14 +308,18 @@ def test_pause_cancels_flagged_orders_only():
 
 def test_subaccounts_have_their_own_cash_and_positions():
     ex, _ = make_exchange()
+    with pytest.raises(EngineError) as e:  # subaccount 1 does not exist yet
+        order(ex, "alice", "bid", "0.40", "1", subaccount=1)
+    assert e.value.status == 404
+    ex.create_subaccount("alice")
     with pytest.raises(EngineError) as e:  # subaccount 1 starts empty
         order(ex, "alice", "bid", "0.40", "1", subaccount=1)
     assert e.value.code == "available_balance_too_low"
-    ex.deposit("alice", D("10"), subaccount=1)
+    ex.transfer_between_subaccounts("alice", "fund-1", 0, 1, 1000)
     order(ex, "alice", "bid", "0.40", "5", subaccount=1)
     order(ex, "bob", "ask", "0.40", "5")
     assert ex.positions[("alice", 1, "TEST-1")].position == 5 and pos(ex, "alice") == 0
-    assert ex.get_account("alice", 1).balance == D("8") and bal(ex, "alice") == D("1000")
+    assert ex.get_account("alice", 1).balance == D("8") and bal(ex, "alice") == D("990")
     with pytest.raises(EngineError):
         ex.get_account("alice", 64)
     with pytest.raises(EngineError):

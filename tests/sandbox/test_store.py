@@ -224,7 +224,9 @@ def test_group_deletion_and_subaccounts_persist(tmp_path):
     keep = ex.create_order_group("demo", D("10"))
     gone = ex.create_order_group("demo", D("10"))
     ex.delete_order_group("demo", gone.order_group_id)
-    ex.deposit("demo", D("25"), subaccount=2)
+    ex.create_subaccount("demo")
+    ex.create_subaccount("demo")
+    ex.transfer_between_subaccounts("demo", "fund-2", 0, 2, 2500)
     ticker = ex.list_markets(status="open")[0].ticker
     ex.create_order(
         "demo",

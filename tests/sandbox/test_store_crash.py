@@ -39,6 +39,8 @@ def _worker(data_dir: Path, seed: int) -> None:
     for u in USERS:
         if not ex.has_user(u):
             ex.add_user(u, Decimal(500))
+        if len(ex.cash.of_user(u)) < 2:
+            ex.create_subaccount(u)
     actions.ensure_traders(ex)  # the control plane's maker and taker, before the total
     print(f"ready {ex.total_money()}", flush=True)
     rng = random.Random(seed)
@@ -91,7 +93,12 @@ def _worker(data_dir: Path, seed: int) -> None:
             elif r < 0.94:
                 g = ex.create_order_group(u, rng.choice(("5", "20")))
                 groups.append((u, g.order_group_id))
-            elif r < 0.96 and groups:
+            elif r < 0.955:
+                src = rng.choice((0, 1))
+                ex.transfer_between_subaccounts(
+                    u, f"{seed}-{rng.getrandbits(64)}", src, 1 - src, rng.choice((1, 99, 2500))
+                )
+            elif r < 0.965 and groups:
                 gu, gid = rng.choice(groups)
                 ex.reset_order_group(gu, gid)
             elif r < 0.975:  # the control plane's composite operations

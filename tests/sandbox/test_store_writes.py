@@ -114,11 +114,13 @@ def test_load_user_picks_up_a_user_added_by_another_process(tmp_path):
     server = open_exchange(tmp_path, seed=7, clock=FakeClock(NOW))
     other = open_exchange(tmp_path, clock=FakeClock(NOW))  # e.g. `python -m sandbox add-user`
     other.add_user("late", 25)
-    other.deposit("late", 5, subaccount=2)
+    other.create_subaccount("late")
+    other.create_subaccount("late")
+    other.transfer_between_subaccounts("late", "fund-2", 0, 2, 500)
     other.close()
     assert not server.has_user("late")
     assert server.load_user("late")
-    assert server.get_account("late").balance == 25
+    assert server.get_account("late").balance == 20
     assert server.accounts[("late", 2)].balance == 5
     assert not server.load_user("nobody")
     assert server.load_user("late")  # known: memory wins, nothing re-read

@@ -16,8 +16,9 @@ D = Decimal
 
 
 class FakeSink:
-    def __init__(self, user_id: str = "u1"):
+    def __init__(self, user_id: str = "u1", subaccount: int | None = None):
         self.user_id = user_id
+        self.subaccount = subaccount
         self.out: list[dict] = []
 
     def send(self, text: str) -> None:

@@ -1,0 +1,142 @@
+"""Subaccounts: create, cash transfers between them, their balances, transfer history, netting.
+
+Kalshi's rules (OpenAPI 3.34.0): creating one is "available to all users on the Advanced API tier
+and above" (the caller's tier: the server's --tier or the user's usage-level grant); numbers run
+1-63 in sequence; a transfer moves `amount_cents` between two existing subaccounts and is
+idempotent on `client_transfer_id` (a repeat is 409, docs.kalshi.com/getting_started/subaccounts).
+A subaccount-restricted key sees only its own subaccount and cannot create or move money between
+subaccounts (transfers must have "source_subaccount and destination_subaccount both set to the
+key's subaccount", which a subaccount transfer cannot be).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from aiohttp import web
+
+from sandbox.engine.subaccounts import transfer_amount_cents
+from sandbox.http import serialize as ser
+from sandbox.http.errors import ApiError, bad_request
+from sandbox.http.params import field, json_body, paginate
+from sandbox.http.ratelimit import TIERS
+from sandbox.http.routing import EXCHANGE, LIMITER, Routes, json_response, user_id
+from sandbox.http.scope import locked_subaccount, refuse_restricted, resolve
+
+ROUTES = Routes()
+
+
+def _exchange_index(body: dict) -> int:
+    index = field(body, "exchange_index", int) or 0
+    if index != 0:  # one event-contract exchange index locally
+        raise bad_request("exchange_index must be 0", "exchange_index")
+    return index
+
+
+@ROUTES.post("/portfolio/subaccounts")
+async def create_subaccount(request: web.Request) -> web.Response:
+    body = await json_body(request, required=False)
+    _exchange_index(body)
+    refuse_restricted(request, "create subaccounts")
+    tier = request.app[LIMITER].tier_of(user_id(request))
+    if TIERS.index(tier) < TIERS.index("advanced"):
+        raise ApiError(
+            403,
+            "forbidden",
+            "subaccounts need the Advanced API usage tier or above",
+            "POST /account/api_usage_level/upgrade grants Advanced",
+        )
+    acct = request.app[EXCHANGE].create_subaccount(user_id(request))
+    return json_response({"subaccount_number": acct.subaccount}, status=201)
+
+
+@ROUTES.post("/portfolio/subaccounts/transfer")
+async def transfer(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    client_id = field(body, "client_transfer_id", str, required=True)
+    try:
+        uuid.UUID(client_id)
+    except ValueError:
+        raise bad_request("client_transfer_id must be a UUID", "client_transfer_id") from None
+    source = field(body, "from_subaccount", int, required=True)
+    target = field(body, "to_subaccount", int, required=True)
+    amount = field(body, "amount_cents", int, required=True)
+    index = _exchange_index(body)
+    refuse_restricted(request, "transfer between subaccounts")
+    request.app[EXCHANGE].transfer_between_subaccounts(
+        user_id(request), client_id, source, target, amount, index
+    )
+    return json_response({})
+
+
+@ROUTES.get("/portfolio/subaccounts/balances", private=True)
+async def balances(request: web.Request) -> web.Response:
+    accounts = request.app[EXCHANGE].subaccount_accounts(
+        user_id(request), locked_subaccount(request)
+    )
+    return json_response(
+        {
+            "subaccount_balances": [
+                {
+                    "subaccount_number": a.subaccount,
+                    "exchange_index": 0,
+                    "balance": ser.dollars(a.balance),
+                    "updated_ts": a.updated_ts // 1000,
+                }
+                for a in accounts
+            ]
+        }
+    )
+
+
+@ROUTES.get("/portfolio/subaccounts/transfers", private=True)
+async def transfers(request: web.Request) -> web.Response:
+    items = request.app[EXCHANGE].list_subaccount_transfers(user_id(request))
+    locked = locked_subaccount(request)
+    if locked is not None:
+        items = [t for t in items if locked in (t.from_subaccount, t.to_subaccount)]
+    page, cursor = paginate(request, items, 100, 1000)
+    return json_response(
+        {
+            "transfers": [
+                {
+                    "transfer_id": t.transfer_id,
+                    "from_subaccount": t.from_subaccount,
+                    "to_subaccount": t.to_subaccount,
+                    "amount_cents": transfer_amount_cents(t),
+                    "created_ts": t.created_ts // 1000,
+                    "exchange_index": t.exchange_index,
+                }
+                for t in page
+            ],
+            "cursor": cursor,
+        }
+    )
+
+
+@ROUTES.get("/portfolio/subaccounts/netting", private=True)
+async def get_netting(request: web.Request) -> web.Response:
+    ex = request.app[EXCHANGE]
+    user = user_id(request)
+    return json_response(
+        {
+            "netting_configs": [
+                {
+                    "subaccount_number": a.subaccount,
+                    "enabled": ex.netting_enabled(user, a.subaccount),
+                    "exchange_index": 0,
+                }
+                for a in ex.subaccount_accounts(user, locked_subaccount(request))
+            ]
+        }
+    )
+
+
+@ROUTES.put("/portfolio/subaccounts/netting")
+async def put_netting(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    number = field(body, "subaccount_number", int, required=True)
+    enabled = field(body, "enabled", bool, required=True)
+    sub = resolve(request, number, 0)
+    request.app[EXCHANGE].set_netting(user_id(request), sub, enabled)
+    return json_response({})
