@@ -8,7 +8,6 @@ per-user indexes every per-user query uses. Other parts change cash and position
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import partial
 
 from .common import MAX_SUBACCOUNT
 from .errors import EngineError, not_found
@@ -26,9 +25,9 @@ class Accounts:
         self.user_accounts: dict[str, dict[int, Account]] = {}
         self.user_positions: dict[str, dict[tuple[int, str], Position]] = {}
         op.repairs.append(self.repair)
-        # touch(acct) / touch_position(p): call before changing one (C-level partials: hot path)
-        self.touch = partial(op.touch, "account", table=self.accounts)
-        self.touch_position = partial(op.touch, "position", table=self.positions)
+        # touch(acct) / touch_position(p): call before changing one (bound touchers: hot path)
+        self.touch = op.toucher("account", self.accounts)
+        self.touch_position = op.toucher("position", self.positions)
 
     # ------------------------------------------------------------------ writes (in an operation)
 

@@ -81,8 +81,8 @@ def build_candles(
                 notional = sum((b.notional for b in traded), ZERO)
                 price = PriceStats(
                     traded[0].open,
-                    min(b.low for b in traded),
-                    max(b.high for b in traded),
+                    min(b.low for b in traded if b.low is not None),  # set with close
+                    max(b.high for b in traded if b.high is not None),
                     traded[-1].close,
                     (notional / volume).quantize(ONE / 10000) if volume else None,
                     prev,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from copy import copy
 from decimal import Decimal
-from functools import partial
 
 from . import events as ev
 from .common import DAY_MS, MARKET_STATUS_FILTER, within
@@ -36,8 +35,8 @@ class Catalog:
         self.series: dict[str, Series] = {}
         self.events: dict[str, Event] = {}
         self.markets: dict[str, Market] = {}
-        # touch_market(m): before changing a market (a C-level partial: hot path)
-        self.touch_market = partial(op.touch, "market", table=self.markets)
+        # touch_market(m): before changing a market (a bound toucher: hot path)
+        self.touch_market = op.toucher("market", self.markets)
 
     # ------------------------------------------------------------------ writes
 

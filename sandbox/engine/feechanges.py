@@ -93,8 +93,8 @@ class FeeChanges:
             first = min(m.open_time for m in markets)
             last = max(m.close_time for m in markets)
             for n, ts, mult in ((1, first, BASE_MULTIPLIER), (2, last + DAY, UPCOMING_MULTIPLIER)):
-                c = SeriesFeeChange(_id(sport.series, n), sport.series, BASE_TYPE, mult, ts)
-                self.series_changes.setdefault(c.id, c)
+                sc = SeriesFeeChange(_id(sport.series, n), sport.series, BASE_TYPE, mult, ts)
+                self.series_changes.setdefault(sc.id, sc)
             for e in events:
                 start = kickoff(e)
                 for n, ts, kind, m in (
@@ -127,18 +127,17 @@ class FeeChanges:
         ]
         return sorted(out, key=lambda c: (c.scheduled_ts, c.id))
 
+    def _all_changes(self) -> list[SeriesFeeChange | EventFeeChange]:
+        return [*self.series_changes.values(), *self.event_changes.values()]
+
     # ------------------------------------------------------------------ the one write
 
     def apply_due(self, now: int) -> int:
         """Apply every change whose time has come, oldest first (inside the front's operation);
         how many changed something."""
         self.refresh()
-        due = sorted(
-            (
-                c
-                for c in (*self.series_changes.values(), *self.event_changes.values())
-                if c.scheduled_ts <= now and c.id not in self._applied
-            ),
+        due: list[SeriesFeeChange | EventFeeChange] = sorted(
+            (c for c in self._all_changes() if c.scheduled_ts <= now and c.id not in self._applied),
             key=lambda c: (c.scheduled_ts, c.id),
         )
         op, changed = self.op, 0

@@ -43,10 +43,10 @@ def _brackets(markets, prices) -> list[tuple[float, float, float]]:
     width = next((h - lo for lo, h, _ in rows if lo is not None and h is not None), 1.0)
     total = sum(p for _, _, p in rows) or 1.0
     out = []
-    for lo, hi, p in rows:
-        lo = hi - width if lo is None else lo
-        hi = lo + width if hi is None else hi
-        out.append((lo, hi, p / total))
+    for lo, hi, p in rows:  # an open-ended bucket gets the width of the closed ones
+        low = lo if lo is not None else (hi if hi is not None else 0.0) - width
+        high = hi if hi is not None else low + width
+        out.append((low, high, p / total))
     return out
 
 

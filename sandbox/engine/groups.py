@@ -6,6 +6,7 @@ State: `groups` by id and a per-user index. The group's resting orders are index
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from copy import copy
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -156,7 +157,7 @@ class Groups:
 
     # ------------------------------------------------------------------ restore / repair
 
-    def restore(self, groups: list[OrderGroup]) -> None:
+    def restore(self, groups: Iterable[OrderGroup]) -> None:
         for g in sorted(groups, key=lambda g: g.order_group_id):
             self.groups[g.order_group_id] = g
             self.by_user.setdefault(g.user_id, {})[g.order_group_id] = g

@@ -49,12 +49,12 @@ def check_invariants(ex: Exchange) -> None:
     subs = ex.subaccounts
     indexed_transfers = [t for mine in subs.by_user.values() for t in mine]
     assert len(indexed_transfers) == len(subs.transfers) == len(subs.by_client_id)
-    for t in indexed_transfers:
-        assert subs.transfers[t.transfer_id] is t, t
-        assert subs.by_client_id[(t.user_id, t.client_transfer_id)] is t, t
-        assert (t.user_id, t.from_subaccount) in cash.accounts, t
-        assert (t.user_id, t.to_subaccount) in cash.accounts, t
-        assert t.amount > 0, t
+    for tr in indexed_transfers:
+        assert subs.transfers[tr.transfer_id] is tr, tr
+        assert subs.by_client_id[(tr.user_id, tr.client_transfer_id)] is tr, tr
+        assert (tr.user_id, tr.from_subaccount) in cash.accounts, tr
+        assert (tr.user_id, tr.to_subaccount) in cash.accounts, tr
+        assert tr.amount > 0, tr
     for user_id, mine_a in cash.user_accounts.items():  # numbered 0..n-1, no gaps
         assert sorted(mine_a) == list(range(len(mine_a))), (user_id, sorted(mine_a))
 

@@ -25,7 +25,8 @@ import dataclasses
 import logging
 import random
 from collections.abc import Callable
-from typing import Any
+from operator import attrgetter
+from typing import Any, Literal
 
 from .models import (
     Account,
@@ -81,15 +82,21 @@ KEY: dict[str, Callable[[Any], Any]] = {
 }
 TABLE_KEY = {**KEY, "candle": lambda c: c.minute, "funding": lambda e: e.entry_id}
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4}
-_NO_STEP: Callable[[str], Any] = {}.get  # a C-level no-op: steps cost almost nothing untested
+_NO_STEPS: dict[str, None] = {}
+_NO_STEP: Callable[[str], Any] = _NO_STEPS.get  # C-level no-op: untested steps cost ~nothing
 
 
 def _imager(cls: type) -> Callable[[Any], tuple]:
-    """obj -> tuple of its field values (lists copied): a before-image, compiled per class."""
-    parts = []
-    for f in dataclasses.fields(cls):
-        t = str(f.type).replace(" ", "")
-        parts.append(f"list(o.{f.name})" if t.startswith("list[") else f"o.{f.name}")
+    """obj -> tuple of its field values (lists copied): a before-image, compiled per class.
+    Classes without list fields use a C-level attrgetter (the hot path: orders, accounts,
+    positions, markets, meta); the others a compiled lambda that copies the lists."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    lists = [str(f.type).replace(" ", "").startswith("list[") for f in dataclasses.fields(cls)]
+    if len(names) > 1 and not any(lists):  # attrgetter of 2+ names returns a tuple
+        return attrgetter(*names)
+    parts = [
+        f"list(o.{n})" if is_list else f"o.{n}" for n, is_list in zip(names, lists, strict=True)
+    ]
     return eval(f"lambda o: ({', '.join(parts)},)", {})  # field names only, no input
 
 
@@ -137,11 +144,13 @@ class Operation:
         self.clock = clock
         self.meta = Meta(seed=seed, id_ns=random.Random(seed).getrandbits(48))
         self.meta_table = {"state": self.meta}
+        self._meta_key = id(self.meta)  # the record is never replaced (load_meta copies into it)
         self.depth = 0
         self.now = 0
         self.fixed_now: int | None = None
         self.events: list | None = None
         self.changes = ChangeSet()
+        self._undo_log = self.changes.undo  # cleared in place, never replaced
         self.step: Callable[[str], Any] = _NO_STEP
         self.listeners: list = []  # the front's listeners (events are built only if wanted)
         self.listening: Callable[[], bool] = lambda: False
@@ -165,7 +174,7 @@ class Operation:
         self.events = [] if self.listeners and self.listening() else None
         return self.now
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:  # never swallows
         if self.depth > 1:
             self.depth -= 1  # a nested failure propagates; the outermost operation undoes it
             return False
@@ -182,8 +191,9 @@ class Operation:
                 raise
             self.depth = 0
             cs.touched.clear()
-            cs.history.clear()
-            cs.undo.clear()
+            if cs.undo:  # (most operations record no history: skip two calls)
+                cs.history.clear()
+                cs.undo.clear()
             events, self.events = self.events, None
             if events:
                 self.notify(events)
@@ -224,6 +234,19 @@ class Operation:
         if k not in touched:
             touched[k] = (kind, table, obj, IMAGE[kind](obj))
 
+    def toucher(self, kind: str, table: dict) -> Callable[[Any], None]:
+        """`touch` bound to one kind and table: the hot path's form (a closure over the
+        change set's dict, which lives as long as the operation context)."""
+        touched = self.changes.touched
+        image = IMAGE[kind]
+
+        def touch(obj) -> None:
+            k = id(obj)
+            if k not in touched:
+                touched[k] = (kind, table, obj, image(obj))
+
+        return touch
+
     def added(self, kind: str, obj, table: dict) -> None:
         """`obj` was just stored in `table` as a new record."""
         touched = self.changes.touched
@@ -232,13 +255,13 @@ class Operation:
             touched[k] = (kind, table, obj, None)
 
     def undo(self, fn: Callable, *args) -> None:
-        self.changes.undo.append((fn, args))
+        self._undo_log.append((fn, args))
 
     def record(self, kind: str, obj, log_list: list) -> None:
         """Append `obj` to the history list `log_list` (fills, trades, settlements)."""
         log_list.append(obj)
         self.changes.history.append((kind, obj))
-        self.changes.undo.append((log_list.pop, ()))
+        self._undo_log.append((log_list.pop, ()))
 
     def emit(self, event) -> None:
         self.events.append(event)  # type: ignore[union-attr]
@@ -258,7 +281,7 @@ class Operation:
     def new_id(self, kind: str) -> str:
         """Deterministic UUID-shaped ids: seed namespace, kind code, version nibble, counter."""
         m = self.meta
-        if id(m) not in self.changes.touched:
+        if self._meta_key not in self.changes.touched:
             self.touch("meta", m, self.meta_table)
         n = m.__getattribute__(kind) + 1
         setattr(m, kind, n)
@@ -270,7 +293,7 @@ class Operation:
 
     def next_seq(self) -> int:
         m = self.meta
-        if id(m) not in self.changes.touched:
+        if self._meta_key not in self.changes.touched:
             self.touch("meta", m, self.meta_table)
         m.seq += 1
         return m.seq
@@ -278,7 +301,7 @@ class Operation:
     def touch_meta(self) -> Meta:
         """The exchange-wide record, touched (call before changing it)."""
         m = self.meta
-        if id(m) not in self.changes.touched:
+        if self._meta_key not in self.changes.touched:
             self.touch("meta", m, self.meta_table)
         return m
 

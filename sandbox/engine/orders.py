@@ -15,7 +15,6 @@ import heapq
 from collections.abc import Iterable
 from copy import copy
 from decimal import Decimal
-from functools import partial
 
 from . import events as ev
 from . import fees
@@ -73,8 +72,8 @@ class Trading:
         self.data: MarketData  # set by the front (market data reads the books)
         self.books: dict[str, Book] = {}
         self.orders: dict[str, Order] = {}
-        # _touch(o): before changing an order (a C-level partial: the hot path)
-        self._touch = partial(op.touch, "order", table=self.orders)
+        # _touch(o): before changing an order (a bound toucher: the hot path)
+        self._touch = op.toucher("order", self.orders)
         # Indexes (derived: rebuilt on restore, repaired on rollback).
         self.client_ids: dict[tuple[str, str], str] = {}
         # resting orders: user -> (subaccount, ticker) -> {order id: order}

@@ -33,10 +33,11 @@ class Portfolio:
     def record_fill(self, f: Fill) -> None:
         op = self.op
         op.record("fill", f, self.fills)
-        for index, key in ((self.fills_by_user, f.user_id), (self.fills_by_order, f.order_id)):
-            lst = index.setdefault(key, [])
-            lst.append(f)
-            op.undo(lst.pop)
+        by_user = self.fills_by_user.setdefault(f.user_id, [])
+        by_order = self.fills_by_order.setdefault(f.order_id, [])
+        by_user.append(f)
+        by_order.append(f)
+        op.undo(_pop_both, by_user, by_order)
 
     def record_settlement(self, s: Settlement) -> None:
         op = self.op
@@ -179,3 +180,9 @@ class Portfolio:
         for s in settlements:
             self.settlements.append(s)
             self.settlements_by_user.setdefault(s.user_id, []).append(s)
+
+
+def _pop_both(by_user: list[Fill], by_order: list[Fill]) -> None:
+    """Undo of `record_fill`'s two index appends (one undo entry per fill)."""
+    by_user.pop()
+    by_order.pop()

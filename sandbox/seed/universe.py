@@ -8,6 +8,7 @@ so seeding is one SQLite transaction.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -151,7 +152,7 @@ class _Builder:
         self.today = datetime.fromtimestamp(self.now / 1000, UTC).replace(
             hour=0, minute=0, second=0, microsecond=0
         )
-        self.actions: list[tuple[int, int, object]] = []  # (time, order, callable)
+        self.actions: list[tuple[int, int, Callable[[], None]]] = []  # (time, order, callable)
         self.fairs: dict[str, Decimal] = {}
         self.ticks: dict[str, Decimal] = {}
 
@@ -369,6 +370,7 @@ def _weather(b: _Builder) -> None:
         open_t = _ms(day - timedelta(hours=14))
         close_t = _ms(day + timedelta(hours=28, minutes=59))
         lows = [hi - 5 + 2 * i for i in range(4)]
+        specs: list[tuple[str, str, str, Decimal | None, Decimal | None]]
         specs = [(f"T{lows[0]}", f"{lows[0] - 1}° or below", "less", None, D(lows[0]))]
         specs += [
             (f"B{lo + 0.5}", f"{lo}° to {lo + 1}°", "between", D(lo), D(lo + 1)) for lo in lows

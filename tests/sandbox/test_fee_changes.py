@@ -15,8 +15,9 @@ from sandbox.world.sports import kickoff
 from tests.api import API, Api
 from tests.conftest import start_exchange
 from tests.sandbox.test_http_sdk import _openapi_validator
-from tests.sandbox.test_ws_schema import SPEC, validator_for
+from tests.sandbox.test_ws_schema import validator_for
 from tests.sandbox.ws_helpers import connect, in_process_server
+from tests.spec_check import ASYNCAPI
 
 D = Decimal
 T0 = 1_796_061_600_000  # 2026-11-30T18:00:00Z
@@ -154,10 +155,9 @@ def test_rest_listings(api, server):
 
 
 def test_event_fee_update_on_market_lifecycle_v2():
-    yaml = pytest.importorskip("yaml")
-    if not SPEC.is_file():
-        pytest.skip("AsyncAPI spec not present")
-    validator = validator_for(yaml.safe_load(SPEC.read_text()), "eventFeeUpdatePayload")
+    import yaml
+
+    validator = validator_for(yaml.safe_load(ASYNCAPI.read_text()), "eventFeeUpdatePayload")
 
     async def scenario() -> list[dict]:
         runner, url, ex, signers = await in_process_server()

@@ -11,15 +11,14 @@ import contextlib
 import json
 from decimal import Decimal
 
-import pytest
-
 from sandbox.activity.rolling import RollingDesk
 from sandbox.engine.exchange import Exchange
 from sandbox.engine.models import ASK, BID, IOC, STP_TAKER
 from sandbox.seed import crypto
 from sandbox.world import cfindex
-from tests.sandbox.test_ws_schema import SPEC, validator_for
+from tests.sandbox.test_ws_schema import validator_for
 from tests.sandbox.ws_helpers import connect, in_process_server
+from tests.spec_check import ASYNCAPI
 
 D = Decimal
 T0 = 1_796_061_600_000 + 7 * 60_000  # 2026-11-30T18:07:00Z, inside the 18:00-18:15 quarter
@@ -109,10 +108,9 @@ def test_a_quarter_runs_and_pays_every_position_to_the_cent():
 
 
 def test_channels_filter_answer_actions_and_follow_the_asyncapi():
-    yaml = pytest.importorskip("yaml")
-    if not SPEC.is_file():
-        pytest.skip("AsyncAPI spec not present")
-    spec = yaml.safe_load(SPEC.read_text())
+    import yaml
+
+    spec = yaml.safe_load(ASYNCAPI.read_text())
     schemas = {
         "cfbenchmarks_value": validator_for(spec, "cfbenchmarksValuePayload"),
         "cfbenchmarks_value_5hz": validator_for(spec, "cfbenchmarksValue5HzPayload"),
