@@ -17,7 +17,8 @@ Waves, in the order they run (reads before writes, streaming last):
   3  04_portfolio, 08_historical, 09_account_management
   4  05_orders, 06_batch_operations, 07_order_groups          (these place and cancel orders)
      11_combos_and_rfq                                        (combos, RFQs; 05 trades)
-  5  10_websocket                                             (streaming, bounded by --seconds)
+  5  10_websocket, 13_live_data                               (streaming, bounded by --seconds)
+  6  12_subaccounts                                           (writes; one at a time)
 Scripts of one wave run side by side: --jobs at a time (default: the number of cores), all the
 streams of wave 5 at once, and the writes of wave 4 one at a time on demo and prod.
 

@@ -80,7 +80,7 @@ def main() -> int:
         say(f"  {event:24} {count:>5}")
     say("\nWhat to notice:")
     say("  - Combos come and go like other markets, on their own channel.")
-    say("\nNext: uv run python 13_live_data/01_milestones_and_targets.py")
+    say("\nNext: uv run python 11_combos_and_rfq/01_list_collections.py")
     auth.result(
         args,
         f"{sum(seen.values())} multivariate lifecycle message(s), "

@@ -140,7 +140,7 @@ def main() -> int:
     print("\nWhat to notice:")
     print("  - The RFQ closed when its quote executed; the other makers' quotes were cancelled.")
     print("  - Your fill is a taker fill at the quoted price; the maker paid the maker fee.")
-    print("\nNext: uv run python 10_websocket/07_ws_communications.py")
+    print("\nNext: uv run python 11_combos_and_rfq/06_block_trade.py")
     result(
         args,
         f"RFQ trade bought {qty(count)} {args.side.upper()} of {ticker} at "

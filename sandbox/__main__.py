@@ -5,6 +5,7 @@ uv run python -m sandbox [--port 8765] [--data-dir .sandbox] [--seed N] [--reset
                          [--record-requests FILE] [--ready-file FILE]
 uv run python -m sandbox add-user NAME [--balance DOLLARS] [--data-dir DIR] [--read-only]
                                        [--key-type rsa|ed25519]
+uv run python -m sandbox ctl [--url URL] COMMAND ...    (the control plane; ctl --help)
 
 Bad arguments get one line on stderr and exit 2; so does a data dir another process owns.
 """
@@ -85,7 +86,8 @@ def serve_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="python -m sandbox",
         description="A local Kalshi-compatible exchange (Trade API v2 REST + WebSocket).",
-        epilog=SERVE_EPILOG + "\nAlso: python -m sandbox add-user NAME --help",
+        epilog=SERVE_EPILOG
+        + "\nAlso: python -m sandbox add-user NAME --help; python -m sandbox ctl --help",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--port", type=_port, default=8765, help="TCP port on 127.0.0.1 (0 = any free)")
@@ -191,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["add-user"]:
         return add_user(argv[1:])
+    if argv[:1] == ["ctl"]:
+        from sandbox.control.cli import main as ctl  # talks HTTP to a running exchange
+
+        return ctl(argv[1:])
     config, ready_file = parse_serve(argv)
     from sandbox.server import run  # aiohttp and the engine: not needed for --help
 

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from sandbox import ws
 from sandbox.activity.wiring import setup as setup_activity
+from sandbox.control.wiring import setup_control
 from sandbox.datadir import DataDirLock, wipe
 from sandbox.engine import Exchange
 from sandbox.http.app import create_app
@@ -71,6 +72,7 @@ def build(config: Config) -> Built:
         ws_server = ws.setup(app, config, config.live)
         setup_activity(app, config, config.live, ws_server)
         setup_web(app)  # the live web view at / (loopback only)
+        setup_control(app, config, ws_server)  # /_sandbox/ctl (loopback only)
     except BaseException:
         if lock is not None:
             lock.release()

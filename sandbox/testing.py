@@ -3,6 +3,7 @@
     with LocalExchange("--seed", "7", "--no-activity") as ex:
         key_id, pem = ex.add_user("alice", Decimal("500"))
         requests.get(ex.url + "/trade-api/v2/exchange/status")
+        ex.move_price("KXTEST-1", "0.63")           # the control plane (sandbox.control)
 
 By default `python -m sandbox` runs as a subprocess in its own process group (stopping it stops
 everything it started); `in_process=True` serves from a thread of this process instead. It
@@ -28,11 +29,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # the subprocess mode needs none of the exchange's modules, nor asyncio
     import asyncio
 
     from sandbox.build import Built
+    from sandbox.control.client import ControlClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +50,7 @@ class LocalExchange:
         timeout: float = 30,
     ):
         self.args = [str(a) for a in args]
+        self._base_args = list(self.args)
         self._temp = data_dir is None
         self.data_dir = Path(tempfile.mkdtemp(prefix="sandbox-")) if data_dir is None else data_dir
         self.in_process = in_process
@@ -157,34 +161,94 @@ class LocalExchange:
 
     # ---------------------------------------------------------------- use
 
-    def add_user(self, name: str, balance: Decimal | str = "1000") -> tuple[str, Path]:
-        """A new user with `balance` dollars and an API key: (key id, private key PEM path)."""
-        if self._built is not None and self._loop is not None:
-            import asyncio
+    @property
+    def control(self) -> ControlClient:
+        """The control plane (`/_sandbox/ctl`, see sandbox.control) of this exchange."""
+        from sandbox.control.client import ControlClient  # urllib: only for callers of it
 
-            from sandbox.http.provision import add_user
+        return ControlClient(self.url, self.timeout)
 
-            built = self._built
+    def add_user(
+        self,
+        name: str,
+        balance: Decimal | str = "1000",
+        *,
+        tier: str | None = None,
+        key_type: str = "rsa",
+        read_only: bool = False,
+    ) -> tuple[str, Path]:
+        """A new user with `balance` dollars (and its own rate-limit `tier`) and an API key:
+        (key id, private key PEM path)."""
+        options: dict[str, Any] = {"key_type": key_type, "read_only": read_only}
+        if tier is not None:
+            options["tier"] = tier
+        out = self.control.add_user(name, balance, **options)
+        return out["api_key_id"], Path(out["private_key_path"])
 
-            async def create() -> Any:
-                data_dir = Path(self.data_dir)
-                return add_user(built.exchange, built.keys, data_dir, name, Decimal(balance))
+    # The control plane's actions, one call each (all atomic, journaled, seen on the WebSocket).
 
-            creds = asyncio.run_coroutine_threadsafe(create(), self._loop).result(self.timeout)
-            return creds.api_key_id, creds.pem_path
-        cmd = [sys.executable, "-m", "sandbox", "add-user", name, "--balance", str(balance)]
-        out = subprocess.run(
-            [*cmd, "--data-dir", str(self.data_dir)],
-            cwd=ROOT,
-            env=self.process_env,
-            capture_output=True,
-            text=True,
-            timeout=self.timeout * 2,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"add-user {name} failed: {out.stderr.strip()}")
-        env = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
-        return env["KALSHI_API_KEY_ID"], Path(env["KALSHI_PRIVATE_KEY_PATH"])
+    def create_series(self, ticker: str, **fields: Any) -> dict[str, Any]:
+        return self.control.create_series(ticker, **fields)
+
+    def create_event(self, event_ticker: str, series_ticker: str, **fields: Any) -> dict[str, Any]:
+        return self.control.create_event(event_ticker, series_ticker, **fields)
+
+    def create_market(self, ticker: str, event_ticker: str, **fields: Any) -> dict[str, Any]:
+        """A binary market (active, closing in a day unless `close_in_seconds` / `close_time`)."""
+        return self.control.create_market(ticker, event_ticker, **fields)
+
+    def set_book(self, ticker: str, yes: Any = (), no: Any = ()) -> dict[str, Any]:
+        """The house maker's resting bids become `yes` and `no`: [(price, count), ...]."""
+        return self.control.set_book(ticker, yes, no)
+
+    def move_price(self, ticker: str, price: Decimal | str) -> dict[str, Any]:
+        """Trade the market to `price` through the simulated traders."""
+        return self.control.move_price(ticker, price)
+
+    def pause_market(self, ticker: str) -> dict[str, Any]:
+        return self.control.market_action(ticker, "pause")
+
+    def open_market(self, ticker: str) -> dict[str, Any]:
+        return self.control.market_action(ticker, "open")
+
+    def close_market(self, ticker: str) -> dict[str, Any]:
+        return self.control.market_action(ticker, "close")
+
+    def determine_market(
+        self, ticker: str, result: str, settlement_value: Decimal | str | None = None
+    ) -> dict[str, Any]:
+        return self.control.market_action(ticker, "determine", result, settlement_value)
+
+    def settle_market(
+        self, ticker: str, result: str | None = None, settlement_value: Decimal | str | None = None
+    ) -> dict[str, Any]:
+        """Close, determine (with `result`) and settle now, as far as the market needs."""
+        return self.control.market_action(ticker, "settle", result, settlement_value)
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        return self.control.advance_clock(seconds)
+
+    def set_faults(self, **faults: float) -> dict[str, Any]:
+        """http_429_rate, http_5xx_rate, seq_gap_rate (0-1), latency_ms, ws_drop_every (s)."""
+        return self.control.set_faults(**faults)
+
+    def drop_ws(self) -> int:
+        return self.control.drop_ws()
+
+    def set_activity(self, **switches: bool) -> dict[str, Any]:
+        """makers, traders, lifecycle: True or False."""
+        return self.control.set_activity(**switches)
+
+    def reset(self, seed: int | None = None) -> LocalExchange:
+        """Start over from a fresh seeded universe (`--reset`, optionally another `--seed`) on
+        the same port and data dir: clients keep their URL, every user and key is gone."""
+        port = str(urlsplit(self.url).port)
+        self._halt()
+        self.args = [*self._base_args, "--reset", "--port", port]
+        if seed is not None:
+            self.args += ["--seed", str(seed)]
+        self._stopped, self.info, self.proc, self._built, self._error = False, {}, None, None, None
+        return self.start()
 
     # ---------------------------------------------------------------- stop
 
@@ -194,6 +258,14 @@ class LocalExchange:
         group is killed."""
         if self._stopped:
             return self._code
+        code = self._halt(sig, timeout)
+        if self._temp:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+        shutil.rmtree(self._work, ignore_errors=True)
+        return code
+
+    def _halt(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int | None:
+        """Stop the server, keeping the data dir and work dir (`reset` starts it again)."""
         self._stopped = True
         code: int | None = None
         if self.proc is not None:
@@ -212,8 +284,5 @@ class LocalExchange:
             self._thread.join(timeout)
             code = 0 if self._error is None else 1
             self._thread = None
-        if self._temp:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-        shutil.rmtree(self._work, ignore_errors=True)
         self._code = code
         return code

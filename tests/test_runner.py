@@ -34,7 +34,9 @@ ALL_FOLDERS = [
     "12_subaccounts",
     "13_live_data",
 ]
-EXPECTED_SCRIPTS = 70  # 54, 09_account_management 04-07, 12_subaccounts, 11_combos_and_rfq, 10_websocket 07-08
+EXPECTED_SCRIPTS = (
+    70  # 54, 09_account_management 04-07, 12_subaccounts, 11_combos_and_rfq, 10_websocket 07-08
+)
 
 
 def runner(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -47,6 +47,8 @@ class Simulator:
         self.watched = watched or (lambda: ())
         self.fair: dict[str, Decimal] = {}
         self.quotes: dict[str, dict[str, str]] = {}  # ticker -> side -> order id
+        self.makers = True  # the control plane turns quoting and taking on and off
+        self.takers = True
 
     def ensure_users(self) -> None:
         for user in (MAKER, TAKER):
@@ -74,8 +76,9 @@ class Simulator:
             return
         fair = self._wander(ticker)
         try:
-            self._quote(ticker, fair)
-            if self.rng.random() < 0.5:
+            if self.makers:
+                self._quote(ticker, fair)
+            if self.takers and self.rng.random() < 0.5:
                 self._take(ticker)
         except EngineError as exc:  # e.g. the market closed between ticks
             log.debug("activity in %s: %s", ticker, exc)

@@ -1,17 +1,22 @@
 """Install the activity the configuration asks for on an app (see the package docstring).
 
 Kept out of the package's __init__ so that importing `sandbox.activity.options` (the HTTP
-config does) never pulls in the HTTP app: no import cycle, nothing deferred."""
+config does) never pulls in the HTTP app: no import cycle, nothing deferred.
+
+The parts stay reachable in app state so the control plane can switch them at run time:
+`app[FAULTS]` (faults in force), `app[SIMULATOR]`, `app[BACKGROUND]` (named jobs on/off)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import random
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from aiohttp import web
 
-from sandbox.activity.faults import drop_connections_every, http_fault_middleware
+from sandbox.activity.faults import Faults, drop_connections_every, http_fault_middleware
 from sandbox.activity.feeclock import run_fee_clock
 from sandbox.activity.indexfeed import IndexFeed
 from sandbox.activity.market_clock import LifecycleClock
@@ -24,52 +29,94 @@ from sandbox.http.config import Config
 from sandbox.http.routing import EXCHANGE
 from sandbox.ws.endpoint import WsServer
 
-
-def setup(app: web.Application, config: Config, opts: LiveOptions, ws_server: WsServer) -> None:
-    exchange = app[EXCHANGE]
-    seed = config.seed or 0
-    activity = config.activity
-    if opts.fault_http_429_rate or opts.fault_http_5xx_rate:
-        mw = http_fault_middleware(
-            opts.fault_http_429_rate, opts.fault_http_5xx_rate, random.Random(seed + 1)
-        )
-        app.middlewares.insert(0, mw)
-
-    if opts.rfq_timers is not None:
-        confirm, execute = opts.rfq_timers
-        exchange.set_rfq_windows(int(confirm * 1000), int(execute * 1000))
-    jobs: list = [lambda: run_rfq_clock(exchange)]
-    if activity and opts.rfq_makers:
-        jobs.append(RfqMakers(exchange).run)
-    sim = Simulator(exchange, random.Random(seed + 2), opts.activity_rate, ws_server.hub.watched)
-    if activity and opts.activity_rate > 0:
-        jobs.append(sim.run)
-    if activity or opts.fast_lifecycle:
-        clock = LifecycleClock(
-            exchange, random.Random(seed + 3), fast=opts.fast_lifecycle, on_gone=sim.forget
-        )
-        jobs.append(clock.run)
-    # Settlement from games and indexes, scheduled fee changes and the index feeds belong to the
-    # exchange itself: they run even with --no-activity (quoting the markets does not).
-    quote = activity and opts.activity_rate > 0
-    jobs.append(Referee(exchange, quote=quote).run)
-    jobs.append(lambda: run_fee_clock(exchange))
-    jobs.append(IndexFeed(exchange.seed, ws_server.hub).run)
-    jobs.append(RollingDesk(exchange, quote=quote).run)
-    if opts.fault_ws_drop_every > 0:
-        jobs.append(lambda: drop_connections_every(opts.fault_ws_drop_every, ws_server))
-    if jobs:
-        app.cleanup_ctx.append(_background(jobs))
+Job = Callable[[], Coroutine[Any, Any, None]]
 
 
-def _background(jobs):
-    async def ctx(_app: web.Application):
-        tasks = [asyncio.create_task(job()) for job in jobs]
+class Background:
+    """Named background jobs (simulator, lifecycle, ws_drops), each on or off. Jobs switched
+    on before the app starts begin with it; all of them stop with it."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, Job] = {}
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.wanted: set[str] = set()
+        self.started = False
+
+    def add(self, name: str, job: Job, on: bool) -> None:
+        self.jobs[name] = job
+        if on:
+            self.wanted.add(name)
+
+    def running(self, name: str) -> bool:
+        task = self.tasks.get(name)
+        return task is not None and not task.done()
+
+    def switch(self, name: str, on: bool) -> None:
+        """Start or stop one job now (or when the app starts)."""
+        if on:
+            self.wanted.add(name)
+            if self.started and not self.running(name):
+                self.tasks[name] = asyncio.create_task(self.jobs[name]())
+        else:
+            self.wanted.discard(name)
+            task = self.tasks.pop(name, None)
+            if task is not None:
+                task.cancel()
+
+    async def run(self, _app: web.Application):
+        self.started = True
+        for name in list(self.wanted):
+            self.switch(name, True)
         yield
+        self.started = False
+        tasks = list(self.tasks.values())
+        self.tasks.clear()
         for t in tasks:
             t.cancel()
         for t in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
 
-    return ctx
+
+FAULTS = web.AppKey("faults", Faults)
+SIMULATOR = web.AppKey("simulator", Simulator)
+BACKGROUND = web.AppKey("background", Background)
+
+
+def setup(app: web.Application, config: Config, opts: LiveOptions, ws_server: WsServer) -> None:
+    exchange = app[EXCHANGE]
+    seed = config.seed or 0
+    activity = config.activity
+    faults = Faults(
+        opts.fault_http_429_rate,
+        opts.fault_http_5xx_rate,
+        ws_drop_every=opts.fault_ws_drop_every,
+        rng=random.Random(seed + 1),
+    )
+    app.middlewares.insert(0, http_fault_middleware(faults))
+
+    background = Background()
+    # The RFQ market's timers (confirm and execution windows) are the exchange's own: always on.
+    if opts.rfq_timers is not None:
+        confirm, execute = opts.rfq_timers
+        exchange.set_rfq_windows(int(confirm * 1000), int(execute * 1000))
+    background.add("rfq_clock", lambda: run_rfq_clock(exchange), True)
+    background.add("rfq_makers", RfqMakers(exchange).run, activity and opts.rfq_makers)
+    sim = Simulator(exchange, random.Random(seed + 2), opts.activity_rate, ws_server.hub.watched)
+    background.add("simulator", sim.run, activity and opts.activity_rate > 0)
+    clock = LifecycleClock(
+        exchange, random.Random(seed + 3), fast=opts.fast_lifecycle, on_gone=sim.forget
+    )
+    background.add("lifecycle", clock.run, activity or opts.fast_lifecycle)
+    # Settlement from games and indexes, scheduled fee changes and the index feeds belong to the
+    # exchange itself: they run even with --no-activity (quoting the markets does not).
+    quote = activity and opts.activity_rate > 0
+    background.add("referee", Referee(exchange, quote=quote).run, True)
+    background.add("fee_clock", lambda: run_fee_clock(exchange), True)
+    background.add("index_feed", IndexFeed(exchange.seed, ws_server.hub).run, True)
+    background.add("rolling_desk", RollingDesk(exchange, quote=quote).run, True)
+    background.add(
+        "ws_drops", lambda: drop_connections_every(faults, ws_server), faults.ws_drop_every > 0
+    )
+    app[FAULTS], app[SIMULATOR], app[BACKGROUND] = faults, sim, background
+    app.cleanup_ctx.append(background.run)

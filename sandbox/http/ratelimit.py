@@ -143,8 +143,18 @@ class RateLimiter:
         self.clock = clock
         self.granted = granted
         self._buckets: dict[tuple[str, str], Bucket] = {}
+        self._set: dict[str, str] = {}  # tiers the control plane gave (sandbox.control)
+
+    def set_tier(self, user_id: str, tier: str) -> None:
+        """The control plane's tier for one user (above or below the server's); buckets
+        start over."""
+        tier_limits(tier)  # KeyError for an unknown tier, before anything changes
+        self._set[user_id] = tier
+        self.regrade(user_id)
 
     def tier_of(self, user_id: str) -> str:
+        if user_id in self._set:
+            return self._set[user_id]
         level = self.granted(user_id)
         if level in TIER_RATES and TIERS.index(level) > TIERS.index(self.tier):
             return level

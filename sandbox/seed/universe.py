@@ -27,8 +27,8 @@ from sandbox.engine.models import (
     Series,
 )
 from sandbox.engine.money import ONE
-from sandbox.seed.funding import seed_funding
 from sandbox.seed.collections import seed_collections
+from sandbox.seed.funding import seed_funding
 from sandbox.seed.sports import seed_basketball
 
 if TYPE_CHECKING:

@@ -2,9 +2,9 @@
 
 Markets by series and event; for the chosen market its ladder, depth chart, trades, candles and
 lifecycle; for the chosen user balance, positions, resting orders, fills and order groups. The
-page updates from server-sent events fed by the engine's listeners; it is read-only (the
-"controls" switch is the control plane's place). Plain HTML, one script, one style sheet, SVG
-charts: no build step, no CDN.
+page updates from server-sent events fed by the engine's listeners; it is read-only until its
+"controls" switch is on, which shows the control plane's actions (sandbox.control). Plain HTML,
+one script, one style sheet, SVG charts: no build step, no CDN.
 
     setup_web(app)          after create_app(); needs app[EXCHANGE]
 

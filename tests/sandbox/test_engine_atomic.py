@@ -18,6 +18,7 @@ import pytest
 from engine_snapshot import diff, full, memory
 from test_engine_helpers import FakeClock, make_exchange, order
 
+from sandbox.control import actions
 from sandbox.engine import EngineError, Exchange
 from sandbox.store import open_exchange
 
@@ -290,6 +291,17 @@ SCENARIOS: dict[str, Scenario] = {
         lambda ex, ids: ex.record_funding("bob", "withdrawal", 100, fee_cents=2)
     ),
     "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
+    # The control plane's composite actions (sandbox.control.actions): one operation each.
+    "ctl_set_book": Scenario(
+        lambda ex, ids: actions.set_book(
+            ex, "TEST-1", [(D("0.20"), D("5")), (D("0.25"), D("3"))], [(D("0.40"), D("2"))]
+        )
+    ),
+    "ctl_move_price": Scenario(lambda ex, ids: actions.move_price(ex, "TEST-1", D("0.47"))),
+    "ctl_settle_now": Scenario(
+        lambda ex, ids: actions.set_status(ex, "TEST-2", "settle", "yes", None)
+    ),
+    "ctl_advance_clock": Scenario(lambda ex, ids: actions.Clock(ex).advance(2000)),
 }
 
 

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sandbox.control import actions  # noqa: E402
 from sandbox.engine import EngineError  # noqa: E402
 from sandbox.store import open_exchange  # noqa: E402
 
@@ -40,6 +41,7 @@ def _worker(data_dir: Path, seed: int) -> None:
             ex.add_user(u, Decimal(500))
         if len(ex.cash.of_user(u)) < 2:
             ex.create_subaccount(u)
+    actions.ensure_traders(ex)  # the control plane's maker and taker, before the total
     print(f"ready {ex.total_money()}", flush=True)
     rng = random.Random(seed)
     tickers = [
@@ -97,10 +99,16 @@ def _worker(data_dir: Path, seed: int) -> None:
                 ex.transfer_between_subaccounts(
                     u, f"{seed}-{rng.getrandbits(64)}", src, 1 - src, rng.choice((1, 99, 2500))
                 )
-            elif r < 0.97 and groups:
+            elif r < 0.965 and groups:
                 gu, gid = rng.choice(groups)
                 ex.reset_order_group(gu, gid)
-            elif r < 0.985:
+            elif r < 0.975:  # the control plane's composite operations
+                actions.move_price(ex, t, Decimal(rng.randrange(30, 71)) / 100)
+            elif r < 0.982:
+                p = rng.randrange(20, 40)
+                levels = [(Decimal(p - k) / 100, Decimal(rng.choice((1, 5)))) for k in range(3)]
+                actions.set_book(ex, t, levels, [])
+            elif r < 0.99:
                 ex.cancel_all_orders(u, ticker=t)
             else:  # the RFQ market: request, quote, accept, confirm (executes), or let expire
                 maker = rng.choice([x for x in USERS if x != u])

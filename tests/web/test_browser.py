@@ -105,3 +105,29 @@ def test_a_dead_link_falls_back_to_a_live_market(web_exchange, page):
     page.wait_for_function("!location.hash.includes('GONE-1') && location.hash.includes('market=')")
     page.wait_for_selector("#conn[data-state=live]")
     page.wait_for_selector("#ladder tbody tr")
+
+
+def test_controls_switch_moves_pauses_and_settles_a_market(web_exchange, demo, page):
+    """The page is read-only until its "controls" switch is on; then the control plane's
+    actions act on the chosen market and the page follows over its stream."""
+    ticker, _price = wide_market(web_exchange.url, USED)
+    _open(page, web_exchange.url, ticker)
+    assert page.is_hidden("#controls-panel")
+    page.check("#controls")
+    page.wait_for_selector("#controls-panel", state="visible")
+    page.wait_for_selector(f"#ctl-market:text-is('{ticker}')")
+    page.fill("#ctl-price", "0.77")
+    page.click("button[data-ctl=price]")
+    page.wait_for_selector("#tape tr td:text-is('0.7700')", timeout=SECOND)
+    assert Decimal(demo.get(f"/markets/{ticker}")["market"]["last_price_dollars"]) == Decimal(
+        "0.77"
+    )
+    page.click("button[data-ctl=pause]")
+    page.wait_for_selector("#market-status:text-is('inactive')", timeout=SECOND)
+    page.click("button[data-ctl=settle-no]")
+    page.wait_for_selector("#market-status:text-is('finalized')", timeout=SECOND)
+    assert demo.get(f"/markets/{ticker}")["market"]["result"] == "no"
+    page.click("button[data-ctl=close]")  # a finalized market cannot close: the page says why
+    page.wait_for_selector("#ctl-result.error")
+    page.uncheck("#controls")
+    assert page.is_hidden("#controls-panel")

@@ -100,6 +100,7 @@ function renderDirectory(d) {
 function renderMarket(p) {
   if (!p) return;
   const m = p.market;
+  text("ctl-market", m.ticker);
   document.getElementById("market-head").replaceChildren(
     h("b", {}, m.ticker), h("span", {}, m.title + " · "), h("span", { id: "market-status" }, m.status),
     h("span", {}, ` · bid ${m.yes_bid_dollars} / ask ${m.yes_ask_dollars} · last ${m.last_price_dollars} · volume ${m.volume_fp}`));
@@ -173,6 +174,50 @@ function renderUser(u) {
   rows("#orders tbody", u.resting_orders, (o) => [o.ticker, o.book_side, o.yes_price_dollars, o.remaining_count_fp], (o) => ({ "data-order-id": o.order_id }));
   rows("#fills tbody", u.fills, (f) => [time(f.created_time), f.ticker, f.book_side, f.yes_price_dollars, f.count_fp], (f) => ({ "data-fill-id": f.fill_id }));
   rows("#groups tbody", u.order_groups, (g) => [g.id.slice(-8), g.contracts_limit_fp, g.triggered ? "triggered" : "active"]);
+}
+
+// ---- controls: the control plane's actions (/_sandbox/ctl), shown only while the switch is on
+
+const val = (id) => document.getElementById(id).value.trim();
+const CTL = {
+  price: () => ["POST", `/markets/${sel.market}/price`, { price: val("ctl-price") }],
+  pause: () => ["POST", `/markets/${sel.market}/pause`, {}],
+  open: () => ["POST", `/markets/${sel.market}/open`, {}],
+  close: () => ["POST", `/markets/${sel.market}/close`, {}],
+  "settle-yes": () => ["POST", `/markets/${sel.market}/settle`, { result: "yes" }],
+  "settle-no": () => ["POST", `/markets/${sel.market}/settle`, { result: "no" }],
+  clock: () => ["POST", "/clock", { advance_seconds: val("ctl-seconds") }],
+  faults: () => ["PUT", "/faults", { http_429_rate: val("ctl-429"), seq_gap_rate: val("ctl-gap") }],
+  "ws-drop": () => ["POST", "/faults/ws-drop", {}],
+  user: () => ["POST", "/users", { name: val("ctl-user"), balance: val("ctl-balance") }],
+};
+
+async function control(method, path, body) {
+  const out = document.getElementById("ctl-result");
+  const r = await fetch("/_sandbox/ctl" + path, { method, headers: { "Content-Type": "application/json" }, body: body && JSON.stringify(body) });
+  const data = await r.json();
+  out.className = r.ok ? "" : "error";
+  out.textContent = r.ok ? `${method} ${path}: done` : `${method} ${path}: ${data.error?.message ?? r.status}`;
+  if (r.ok && data.activity) showActivity(data.activity);
+  return data;
+}
+
+function showActivity(a) {
+  for (const k of ["makers", "traders", "lifecycle"]) document.getElementById("ctl-" + k).checked = a[k];
+}
+
+document.getElementById("controls").addEventListener("change", async (e) => {
+  document.getElementById("controls-panel").hidden = !e.target.checked;
+  if (e.target.checked) showActivity((await control("GET", "")).activity);
+});
+document.getElementById("controls-panel").addEventListener("click", (e) => {
+  const action = e.target.dataset?.ctl;
+  if (!action) return;
+  e.preventDefault();
+  if (action in CTL) control(...CTL[action]());
+});
+for (const k of ["makers", "traders", "lifecycle"]) {
+  document.getElementById("ctl-" + k).addEventListener("change", (e) => control("PUT", "/activity", { [k]: e.target.checked }));
 }
 
 document.getElementById("user").addEventListener("change", (e) => select({ user: e.target.value }));
