@@ -93,6 +93,15 @@ def add_user_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, default=Path(".sandbox"))
     p.add_argument("--read-only", action="store_true", help="key with the read scope only")
     p.add_argument("--key-type", choices=("rsa", "ed25519"), default="rsa")
+    member = p.add_mutually_exclusive_group()
+    member.set_defaults(member_type="regular")
+    member.add_argument(
+        "--direct",
+        dest="member_type",
+        action="store_const",
+        const="direct",
+        help="a direct member: balance kept to $0.0001 (others: whole cents)",
+    )
     return p
 
 
@@ -113,6 +122,7 @@ def add_user(argv: list[str]) -> int:
             args.balance,
             key_type=args.key_type,
             read_only=args.read_only,
+            member_type=args.member_type,
         )
     except (EngineError, ApiError) as exc:
         print(f"add-user: {exc.message}", file=sys.stderr)

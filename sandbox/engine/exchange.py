@@ -264,13 +264,16 @@ class Exchange:
 
     # ------------------------------------------------------------------ accounts
 
-    def add_user(self, user_id: str, balance: Decimal = ZERO) -> Account:
-        """Create a user with cash in subaccount 0 (409 if the user exists)."""
+    def add_user(
+        self, user_id: str, balance: Decimal = ZERO, member_type: str = "regular"
+    ) -> Account:
+        """Create a user with cash in subaccount 0 (409 if the user exists). `member_type`
+        "direct" keeps the balance to $0.0001 instead of whole cents."""
         balance = dec(balance, "balance")
         if not user_id or balance < 0:
             raise EngineError(400, "invalid_parameters", "user id and a non-negative balance")
         with self._op:
-            return self.cash.add_user(user_id, balance)
+            return self.cash.add_user(user_id, balance, member_type)
 
     def has_user(self, user_id: str) -> bool:
         return self.cash.has_user(user_id)

@@ -11,6 +11,7 @@ from copy import copy
 from decimal import Decimal
 
 from . import events as ev
+from . import fees
 from .accounts import Accounts
 from .catalog import Catalog
 from .errors import EngineError, not_found
@@ -174,7 +175,12 @@ class Lifecycle:
                 continue
             yes = max(p.position, ZERO)
             no = max(-p.position, ZERO)
-            revenue = yes * v + no * (ONE - v)
+            # A scalar payout of fractional contracts can be finer than the member's balance
+            # precision: as with fills, the balance change is floored to it and the rest is a
+            # rounding fee (docs.kalshi.com/getting_started/fee_rounding).
+            exact = yes * v + no * (ONE - v)
+            revenue = fees.down(exact, accounts.precision(u))
+            accounts.collect_fee(exact - revenue)
             acct = accounts.accounts[(u, s)]
             accounts.touch(acct)
             acct.balance += revenue
@@ -190,7 +196,7 @@ class Lifecycle:
                 no_total_cost=p.exposure if no else ZERO,
                 revenue=cents_down(revenue),
                 revenue_dollars=revenue,
-                fee_cost=p.fees_paid,
+                fee_cost=p.fees_paid + exact - revenue,
                 settled_time=now,
                 subaccount=s,
                 value=cents_down(v),

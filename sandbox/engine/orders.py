@@ -314,7 +314,9 @@ class Trading:
         if not fee_type.startswith("quadratic_with"):
             # Closing contracts pay at least 1 - limit each, which covers their fee.
             fee_bound = max(ZERO, fee_bound - (ONE - side_px) * covered)
-        need = side_px * (eff - covered) + fee_bound
+        need = fees.hold(
+            side_px * (eff - covered) + fee_bound, ZERO, self.accounts.precision(user_id)
+        )
         if need > acct.balance:
             raise EngineError(
                 400,
@@ -446,7 +448,11 @@ class Trading:
             m = self.catalog.markets[o.ticker]
             fee_type, mult = self.catalog.fees_of(m)
             px = o.price if o.side == BID else ONE - o.price
-            new = px * (o.remaining_count - o.covered) + fees.maker_fee_reserve(fee_type, mult, o)
+            new = fees.hold(
+                px * (o.remaining_count - o.covered) + fees.maker_fee_reserve(fee_type, mult, o),
+                o.rounding_acc,
+                self.accounts.precision(o.user_id),
+            )
         else:
             new = ZERO
         d = new - o.reserved
@@ -531,20 +537,26 @@ class Trading:
         accounts.touch(acct)
         accounts.touch_position(pos)
         self.catalog.touch_market(m)
-        fee = fees.charge(o, fees.fee_increment(fee_type, mult, is_taker, q, e))
+        px = e if o.side == BID else ONE - e
+        before = pos.position
+        cash, closing = _apply_fill(pos, o.side, q, px)
+        parts = fees.charge(
+            o,
+            fees.fee_increment(fee_type, mult, is_taker, q, e),
+            cash,
+            accounts.precision(o.user_id),
+        )
+        fee = parts.net
         o.remaining_count -= q
         o.fill_count += q
         o.last_update_time = now
         o.last_update_reason = "Trade"
-        px = e if o.side == BID else ONE - e
         if is_taker:
             o.taker_fill_cost += px * q
             o.taker_fees += fee
         else:
             o.maker_fill_cost += px * q
             o.maker_fees += fee
-        before = pos.position
-        cash, closing = _apply_fill(pos, o.side, q, px)
         m.open_interest += max(pos.position, ZERO) - max(before, ZERO)
         used = min(q, o.covered)
         if used:
@@ -578,6 +590,9 @@ class Trading:
             now,
             o.subaccount,
             pos.position,
+            parts.trade_fee,
+            parts.rounding_fee,
+            parts.rebate,
         )
         self.portfolio.record_fill(fill)
         if op.events is not None:
@@ -826,8 +841,11 @@ class Trading:
             covered = min(new_remaining, free)
             fee_type, mult = self.catalog.fees_of(m)
             side_px = p if side == BID else ONE - p
-            need = side_px * (new_remaining - covered) + fees.taker_fee_bound(
-                fee_type, mult, side, new_remaining, p, o.fee_base
+            need = fees.hold(
+                side_px * (new_remaining - covered)
+                + fees.taker_fee_bound(fee_type, mult, side, new_remaining, p, o.fee_base),
+                o.rounding_acc,
+                self.accounts.precision(user_id),
             )
             if need > acct.balance + o.reserved:
                 raise EngineError(

@@ -42,12 +42,14 @@ def add_user(
     *,
     key_type: str = "rsa",
     read_only: bool = False,
+    member_type: str = "regular",
 ) -> Credentials:
-    """Create `name` (if new) with `balance`, and a fresh API key written to keys/NAME.pem."""
+    """Create `name` (if new) with `balance` and `member_type`, and a fresh API key written to
+    keys/NAME.pem."""
     if not USER_NAME.fullmatch(name):
         raise ApiError(400, "invalid_parameters", "user names are 1-64 of A-Z a-z 0-9 _ . -")
     if not exchange.has_user(name):
-        exchange.add_user(name, balance)
+        exchange.add_user(name, balance, member_type)
     scopes = ("read",) if read_only else SCOPES
     key, private_pem = keys.generate(name, f"{name}-{key_type}", key_type, scopes)
     path = write_pem(data_dir, name, private_pem)
