@@ -72,5 +72,5 @@ async def announcements(request: web.Request) -> web.Response:
             "status": "active",
         }
     ]
-    page, cursor = paginate(request, items, 100, 1000)
+    page, cursor = paginate(request, items, 100, 1000, lambda a: (a["delivery_time"], a["message"]))
     return json_response({"announcements": page, "cursor": cursor})

@@ -8,7 +8,18 @@ from sandbox.engine import models as m
 from sandbox.http import serialize as ser
 from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response
 from sandbox.http.errors import bad_request, not_found
-from sandbox.http.params import paginate, q_bool, q_choice, q_int, q_list, q_str, q_ts
+from sandbox.http.params import (
+    event_key,
+    market_key,
+    paginate,
+    q_bool,
+    q_choice,
+    q_int,
+    q_list,
+    q_str,
+    q_ts,
+    trade_key,
+)
 
 ROUTES = Routes()
 
@@ -81,7 +92,7 @@ async def list_events(request: web.Request) -> web.Response:
     min_updated = _ms(q_ts(request, "min_updated_ts"))
     if min_updated is not None:
         events = [e for e in events if e.last_updated_ts >= min_updated]
-    page, cursor = paginate(request, events, 200, 200)
+    page, cursor = paginate(request, events, 200, 200, event_key)
     out = []
     for e in page:
         markets = (
@@ -136,7 +147,7 @@ async def list_markets(request: web.Request) -> web.Response:
     )
     if mve == "only":
         markets = []  # the local exchange has no multivariate (combo) markets
-    page, cursor = paginate(request, markets, 100, 1000)
+    page, cursor = paginate(request, markets, 100, 1000, market_key, minimum=0)
     return json_response({"markets": [ser.market(mk, strict) for mk in page], "cursor": cursor})
 
 
@@ -176,7 +187,7 @@ def trades_body(request: web.Request, historical: bool) -> dict:
     if block is not None:
         wanted = q_bool(request, "is_block_trade")
         trades = [t for t in trades if t.is_block_trade == wanted]
-    page, cursor = paginate(request, trades, 100, 1000)
+    page, cursor = paginate(request, trades, 100, 1000, trade_key, descending=True, minimum=0)
     return {"trades": [ser.trade(t) for t in page], "cursor": cursor}
 
 

@@ -9,7 +9,16 @@ from sandbox.engine import EngineError
 from sandbox.http import serialize as ser
 from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response, user_id
 from sandbox.http.errors import ApiError, bad_request, error_body
-from sandbox.http.params import MAX_TS, field, json_body, paginate, q_choice, q_list, q_str
+from sandbox.http.params import (
+    MAX_TS,
+    field,
+    json_body,
+    order_key,
+    paginate,
+    q_choice,
+    q_list,
+    q_str,
+)
 from sandbox.http.routes_portfolio import subaccount, ts_ms
 
 ROUTES = Routes()
@@ -267,7 +276,7 @@ def orders_body(request: web.Request, historical: bool) -> dict:
         subaccount=subaccount(request, None),
         historical=historical,
     )
-    page, cursor = paginate(request, orders, 100, 1000)
+    page, cursor = paginate(request, orders, 100, 1000, order_key, descending=True)
     strict = request.app[CONFIG].strict_spec
     return {"orders": [ser.order(o, strict) for o in page], "cursor": cursor}
 
