@@ -108,12 +108,18 @@ class Trading:
         p = dec(price, "price", bounded=False)
         if p <= 0 or p >= 1:
             raise invalid("price must be strictly between 0 and 1 dollars", str(price))
+        # Off the grid: live Kalshi answers `invalid_price` (not `invalid_order`).
+        off_grid = invalid(
+            "price is not on the market's price grid",
+            f"{price} not in price_ranges",
+            "invalid_price",
+        )
         if p != p.quantize(PRICE_Q):  # finer than any grid (and than Decimal can check)
-            raise invalid("price is not on the market's price grid", f"{price} not in price_ranges")
+            raise off_grid
         for r in m.price_ranges:
             if r.start <= p <= r.end and (p - r.start) % r.step == 0:
                 return p.quantize(PRICE_Q)
-        raise invalid("price is not on the market's price grid", f"{price} not in price_ranges")
+        raise off_grid
 
     def _check_tradable(self, m: Market) -> None:
         self.trading_check()

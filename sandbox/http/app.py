@@ -18,6 +18,7 @@ from aiohttp import web
 
 from sandbox.engine.errors import EngineError
 from sandbox.http import ratelimit
+from sandbox.http.auth import HEADERS as AUTH_HEADERS
 from sandbox.http.auth import verify_request
 from sandbox.http.config import Config
 from sandbox.http.errors import (
@@ -102,14 +103,19 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Signature check, scope check and token-bucket charge for private routes."""
+    """Signature check, scope check and token-bucket charge for private routes, and for public
+    routes called with a signature: "Every authenticated request costs tokens"
+    (docs.kalshi.com/getting_started/rate_limits), so a signed public read is verified (a bad
+    signature is 401) and charged; an unsigned one stays free."""
     route = request.match_info.route
     template = getattr(route.resource, "canonical", "")
     if not template.startswith(API_PREFIX):
         return await handler(request)
     path = template[len(API_PREFIX) :]
     method = request.method
-    if (method, path) not in request.app[PRIVATE]:
+    if (method, path) not in request.app[PRIVATE] and not any(
+        h in request.headers for h in AUTH_HEADERS
+    ):
         return await handler(request)
     signed_path = request.raw_path.partition("?")[0]  # as sent (still percent-encoded)
     key = verify_request(request.app[KEYS], method, signed_path, request.headers)

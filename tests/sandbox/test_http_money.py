@@ -184,6 +184,42 @@ def test_direct_member_balance_keeps_centicents(exchange):
     assert r.returncode == 2 and "multiple of 0.01" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_signed_public_reads_are_verified_and_charged(fresh):
+    # Basic Read bucket: 400 tokens, 10 per request: a burst of signed reads hits 429 ...
+    codes = [fresh.request("GET", "/exchange/status").status_code for _ in range(80)]
+    assert 429 in codes and set(codes) == {200, 429}
+    # ... while unsigned ones are free (the same user's bucket is empty now).
+    assert all(
+        fresh.request("GET", "/exchange/status", sign=False).status_code == 200 for _ in range(80)
+    )
+    time.sleep(2.1)  # refill
+    headers = fresh.signer.headers("GET", "/trade-api/v2/markets")
+    headers["KALSHI-ACCESS-SIGNATURE"] = base64.b64encode(b"x" * 256).decode()
+    r = fresh.session.get(fresh.base + "/trade-api/v2/markets", headers=headers, timeout=10)
+    assert r.status_code == 401 and r.json()["error"]["details"] == "INCORRECT_API_KEY_SIGNATURE"
+
+
+def test_schedule_carries_kalshis_thursday_maintenance(fresh):
+    from datetime import UTC, datetime
+
+    from sandbox.http.routes_exchange import maintenance_windows
+
+    # 3:00-5:00 AM ET on Thursdays: 08:00-10:00 UTC in winter, 07:00-09:00 UTC in summer.
+    during = maintenance_windows(datetime(2026, 12, 3, 8, 30, tzinfo=UTC), weeks=2)
+    assert during == [
+        {"start_datetime": "2026-12-03T08:00:00Z", "end_datetime": "2026-12-03T10:00:00Z"},
+        {"start_datetime": "2026-12-10T08:00:00Z", "end_datetime": "2026-12-10T10:00:00Z"},
+    ]
+    after = maintenance_windows(datetime(2026, 7, 2, 9, 0, tzinfo=UTC), weeks=1)
+    assert after == [
+        {"start_datetime": "2026-07-09T07:00:00Z", "end_datetime": "2026-07-09T09:00:00Z"}
+    ]
+    windows = fresh.get("/exchange/schedule")["schedule"]["maintenance_windows"]
+    assert len(windows) == 4
+    ends = [datetime.fromisoformat(w["end_datetime"]) for w in windows]
+    assert ends[0] > datetime.now(UTC) and all(e.weekday() == 3 for e in ends)
+
+
 # ---------------------------------------------------------------- in-process (engine set-up)
 
 
