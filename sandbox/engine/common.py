@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +18,16 @@ from .models import (
     INITIALIZED,
     Order,
 )
+
+# Users are named ("demo", "alice"); the API's user_id is a UUID (spec Order.user_id,
+# AsyncAPI `format: uuid`). A name-based UUID is the same for the user on every restart.
+USER_ID_NAMESPACE = uuid.UUID("6b616c73-6869-4c6f-8361-6c2d75736572")
+
+
+def user_uuid(name: str) -> str:
+    """The API's user_id of the user called `name` (stable: derived from the name)."""
+    return str(uuid.uuid5(USER_ID_NAMESPACE, name))
+
 
 GROUP_WINDOW_MS = 15_000
 DAY_MS = 86_400_000

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sandbox.engine.common import user_uuid
 from sandbox.ws.wire import count, price, value
 
 ONE = Decimal(1)
@@ -158,7 +159,7 @@ def market_position(p: Any, volume: Decimal) -> dict[str, Any]:
     is not tracked separately, so `position_fee_cost_dollars` repeats the fees paid. `volume`
     is contracts traded in the market."""
     msg: dict[str, Any] = {
-        "user_id": p.user_id,
+        "user_id": user_uuid(p.user_id),
         "market_ticker": p.ticker,
         "position_fp": count(p.position),
         "position_cost_dollars": value(p.exposure),
@@ -176,7 +177,7 @@ def user_order(o: Any) -> dict[str, Any]:
     outcome = "yes" if o.side == "bid" else "no"
     msg: dict[str, Any] = {
         "order_id": o.order_id,
-        "user_id": o.user_id,
+        "user_id": user_uuid(o.user_id),
         "ticker": o.ticker,
         "exchange_index": 0,
         "status": o.status,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.api import Api
-from tests.conftest import ROOT, clean_env
+from tests.conftest import ROOT, clean_env, start_exchange
 
 D = Decimal
 
@@ -218,6 +218,27 @@ def test_schedule_carries_kalshis_thursday_maintenance(fresh):
     assert len(windows) == 4
     ends = [datetime.fromisoformat(w["end_datetime"]) for w in windows]
     assert ends[0] > datetime.now(UTC) and all(e.weekday() == 3 for e in ends)
+
+
+def test_user_ids_are_uuids_stable_across_restarts(tmp_path):
+    ex = start_exchange(tmp_path / "sb", "--seed", "7", "--no-activity")
+    try:
+        api = Api.for_demo(ex)
+        ticker, p = quiet_market(api)
+        oid = order(api, ticker, "bid", p - D("0.01"), "1")["order_id"]
+        first = api.get(f"/portfolio/orders/{oid}")["order"]["user_id"]
+    finally:
+        ex.stop()
+    assert str(uuid.UUID(first)) == first
+    ex = start_exchange(tmp_path / "sb", "--no-activity")
+    try:
+        api = Api.for_demo(ex)
+        assert api.get(f"/portfolio/orders/{oid}")["order"]["user_id"] == first
+        other = Api.for_new_user(ex, "other")
+        mine = order(other, ticker, "bid", p - D("0.01"), "1")["order_id"]
+        assert other.get(f"/portfolio/orders/{mine}")["order"]["user_id"] not in (first, "other")
+    finally:
+        ex.stop()
 
 
 # ---------------------------------------------------------------- in-process (engine set-up)
