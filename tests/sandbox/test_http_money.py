@@ -241,6 +241,20 @@ def test_user_ids_are_uuids_stable_across_restarts(tmp_path):
         ex.stop()
 
 
+def test_events_carry_strike_date_or_strike_period_never_both(fresh):
+    from test_engine_helpers import make_exchange
+
+    from sandbox.engine import EngineError, Event
+
+    events = fresh.get("/events", limit=200)["events"]
+    assert events and not any(e.get("strike_date") and e.get("strike_period") for e in events)
+    assert any(e.get("strike_period") for e in events) and any(e.get("strike_date") for e in events)
+    ex, _ = make_exchange()
+    with pytest.raises(EngineError) as err:
+        ex.create_event(Event("BOTH-1", "TEST", "t", "s", strike_date=1, strike_period="week"))
+    assert err.value.status == 400
+
+
 # ---------------------------------------------------------------- in-process (engine set-up)
 
 
