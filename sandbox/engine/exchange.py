@@ -491,6 +491,15 @@ class Exchange:
         with self._op:
             return self.lifecycle.update_close_time(ticker, close_time)
 
+    def update_market_metadata(self, ticker: str, **changes) -> Market:
+        """yes_sub_title / strike_type / floor_strike / cap_strike of a market."""
+        with self._op:
+            return self.lifecycle.update_market_metadata(ticker, **changes)
+
+    def update_price_level_structure(self, ticker: str, structure: str) -> Market:
+        with self._op:
+            return self.lifecycle.update_price_level_structure(ticker, structure)
+
     def determine_market(
         self, ticker: str, result: str, settlement_value: Decimal | str | None = None
     ) -> Market:

@@ -110,7 +110,7 @@ class Bridge:
         self.hub.publish_private("order_group_updates", "order_group_updates", msg, g.user_id, None)
 
     def _market_lifecycle(self, e: ev.MarketLifecycle) -> None:
-        msg = messages.market_lifecycle(e.kind, e.market, e.ts)
+        msg = messages.market_lifecycle(e.kind, e.market, e.ts, e.changed)
         self.hub.publish("market_lifecycle_v2", "market_lifecycle_v2", msg, None)
 
     def _event_lifecycle(self, e: ev.EventLifecycle) -> None:

@@ -65,8 +65,12 @@ def _worker(data_dir: Path, seed: int) -> None:
                     u,
                     ticker=t,
                     side=rng.choice(("bid", "ask")),
-                    price=Decimal(rng.randrange(30, 71)) / 100,
-                    count=Decimal(rng.choice((1, 2, 5, 10, 25))),
+                    # sub-cent prices once a market went deci_cent; fractional counts: the
+                    # fills then carry rounding fees and rebates (issue 12)
+                    price=Decimal(rng.randrange(300, 701)) / 1000
+                    if ex.markets[t].price_level_structure == "deci_cent"
+                    else Decimal(rng.randrange(30, 71)) / 100,
+                    count=Decimal(rng.choice((1, 2, 5, 10, 25, "0.37"))),
                     time_in_force=tif,
                     self_trade_prevention_type=rng.choice(("taker_at_cross", "maker")),
                     **kw,
@@ -89,9 +93,11 @@ def _worker(data_dir: Path, seed: int) -> None:
             elif r < 0.94:
                 g = ex.create_order_group(u, rng.choice(("5", "20")))
                 groups.append((u, g.order_group_id))
-            elif r < 0.97 and groups:
+            elif r < 0.96 and groups:
                 gu, gid = rng.choice(groups)
                 ex.reset_order_group(gu, gid)
+            elif r < 0.97:  # off-grid resting orders are cancelled on the way back
+                ex.update_price_level_structure(t, rng.choice(("linear_cent", "deci_cent")))
             else:
                 ex.cancel_all_orders(u, ticker=t)
         except EngineError:

@@ -265,7 +265,8 @@ def test_fast_lifecycle_emits_every_event_type_and_settles_holders():
                 held = None
                 loop = asyncio.get_running_loop()
                 deadline = loop.time() + 40
-                want = {"created", "activated", "deactivated", "determined", "settled"}
+                base = {"created", "activated", "deactivated", "determined", "settled"}
+                want = base | {"metadata_updated", "price_level_structure_updated"}  # issue 12
                 while loop.time() < deadline:
                     m = await c.recv(10)
                     if m["type"] == "event_lifecycle":
@@ -277,7 +278,11 @@ def test_fast_lifecycle_emits_every_event_type_and_settles_holders():
                         ask = ex.markets[ticker].yes_ask
                         order(ex, "demo", ticker, "bid", ask, 1, IOC)
                         held = ticker
-                    if ticker == held or kind == "created":
+                    if ticker == held or kind in (
+                        "created",
+                        "metadata_updated",
+                        "price_level_structure_updated",
+                    ):
                         seen[kind] = m
                     if want | {"event_lifecycle"} <= seen.keys() and "settled" in seen:
                         break
@@ -290,6 +295,16 @@ def test_fast_lifecycle_emits_every_event_type_and_settles_holders():
                     "price_ranges",
                 } <= created.keys()
                 assert seen["determined"]["msg"]["result"] in ("yes", "no")
+                meta = seen["metadata_updated"]["msg"]
+                assert meta.keys() == {"market_ticker", "event_type", "yes_sub_title"}
+                assert meta["yes_sub_title"].endswith("(updated)")
+                plsu = seen["price_level_structure_updated"]["msg"]
+                assert plsu["price_level_structure"] == "tapered_deci_cent"
+                assert plsu["price_ranges"][0] == {
+                    "start": "0.0000",
+                    "end": "0.1000",
+                    "step": "0.0010",
+                }
                 seqs = [m["seq"] for m in c.seen if m.get("sid") == 1]
                 assert seqs == list(range(1, len(seqs) + 1))
                 settlements = [s for s in ex.list_settlements("demo") if s.ticker == held]
