@@ -12,6 +12,7 @@ import pytest
 import websockets
 
 from sandbox.activity.options import LiveOptions
+from sandbox.engine.common import user_uuid
 from tests.sandbox.ws_helpers import WS_PATH, LocalBook, connect, in_process_server
 
 D = Decimal
@@ -121,7 +122,8 @@ def test_private_channels_carry_only_own_data():
                 got = await al.drain(0.3)
                 kinds = {m["type"] for m in got}
                 assert {"user_order", "fill", "market_position"} <= kinds
-                assert all(m["msg"].get("user_id", "alice") == "alice" for m in got)
+                alice = user_uuid("alice")
+                assert all(m["msg"].get("user_id", alice) == alice for m in got)
                 fill = next(m for m in got if m["type"] == "fill")
                 assert fill["msg"]["client_order_id"] == "alice-1" and "seq" not in fill
                 assert await demo.drain(0.3) == []
