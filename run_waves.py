@@ -33,12 +33,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from sandbox.testing import LocalExchange
 
 ROOT = Path(__file__).resolve().parent
 
@@ -61,7 +62,6 @@ EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
 )
 
-URL_RE = re.compile(r"http://127\.0\.0\.1:\d+")
 # Every script ends with a "What to notice" footer and a "Next:" line; the result is before them.
 FOOTER_RE = re.compile(r"^(what to notice|next:|that was the last)", re.IGNORECASE)
 ERROR_RE = re.compile(r"^(error|configuration error|traceback)\b", re.IGNORECASE)
@@ -187,77 +187,9 @@ def kill_group(proc: subprocess.Popen, grace: float = 5) -> None:
 # ---- the local exchange -----------------------------------------------------------------------
 
 
-class LocalExchange:
-    """`python -m sandbox` on a free port, in its own process group; a context manager."""
-
-    def __init__(self, data_dir: Path, seed: int, extra: Sequence[str] = (), timeout: float = 30):
-        self.data_dir = data_dir
-        self.cmd = [sys.executable, "-m", "sandbox", "--port", "0", "--data-dir", str(data_dir)]
-        self.cmd += ["--seed", str(seed), *extra]
-        self.timeout = timeout
-        self.url = ""
-        self.log: list[str] = []
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> LocalExchange:
-        self.proc = subprocess.Popen(
-            self.cmd,
-            cwd=ROOT,
-            env=base_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            self.url = self._wait_for_url()
-        except BaseException:
-            self.stop()
-            raise
-        # Keep reading its output so a full pipe never blocks it.
-        threading.Thread(target=self._pump, daemon=True).start()
-        return self
-
-    def _wait_for_url(self) -> str:
-        assert self.proc and self.proc.stdout
-        found: list[str] = []
-
-        def read() -> None:
-            assert self.proc and self.proc.stdout
-            for line in self.proc.stdout:
-                self.log.append(line)
-                if match := URL_RE.search(line):
-                    found.append(match.group(0))
-                    return
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        reader.join(self.timeout)
-        if not found:
-            try:
-                code = self.proc.wait(0.5)  # it may have just closed its output and exited
-            except subprocess.TimeoutExpired:
-                code = None
-            why = (
-                f"exited with code {code}" if code is not None else f"no URL in {self.timeout:g} s"
-            )
-            tail = "".join(self.log[-20:]).rstrip() or "(no output)"
-            raise RuntimeError(
-                f"the local exchange did not start ({why}): {shlex.join(self.cmd)}\n{tail}"
-            )
-        return found[0]
-
-    def _pump(self) -> None:
-        assert self.proc and self.proc.stdout
-        for line in self.proc.stdout:
-            self.log.append(line)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            kill_group(self.proc, grace=10)
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+def local_exchange(data_dir: Path, seed: int, extra: Sequence[str] = ()) -> LocalExchange:
+    """`python -m sandbox` on a free port, in its own process group (sandbox.testing)."""
+    return LocalExchange("--seed", str(seed), *extra, data_dir=data_dir, env=base_env())
 
 
 # ---- environments -----------------------------------------------------------------------------
@@ -412,10 +344,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.env == "local":
                 data_dir = (args.data_dir or Path(tmp)).resolve()
                 extra = shlex.split(args.exchange_args)
-                with LocalExchange(data_dir, args.seed, extra) as exchange:
+                with local_exchange(data_dir, args.seed, extra) as exchange:
                     print(
                         f"[local] exchange at {exchange.url} "
-                        f"(pid {exchange.proc.pid}, data dir {data_dir})",
+                        f"(pid {exchange.pid}, data dir {data_dir})",
                         flush=True,
                     )
                     env = script_env("local", exchange, args.ticker)

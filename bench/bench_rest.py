@@ -41,33 +41,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from auth.signing import Signer, load_private_key  # noqa: E402
+from sandbox.testing import LocalExchange  # noqa: E402
 
 API = "/trade-api/v2"
 CREATE = API + "/portfolio/events/orders"
-URL_RE = re.compile(r"http://127\.0\.0\.1:\d+")
 ENV_RE = re.compile(r"^(KALSHI_API_KEY_ID|KALSHI_PRIVATE_KEY_PATH)=(.+)$", re.M)
 
 
-def start(data_dir: Path, *args: str) -> tuple[subprocess.Popen, str, float]:
+def start(data_dir: Path, *args: str) -> tuple[LocalExchange, float]:
+    """A running exchange and the seconds it took to be ready."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", "0", "--data-dir", str(data_dir), *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        match = URL_RE.search(line)
-        if match:
-            return proc, match.group(0), time.perf_counter() - t0
-    raise RuntimeError("the exchange did not start")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    proc.wait(10)
+    ex = LocalExchange(*args, data_dir=data_dir).start()
+    return ex, time.perf_counter() - t0
 
 
 def signer_from_env(text: str) -> Signer:
@@ -184,11 +169,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ready = []
         for i in range(3):
-            proc, _, took = start(Path(tmp) / f"s{i}", "--no-activity")
+            ex, took = start(Path(tmp) / f"s{i}", "--no-activity")
             ready.append(took)
-            stop(proc)
+            ex.stop()
         data_dir = Path(tmp) / "bench"
-        proc, url, _ = start(data_dir, "--no-activity", "--tier", "prestige", "--seed", "7")
+        ex, _ = start(data_dir, "--no-activity", "--tier", "prestige", "--seed", "7")
+        url = ex.url
         try:
             signers = {"RSA-2048": signer_for(data_dir), "Ed25519": ed25519_signer(data_dir)}
             markets = requests.get(url + API + "/markets", params={"status": "open", "limit": 200})
@@ -227,14 +213,14 @@ def main() -> None:
             run_threads(url, signers["Ed25519"], body, 50, 1)
             for _ in range(args.rounds):
                 for sc in scenarios:
-                    cpu0 = cpu_seconds(proc.pid)
+                    cpu0 = cpu_seconds(ex.pid)
                     took, lat = sc.run()
-                    sc.server_cpu += cpu_seconds(proc.pid) - cpu0
+                    sc.server_cpu += cpu_seconds(ex.pid) - cpu0
                     sc.requests += len(lat)
                     sc.rates.append(len(lat) / took)
                     sc.latencies.append(statistics.median(lat))
         finally:
-            stop(proc)
+            ex.stop()
 
     print(
         f"signed REST requests/s, create/cancel mix, 1 client process; median of {args.rounds} "

@@ -23,8 +23,6 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
-import re
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -36,6 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from sandbox.testing import LocalExchange  # noqa: E402
 
 WS_PATH = "/trade-api/ws/v2"
 D = Decimal
@@ -93,25 +93,18 @@ async def _clients(url, key_id, pem, n, seconds, conn) -> None:
 
 
 async def _fanout_once(subscribers: int, seconds: float, rate: int) -> tuple[float, str]:
-    from types import SimpleNamespace
-
     from aiohttp import web
 
-    from sandbox.engine import Exchange
-    from sandbox.http.app import EXCHANGE, KEYS
-    from sandbox.http.keys import KeyRegistry
-    from sandbox.ws import setup
+    from sandbox.build import build
+    from sandbox.http.config import Config
+    from sandbox.http.protocol import Runner
 
-    ex = Exchange.in_memory(seed=1)
+    built = build(Config(data_dir=None, seed=1, activity=False))  # in memory, like before
+    ex, keys = built.exchange, built.keys
     for u in ("bench-maker", "bench-taker", "bench-reader"):
         ex.add_user(u, D("100000000"))
-    keys = KeyRegistry(sqlite3.connect(":memory:"))
     key, pem = keys.generate("bench-reader", "bench", "ed25519", ("read", "write"))
-    app = web.Application()
-    app[EXCHANGE] = ex
-    app[KEYS] = keys
-    setup(app, SimpleNamespace(seed=1, activity=False, latency_ms=0, live=None))
-    runner = web.AppRunner(app)
+    runner = Runner(built.app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -164,37 +157,18 @@ async def _fanout_once(subscribers: int, seconds: float, rate: int) -> tuple[flo
 # ---------------------------------------------------------------- subprocess server
 
 
-class Server:
+class Server(LocalExchange):
+    """`python -m sandbox` in a subprocess (sandbox.testing), plus its resident memory."""
+
     def __init__(self, data_dir: Path, *args: str):
-        cmd = [sys.executable, "-m", "sandbox", "--port", "0", "--data-dir", str(data_dir), *args]
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        self.data_dir = data_dir
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            m = re.search(r"http://127\.0\.0\.1:\d+", line)
-            if m:
-                self.url = m.group(0)
-                threading.Thread(
-                    target=lambda: [None for _ in self.proc.stdout], daemon=True
-                ).start()
-                return
-        raise RuntimeError("server did not start")
+        super().__init__(*args, data_dir=data_dir, timeout=60)
+        self.start()
 
     def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return 0.0
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def _signer(data_dir: Path, name: str | None = None):

@@ -2,9 +2,11 @@
 
 uv run python -m sandbox [--port 8765] [--data-dir .sandbox] [--seed N] [--reset] [--tier T]
                          [--latency-ms N] [--strict-spec] [--no-activity] [--legacy-announcements]
-                         [--record-requests FILE]
+                         [--record-requests FILE] [--ready-file FILE]
 uv run python -m sandbox add-user NAME [--balance DOLLARS] [--data-dir DIR] [--read-only]
                                        [--key-type rsa|ed25519]
+
+Bad arguments get one line on stderr and exit 2; so does a data dir another process owns.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import argparse
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import NoReturn
 
-from sandbox.http.auth import FUTURE_WINDOW_MS, PAST_WINDOW_MS
+from sandbox.activity import options as live_options
 from sandbox.http.config import TIERS, Config
+from sandbox.http.signature import FUTURE_WINDOW_MS, PAST_WINDOW_MS
 
 SERVE_EPILOG = f"""\
 Authentication: private endpoints need KALSHI-ACCESS-KEY / -TIMESTAMP / -SIGNATURE headers
@@ -23,8 +27,19 @@ Authentication: private endpoints need KALSHI-ACCESS-KEY / -TIMESTAMP / -SIGNATU
 accepted from {PAST_WINDOW_MS // 1000} s in the past to {FUTURE_WINDOW_MS // 1000} s in the future.
 Rate limits: token buckets per user by --tier (GET /account/limits shows them); public endpoints
 are not rate limited. On first start the user `demo` ($1,000.00) gets an RSA key; its credentials
-are written to DATA_DIR/credentials.env.
+are written to DATA_DIR/credentials.env. One server owns a data dir at a time (DATA_DIR/owner.lock).
 """
+
+# A starting balance is whole cents up to a trillion dollars: far beyond any test, and its cent
+# count stays well inside the int64 the API reports balances in.
+MAX_BALANCE = Decimal(10) ** 12
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line (no usage block) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
 
 
 def _dollars(text: str) -> Decimal:
@@ -32,26 +47,55 @@ def _dollars(text: str) -> Decimal:
         value = Decimal(text)
     except InvalidOperation:
         raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from None
-    if not value.is_finite() or value < 0:
-        raise argparse.ArgumentTypeError("the balance must be a non-negative amount")
+    if not value.is_finite() or not 0 <= value <= MAX_BALANCE:
+        raise argparse.ArgumentTypeError(f"the balance must be between 0 and {MAX_BALANCE:,f}")
+    if value != value.quantize(Decimal("0.01")):
+        raise argparse.ArgumentTypeError("the balance must be whole cents (at most 2 decimals)")
+    return value.quantize(Decimal("0.01"))
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a TCP port (0-65535; 0 = any free)")
+    return value
+
+
+def _data_dir(text: str) -> Path:
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} exists and is not a directory")
+    return path
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value <= 60_000:
+        raise argparse.ArgumentTypeError("must be between 0 and 60000")
     return value
 
 
 def serve_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="python -m sandbox",
         description="A local Kalshi-compatible exchange (Trade API v2 REST + WebSocket).",
         epilog=SERVE_EPILOG + "\nAlso: python -m sandbox add-user NAME --help",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--port", type=int, default=8765, help="TCP port on 127.0.0.1 (0 = any free)")
-    p.add_argument("--data-dir", type=Path, default=Path(".sandbox"), help="state directory")
+    p.add_argument("--port", type=_port, default=8765, help="TCP port on 127.0.0.1 (0 = any free)")
+    p.add_argument("--data-dir", type=_data_dir, default=Path(".sandbox"), help="state directory")
     p.add_argument("--seed", type=int, default=None, help="seed of the generated market universe")
     p.add_argument("--reset", action="store_true", help="wipe the data directory first")
     p.add_argument("--tier", choices=TIERS, default="basic", help="rate-limit usage tier")
     p.add_argument(
         "--latency-ms",
-        type=int,
+        type=_non_negative,
         default=0,
         help="delay every HTTP response and WebSocket frame by N ms",
     )
@@ -72,25 +116,44 @@ def serve_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="append every REST request and WebSocket command received to FILE (JSON lines)",
     )
-    _live_options().add_arguments(p)
+    p.add_argument(
+        "--ready-file",
+        type=Path,
+        metavar="FILE",
+        help="once listening, write {url, ws_url, pid, data_dir, credentials} there as JSON "
+        "(atomically: the file appears complete)",
+    )
+    live_options.add_arguments(p)
     return p
 
 
-def _live_options():
-    """Flags of the WebSocket / activity / fault-injection parts (sandbox.activity.options)."""
-    from sandbox.activity import options
-
-    return options
+def parse_serve(argv: list[str]) -> tuple[Config, Path | None]:
+    """The server's Config and --ready-file from its command line (exits 2 on bad input)."""
+    args = serve_parser().parse_args(argv)
+    config = Config(
+        data_dir=args.data_dir,
+        port=args.port,
+        seed=args.seed,
+        tier=args.tier,
+        latency_ms=args.latency_ms,
+        strict_spec=args.strict_spec,
+        activity=not args.no_activity,
+        legacy_announcements=args.legacy_announcements,
+        record_requests=args.record_requests,
+        reset=args.reset,
+        live=live_options.from_args(args),
+    )
+    return config, args.ready_file
 
 
 def add_user_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="python -m sandbox add-user",
         description="Create a user with an API key (works while a server runs on the same dir).",
     )
     p.add_argument("name")
     p.add_argument("--balance", type=_dollars, default=Decimal("1000.00"), help="dollars")
-    p.add_argument("--data-dir", type=Path, default=Path(".sandbox"))
+    p.add_argument("--data-dir", type=_data_dir, default=Path(".sandbox"))
     p.add_argument("--read-only", action="store_true", help="key with the read scope only")
     p.add_argument("--key-type", choices=("rsa", "ed25519"), default="rsa")
     member = p.add_mutually_exclusive_group()
@@ -106,17 +169,17 @@ def add_user_parser() -> argparse.ArgumentParser:
 
 
 def add_user(argv: list[str]) -> int:
+    from sandbox.build import open_engine, open_keys
     from sandbox.engine import EngineError
     from sandbox.http.errors import ApiError
     from sandbox.http.provision import add_user as create
-    from sandbox.server import close_exchange, open_data_dir
 
     args = add_user_parser().parse_args(argv)
-    exchange, keys = open_data_dir(Config(data_dir=args.data_dir))
+    exchange = open_engine(Config(data_dir=args.data_dir))
     try:
         creds = create(
             exchange,
-            keys,
+            open_keys(exchange),
             args.data_dir,
             args.name,
             args.balance,
@@ -125,10 +188,10 @@ def add_user(argv: list[str]) -> int:
             member_type=args.member_type,
         )
     except (EngineError, ApiError) as exc:
-        print(f"add-user: {exc.message}", file=sys.stderr)
+        print(f"python -m sandbox add-user: {exc.message}", file=sys.stderr)
         return 2
     finally:
-        close_exchange(exchange)
+        exchange.close()
     print(f"user {creds.user_id}: API key {creds.api_key_id}, private key {creds.pem_path}")
     print(creds.env_lines(), end="")
     return 0
@@ -138,22 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["add-user"]:
         return add_user(argv[1:])
-    args = serve_parser().parse_args(argv)
-    from sandbox.server import run
+    config, ready_file = parse_serve(argv)
+    from sandbox.server import run  # aiohttp and the engine: not needed for --help
 
-    config = Config(
-        data_dir=args.data_dir,
-        port=args.port,
-        seed=args.seed,
-        tier=args.tier,
-        latency_ms=max(args.latency_ms, 0),
-        strict_spec=args.strict_spec,
-        activity=not args.no_activity,
-        legacy_announcements=args.legacy_announcements,
-        record_requests=args.record_requests,
-        live=_live_options().from_args(args),
-    )
-    return run(config, reset=args.reset)
+    return run(config, ready_file=ready_file)
 
 
 if __name__ == "__main__":

@@ -1,72 +1,82 @@
-"""Run the local exchange: open the data dir, make sure the demo user exists, serve until signalled.
+"""Serve the local exchange: build it, listen on 127.0.0.1, announce readiness, run until stopped.
 
-One asyncio process on 127.0.0.1. When the socket is listening it prints one line with the base
-URL (`http://127.0.0.1:PORT`) and the credentials file; SIGINT and SIGTERM stop it cleanly.
+Readiness is machine-readable: with `ready_file`, a JSON object (url, ws_url, pid, data_dir,
+credentials) is written there atomically once the socket listens. The human line on stdout says
+the same. SIGINT and SIGTERM stop the process cleanly (or the `stop` event, when in-process).
 """
 
 from __future__ import annotations
 
 import asyncio
-import shutil
+import json
+import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
-from sandbox.http.app import create_app
+from sandbox.build import Built, build
+from sandbox.datadir import DataDirError
 from sandbox.http.config import Config
-from sandbox.http.keys import KeyRegistry
-from sandbox.http.provision import ensure_demo
-from sandbox.store import open_exchange
-from sandbox.ws import setup as setup_ws
+from sandbox.http.protocol import Runner
 
 
-def open_data_dir(config: Config, *, reset: bool = False):
-    """The exchange and key registry stored in `config.data_dir` (created if missing)."""
-    data_dir = Path(config.data_dir)
-    if reset and data_dir.exists():
-        shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    kwargs = {} if config.seed is None else {"seed": config.seed}
-    exchange = open_exchange(data_dir, **kwargs)
-    return exchange, KeyRegistry(exchange.conn)
+def write_ready(path: Path, info: dict[str, Any]) -> None:
+    """Write `info` to `path` atomically: readers see no file or the whole JSON object."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(info))
+    os.replace(tmp, path)
 
 
-def close_exchange(exchange) -> None:
-    """Close the exchange's SQLite store (everything is already committed)."""
-    exchange.close()
-
-
-async def serve(config: Config, *, reset: bool = False) -> None:
-    exchange, keys = open_data_dir(config, reset=reset)
-    creds_file = ensure_demo(exchange, keys, Path(config.data_dir))
-    app = create_app(config, exchange, keys)
-    setup_ws(app, config)  # WebSocket endpoint, live activity and lifecycle clock
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+async def serve(
+    config: Config,
+    *,
+    ready_file: Path | None = None,
+    on_ready: Callable[[dict[str, Any], Built], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    built = build(config)
+    runner = Runner(built.app, access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", config.port, reuse_address=True)
-    await site.start()
-    port = runner.addresses[0][1]
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    print(
-        f"Local Kalshi exchange at http://127.0.0.1:{port} (REST /trade-api/v2, "
-        f"WebSocket /trade-api/ws/v2); demo credentials: {creds_file}",
-        flush=True,
-    )
     try:
+        site = web.TCPSite(runner, "127.0.0.1", config.port, reuse_address=True)
+        await site.start()
+        port = runner.addresses[0][1]
+        if stop is None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+        info = {
+            "url": f"http://127.0.0.1:{port}",
+            "ws_url": f"ws://127.0.0.1:{port}/trade-api/ws/v2",
+            "pid": os.getpid(),
+            "data_dir": str(Path(config.data_dir).resolve()) if config.data_dir else None,
+            "credentials": str(built.credentials) if built.credentials else None,
+        }
+        print(
+            f"Local Kalshi exchange at {info['url']} (REST /trade-api/v2, "
+            f"WebSocket /trade-api/ws/v2); demo credentials: {built.credentials}",
+            flush=True,
+        )
+        if ready_file is not None:
+            write_ready(ready_file, info)
+        if on_ready is not None:
+            on_ready(info, built)
         await stop.wait()
     finally:
-        await runner.cleanup()
-        close_exchange(exchange)
+        await runner.cleanup()  # closes the engine and releases the data dir
 
 
-def run(config: Config, *, reset: bool = False) -> int:
+def run(config: Config, *, ready_file: Path | None = None) -> int:
     try:
-        asyncio.run(serve(config, reset=reset))
+        asyncio.run(serve(config, ready_file=ready_file))
+    except DataDirError as exc:  # owned by another process, or not usable
+        print(f"python -m sandbox: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"cannot listen on 127.0.0.1:{config.port}: {exc.strerror}", file=sys.stderr)
         return 1

@@ -1,25 +1,24 @@
 """Shared fixtures: a local exchange per test session, and a way to run scripts against it.
 
-The exchange runs as a real subprocess (`python -m sandbox`) on a free port with a temporary data
-dir and a fixed seed, exactly as a user would start it; scripts run as subprocesses with
-KALSHI_ENV=local, so every end-to-end test goes through signing, HTTP and the exit-code contract.
+The exchange runs as a real subprocess (`python -m sandbox`, via sandbox.testing.LocalExchange) on
+a free port with a temporary data dir and a fixed seed, exactly as a user would start it; scripts
+run as subprocesses with KALSHI_ENV=local, so every end-to-end test goes through signing, HTTP
+and the exit-code contract.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import signal
 import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from sandbox.testing import LocalExchange
+
 ROOT = Path(__file__).resolve().parent.parent
-URL_RE = re.compile(r"http://127\.0\.0\.1:(\d+)")
 
 # Variables a developer's shell or .env might set that would leak into the tests.
 _SCRUB = (
@@ -43,14 +42,8 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-@dataclass
-class Exchange:
-    """A running local exchange started by the tests."""
-
-    proc: subprocess.Popen
-    url: str
-    data_dir: Path
-    output: list[str] = field(default_factory=list)
+class Exchange(LocalExchange):
+    """A local exchange started by the tests (sandbox.testing.LocalExchange, subprocess)."""
 
     @property
     def env(self) -> dict[str, str]:
@@ -59,55 +52,12 @@ class Exchange:
             KALSHI_ENV="local", KALSHI_LOCAL_URL=self.url, KALSHI_SANDBOX_DIR=str(self.data_dir)
         )
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
 
-
-def start_exchange(data_dir: Path, *args: str, port: int = 0, timeout: float = 20) -> Exchange:
-    """Start `python -m sandbox` and wait for the line that carries its base URL."""
-    cmd = [sys.executable, "-m", "sandbox", "--port", str(port), "--data-dir", str(data_dir)]
-    proc = subprocess.Popen(
-        [*cmd, *args],
-        cwd=ROOT,
-        env=clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        match = URL_RE.search(line)
-        if match:
-            ex = Exchange(proc, match.group(0), data_dir, lines)
-            _drain(proc, lines)
-            return ex
-    proc.kill()
-    raise RuntimeError("local exchange did not start:\n" + "".join(lines))
-
-
-def _drain(proc: subprocess.Popen, sink: list[str]) -> None:
-    """Keep reading the exchange's output so its pipe never fills up and blocks it."""
-    import threading
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            sink.append(line)
-
-    threading.Thread(target=pump, daemon=True).start()
+def start_exchange(data_dir: Path, *args: str, timeout: float = 30) -> Exchange:
+    """Start `python -m sandbox ARGS` on a free port with `data_dir`; returns once it listens."""
+    ex = Exchange(*args, data_dir=data_dir, env=clean_env(), timeout=timeout)
+    ex.start()
+    return ex
 
 
 @pytest.fixture(scope="session")

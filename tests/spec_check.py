@@ -14,11 +14,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import jsonschema
 import yaml
+
+# Kalshi's official specs, vendored in the repository (specs/README.md: source, version, sha256).
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+OPENAPI = SPECS / "kalshi-openapi.yaml"
+ASYNCAPI = SPECS / "kalshi-asyncapi.yaml"
 
 API_PREFIX = "/trade-api/v2"
 METHODS = ("get", "post", "put", "delete", "patch")

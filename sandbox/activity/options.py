@@ -6,6 +6,7 @@ command-line flags. The server CLI adds these flags with `add_arguments` and pas
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import dataclass
 
 
@@ -23,15 +24,15 @@ class LiveOptions:
 
 def _rate(text: str) -> float:
     value = float(text)
-    if not 0.0 <= value <= 1.0:
+    if not 0.0 <= value <= 1.0:  # also refuses nan
         raise argparse.ArgumentTypeError("a probability between 0 and 1")
     return value
 
 
 def _positive(text: str) -> float:
     value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError("must be a finite number >= 0")
     return value
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from copy import copy
 from decimal import Decimal
+from functools import partial
 
 from . import events as ev
 from .common import DAY_MS, MARKET_STATUS_FILTER, within
@@ -35,6 +36,8 @@ class Catalog:
         self.series: dict[str, Series] = {}
         self.events: dict[str, Event] = {}
         self.markets: dict[str, Market] = {}
+        # touch_market(m): before changing a market (a C-level partial: hot path)
+        self.touch_market = partial(op.touch, "market", table=self.markets)
 
     # ------------------------------------------------------------------ writes
 
@@ -44,10 +47,9 @@ class Catalog:
         series.last_updated_ts = series.last_updated_ts or op.now
         old = self.series.get(series.ticker)
         if old is not None:
-            op.touch("series", series.ticker, old, self.series)
-            op.undo(self.series.__setitem__, series.ticker, old)
+            op.touch("series", old, self.series)
         self.series[series.ticker] = series
-        op.added("series", series.ticker, series, self.series)
+        op.added("series", series, self.series)
         return series
 
     def create_event(self, event: Event) -> Event:
@@ -65,7 +67,7 @@ class Catalog:
         op.step("create_event.record")
         event.last_updated_ts = event.last_updated_ts or op.now
         self.events[event.event_ticker] = event
-        op.added("event", event.event_ticker, event, self.events)
+        op.added("event", event, self.events)
         if op.events is not None:
             op.emit(
                 ev.EventLifecycle(
@@ -94,15 +96,12 @@ class Catalog:
         market.updated_time = market.updated_time or now
         market.previous_day = now // DAY_MS
         self.markets[market.ticker] = market
-        op.added("market", market.ticker, market, self.markets)
-        op.touch("event", event.event_ticker, event, self.events)
+        op.added("market", market, self.markets)
+        op.touch("event", event, self.events)
         event.markets.append(market.ticker)
         if op.events is not None:
             op.emit(ev.MarketLifecycle("created", copy(market), now))
         return market
-
-    def touch_market(self, m: Market) -> None:
-        self.op.touch("market", m.ticker, m, self.markets)
 
     # ------------------------------------------------------------------ reads
 

@@ -16,13 +16,13 @@ Reads go straight to the part that owns the data.
 How to add a part (communications, collections, subaccounts, live data ...):
   1. State: a new module with a class taking `op` (and the parts it calls) that owns its dicts
      and lists; it never writes another part's state except through that part's methods.
-  2. Change set: before changing a stored record call `op.touch(kind, key, obj, table)`; after
+  2. Change set: before changing a stored record call `op.touch(kind, obj, table)`; after
      adding one `op.added(...)`; for derived state (indexes, lists) register `op.undo(fn, *a)`
      or a `repair(changeset)` in `op.repairs` that rebuilds the indexes of touched records.
      Mark the named steps of long operations with `op.step("verb.step")` (fault injection).
-  3. Journal: add the record class to `RECORDS` in operation.py (append-only history goes
-     through `op.record(kind, obj, list)` and `HISTORY`); the SQLite journal (sandbox/store)
-     stores every kind in RECORDS generically, so no store code changes.
+  3. Journal: add the record class to `RECORDS` and its key to `KEY` in operation.py
+     (append-only history goes through `op.record(kind, obj, list)` and `HISTORY`); the
+     SQLite journal (sandbox/store) stores every kind generically: no store code changes.
   4. Restore: give the part `restore(...)` taking its records; call it from
      `Exchange.restore`, which rebuilds every index from the records alone.
   5. Front: construct it in `Exchange.__init__`; expose its writes as
@@ -85,7 +85,7 @@ class Exchange:
         self.data = MarketData(op, self.catalog, self.trading.books.__getitem__)
         self.trading.data = self.data
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
-        op.listening = self._listening
+        op.listening = lambda: bool(self.listeners) and self._listening()
         op.notify = self._notify
         self.journal = journal
         if journal is not None:
@@ -131,7 +131,7 @@ class Exchange:
     def set_fault(self, hook: Callable[[str], None] | None) -> None:
         """Tests: `hook(step)` runs at every named step of every operation (may raise), and
         inside the journal's transaction."""
-        self._op.fault = hook
+        self._op.set_fault(hook)
         if self.journal is not None:
             self.journal.fault = hook
 
@@ -162,7 +162,8 @@ class Exchange:
         """Expire due orders as their own operation (Kalshi expires orders on its clock: a
         request that is then rejected does not bring them back)."""
         op = self._op
-        if self.trading.expiry_due(op.time()):
+        expiry = self.trading.expiry
+        if expiry and expiry[0][0] <= op.time():
             with op:
                 self.trading.expire_due()
 
@@ -313,7 +314,8 @@ class Exchange:
 
     def create_order(self, user_id: str, **kwargs) -> OrderResult:
         """Place a V2 order (see Trading.create_order for the arguments)."""
-        self._expire_first()
+        if self.trading.expiry:
+            self._expire_first()
         with self._op:
             return self.trading.create_order(user_id, **kwargs)
 
@@ -332,7 +334,8 @@ class Exchange:
         return out
 
     def cancel_order(self, user_id: str, order_id: str, subaccount: int = 0) -> CancelResult:
-        self._expire_first()
+        if self.trading.expiry:
+            self._expire_first()
         with self._op:
             return self.trading.cancel_order(user_id, order_id, subaccount)
 
@@ -343,17 +346,20 @@ class Exchange:
         subaccount: int | None = None,
         event_ticker: str | None = None,
     ) -> list[CancelResult]:
-        self._expire_first()
+        if self.trading.expiry:
+            self._expire_first()
         with self._op:
             return self.trading.cancel_all_orders(user_id, ticker, subaccount, event_ticker)
 
     def decrease_order(self, user_id: str, order_id: str, **kwargs) -> Order:
-        self._expire_first()
+        if self.trading.expiry:
+            self._expire_first()
         with self._op:
             return self.trading.decrease_order(user_id, order_id, **kwargs)
 
     def amend_order(self, user_id: str, order_id: str, **kwargs) -> tuple[Order, Order]:
-        self._expire_first()
+        if self.trading.expiry:
+            self._expire_first()
         with self._op:
             return self.trading.amend_order(user_id, order_id, **kwargs)
 

@@ -33,7 +33,7 @@ class Groups:
         op.repairs.append(self.repair)
 
     def _touch(self, g: OrderGroup) -> None:
-        self.op.touch("group", g.order_group_id, g, self.groups)
+        self.op.touch("group", g, self.groups)
 
     # ------------------------------------------------------------------ writes
 
@@ -47,7 +47,7 @@ class Groups:
         g = OrderGroup(op.new_id("group"), user_id, limit, subaccount, True, False, op.now)
         self.groups[g.order_group_id] = g
         self.by_user.setdefault(user_id, {})[g.order_group_id] = g
-        op.added("group", g.order_group_id, g, self.groups)
+        op.added("group", g, self.groups)
         if op.events is not None:
             op.emit(ev.OrderGroupUpdate("created", copy(g), op.now))
         return g

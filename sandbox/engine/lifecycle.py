@@ -49,12 +49,6 @@ class Lifecycle:
         self.trading = trading
         self.accounts = accounts
         self.portfolio = portfolio
-        trading.trading_check = self.check_trading
-
-    def check_trading(self) -> None:
-        meta = self.op.meta
-        if not meta.trading_active or not meta.exchange_active:
-            raise EngineError(409, "trading_is_paused", "trading is paused")
 
     def _set_status(self, m: Market, status: str, kind: str | None) -> None:
         op = self.op

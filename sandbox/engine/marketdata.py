@@ -146,9 +146,9 @@ class MarketData:
                 ask_close=m.yes_ask,
             )
             bars[minute] = c
-            self.op.added("candle", (m.ticker, minute), c, bars, minute)
+            self.op.added("candle", c, bars)
         else:
-            self.op.touch("candle", (m.ticker, minute), c, bars, minute)
+            self.op.touch("candle", c, bars)
         return c
 
     def _candle_trade(self, m: Market, price: Decimal, q: Decimal, now: int) -> None:

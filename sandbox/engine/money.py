@@ -55,8 +55,8 @@ def cents_down(amount: Decimal) -> int:
 def check_count(count: object, what: str = "count") -> Decimal:
     """A positive contract count on the 0.01 grid, else 400 invalid_order_size."""
     c = dec(count, what, bounded=False)
-    if c <= 0 or c > MAX_COUNT or c.quantize(COUNT_STEP) != c:
+    if c <= 0 or c > MAX_COUNT or (q := c.quantize(COUNT_STEP)) != c:
         raise EngineError(
             400, "invalid_order_size", f"{what} must be a positive multiple of 0.01", str(count)
         )
-    return c.quantize(COUNT_STEP)
+    return q

@@ -3,9 +3,10 @@
 Every write the exchange performs runs inside one `Operation` (`with op as now:`). Parts change
 state only through three calls, and that is what makes an operation all-or-nothing:
 
-- `op.touch(kind, key, obj, table)` *before* changing a stored record in place (the first touch
-  of a record in an operation keeps its before-image); `op.added(kind, key, obj, table)` after
-  putting a new record into `table`; deleting is `touch` then `del table[key]`.
+- `op.touch(kind, obj, table)` *before* changing a stored record in place (the first touch
+  of a record in an operation keeps its before-image); `op.added(kind, obj, table)` after
+  putting a new record into `table`; deleting is `touch` then `del table[key]`. A record's key
+  (in its table and in the journal) is derived from its fields (`KEY`, `TABLE_KEY`).
 - `op.undo(fn, *args)` for derived state that is not a record (an index, a heap, an append-only
   history list): `fn(*args)` runs on failure, newest first.
 - `op.emit(event)` for what listeners hear after the commit (only when `op.events` is a list).
@@ -15,7 +16,7 @@ tells the listeners. On any exception (a bug, a rejection, a failing journal) it
 log, puts the before-images back into the same objects (so references held by indexes stay
 valid), drops added records, and lets each part repair the indexes of the touched records: memory
 and disk are exactly as before. `op.step(name)` marks the named steps of long operations; tests
-install `op.fault` to raise at any of them.
+install a hook there (`set_fault`) to raise at any of them.
 """
 
 from __future__ import annotations
@@ -53,7 +54,21 @@ RECORDS: dict[str, type] = {
     "meta": Meta,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
+# A record's key in the journal, and in its table where that differs (candles: per-ticker bars).
+KEY: dict[str, Callable[[Any], Any]] = {
+    "account": lambda a: (a.user_id, a.subaccount),
+    "order": lambda o: o.order_id,
+    "position": lambda p: (p.user_id, p.subaccount, p.ticker),
+    "market": lambda m: m.ticker,
+    "event": lambda e: e.event_ticker,
+    "series": lambda s: s.ticker,
+    "group": lambda g: g.order_group_id,
+    "candle": lambda c: (c.ticker, c.minute),
+    "meta": lambda m: "state",
+}
+TABLE_KEY = {**KEY, "candle": lambda c: c.minute}
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4}
+_NO_STEP: Callable[[str], Any] = {}.get  # a C-level no-op: steps cost almost nothing untested
 
 
 def _imager(cls: type) -> Callable[[Any], tuple]:
@@ -76,25 +91,27 @@ class ChangeSet:
     __slots__ = ("history", "touched", "undo")
 
     def __init__(self) -> None:
-        # (kind, key) -> (table, key in table, obj, before-image or None if new)
-        self.touched: dict[tuple[str, Any], tuple[dict, Any, Any, tuple | None]] = {}
+        # id(obj) -> (kind, table, obj, before-image or None if new); the entry keeps obj alive
+        self.touched: dict[int, tuple[str, dict, Any, tuple | None]] = {}
         self.history: list[tuple[str, Any]] = []
         self.undo: list[tuple[Callable, tuple]] = []
 
     def rows(self):
         """(kind, key, obj or None if deleted) for every touched record."""
-        for (kind, key), (table, tkey, _, _) in self.touched.items():
-            yield kind, key, table.get(tkey)
+        for kind, table, obj, _ in self.touched.values():
+            yield kind, KEY[kind](obj), table.get(TABLE_KEY[kind](obj))
 
     def keys(self, kind: str) -> list:
-        return [k for (kd, k) in self.touched if kd == kind]
+        return [KEY[kind](e[2]) for e in self.touched.values() if e[0] == kind]
 
     def entries(self, kind: str) -> list[tuple[Any, tuple | None]]:
         """(obj, before-image or None if new) of the touched records of `kind`."""
-        return [(e[2], e[3]) for (kd, _), e in self.touched.items() if kd == kind]
+        return [(e[2], e[3]) for e in self.touched.values() if e[0] == kind]
 
-    def __bool__(self) -> bool:
-        return bool(self.touched or self.history)
+    def clear(self) -> None:
+        self.touched.clear()
+        self.history.clear()
+        self.undo.clear()
 
 
 class Operation:
@@ -112,7 +129,7 @@ class Operation:
         self.fixed_now: int | None = None
         self.events: list | None = None
         self.changes = ChangeSet()
-        self.fault: Callable[[str], None] | None = None
+        self.step: Callable[[str], Any] = _NO_STEP
         self.listening: Callable[[], bool] = lambda: False
         self.begin_hooks: list[Callable[[], None]] = []
         self.end_hooks: list[Callable[[], None]] = []  # before the commit (market stats)
@@ -139,17 +156,20 @@ class Operation:
             self.depth -= 1  # a nested failure propagates; the outermost operation undoes it
             return False
         if exc is None:
+            cs = self.changes
             try:
                 for hook in self.end_hooks:
                     hook()
-                if self.changes and self.commit is not None:
+                if self.commit is not None and (cs.touched or cs.history):
                     self.step("journal.commit")
-                    self.commit(self.changes)
+                    self.commit(cs)
             except BaseException:
                 self._rollback()
                 raise
             self.depth = 0
-            self.changes = ChangeSet()
+            cs.touched.clear()
+            cs.history.clear()
+            cs.undo.clear()
             events, self.events = self.events, None
             if events:
                 self.notify(events)
@@ -162,7 +182,8 @@ class Operation:
         try:
             for fn, args in reversed(cs.undo):
                 fn(*args)
-            for (kind, _), (table, tkey, obj, image) in reversed(cs.touched.items()):
+            for kind, table, obj, image in reversed(cs.touched.values()):
+                tkey = TABLE_KEY[kind](obj)
                 if image is None:
                     table.pop(tkey, None)
                 else:
@@ -174,23 +195,23 @@ class Operation:
         finally:
             self.depth = 0
             self.events = None
-            self.changes = ChangeSet()
+            cs.clear()
 
     # ------------------------------------------------------------------ what parts call
 
-    def touch(self, kind: str, key, obj, table: dict, tkey=None) -> None:
-        """Call before changing `obj` (stored as `table[key]`, or `table[tkey]` when the
-        table is keyed differently from the record) in place."""
+    def touch(self, kind: str, obj, table: dict) -> None:
+        """Call before changing `obj` (a record of `kind` stored in `table`) in place."""
         touched = self.changes.touched
-        k = (kind, key)
+        k = id(obj)
         if k not in touched:
-            touched[k] = (table, key if tkey is None else tkey, obj, IMAGE[kind](obj))
+            touched[k] = (kind, table, obj, IMAGE[kind](obj))
 
-    def added(self, kind: str, key, obj, table: dict, tkey=None) -> None:
-        """`obj` was just stored as the new `table[key]` (or `table[tkey]`)."""
-        k = (kind, key)
-        if k not in self.changes.touched:
-            self.changes.touched[k] = (table, key if tkey is None else tkey, obj, None)
+    def added(self, kind: str, obj, table: dict) -> None:
+        """`obj` was just stored in `table` as a new record."""
+        touched = self.changes.touched
+        k = id(obj)
+        if k not in touched:
+            touched[k] = (kind, table, obj, None)
 
     def undo(self, fn: Callable, *args) -> None:
         self.changes.undo.append((fn, args))
@@ -204,10 +225,9 @@ class Operation:
     def emit(self, event) -> None:
         self.events.append(event)  # type: ignore[union-attr]
 
-    def step(self, name: str) -> None:
-        """A named step of an operation (fault injection point)."""
-        if self.fault is not None:
-            self.fault(name)
+    def set_fault(self, hook: Callable[[str], None] | None) -> None:
+        """`op.step(name)` marks a named step of an operation; tests install `hook` there."""
+        self.step = hook if hook is not None else _NO_STEP
 
     def time(self) -> int:
         """Current exchange time, epoch ms (the operation's time inside one)."""
@@ -220,8 +240,9 @@ class Operation:
     def new_id(self, kind: str) -> str:
         """Deterministic UUID-shaped ids: seed namespace, kind code, version nibble, counter."""
         m = self.meta
-        self.touch("meta", "state", m, self.meta_table)
-        n = getattr(m, kind) + 1
+        if id(m) not in self.changes.touched:
+            self.touch("meta", m, self.meta_table)
+        n = m.__getattribute__(kind) + 1
         setattr(m, kind, n)
         prefix = self._prefix.get(kind)
         if prefix is None:
@@ -231,12 +252,20 @@ class Operation:
 
     def next_seq(self) -> int:
         m = self.meta
-        self.touch("meta", "state", m, self.meta_table)
+        if id(m) not in self.changes.touched:
+            self.touch("meta", m, self.meta_table)
         m.seq += 1
         return m.seq
 
+    def touch_meta(self) -> Meta:
+        """The exchange-wide record, touched (call before changing it)."""
+        m = self.meta
+        if id(m) not in self.changes.touched:
+            self.touch("meta", m, self.meta_table)
+        return m
+
     def set_meta(self, **values) -> None:
-        self.touch("meta", "state", self.meta, self.meta_table)
+        self.touch("meta", self.meta, self.meta_table)
         for k, v in values.items():
             setattr(self.meta, k, v)
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from copy import copy
-from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from . import events as ev
 from . import fees
@@ -56,19 +56,6 @@ from .portfolio import Portfolio
 MAX_CLIENT_ORDER_ID = 64  # characters (Kalshi's client_order_id is a short opaque string)
 
 
-@dataclass(slots=True)
-class _Placement:
-    """A validated order request (the `validate` step's result)."""
-
-    market: Market
-    side: str
-    price: Decimal
-    count: Decimal
-    effective: Decimal  # count, or the reduce-only part of it
-    covered: Decimal  # contracts backed by the opposite position, not cash
-    fok_short: bool
-
-
 class Trading:
     def __init__(
         self,
@@ -86,21 +73,19 @@ class Trading:
         self.data: MarketData  # set by the front (market data reads the books)
         self.books: dict[str, Book] = {}
         self.orders: dict[str, Order] = {}
+        # _touch(o): before changing an order (a C-level partial: the hot path)
+        self._touch = partial(op.touch, "order", table=self.orders)
         # Indexes (derived: rebuilt on restore, repaired on rollback).
         self.client_ids: dict[tuple[str, str], str] = {}
         self.user_orders: dict[tuple[str, int, str], dict[str, Order]] = {}  # resting
         self.orders_by_user: dict[str, dict[str, Order]] = {}  # all, creation order
         self.group_orders: dict[str, dict[str, Order]] = {}  # resting
         self.expiry: list[tuple[int, int, str]] = []
-        self.trading_check = lambda: None  # Lifecycle: raises while trading is paused
         op.repairs.append(self.repair)
 
     def open_book(self, ticker: str) -> None:
         self.books[ticker] = Book(ticker)
         self.op.undo(self.books.pop, ticker)
-
-    def _touch(self, o: Order) -> None:
-        self.op.touch("order", o.order_id, o, self.orders)
 
     # ------------------------------------------------------------------ validation
 
@@ -108,21 +93,22 @@ class Trading:
         p = dec(price, "price", bounded=False)
         if p <= 0 or p >= 1:
             raise invalid("price must be strictly between 0 and 1 dollars", str(price))
+        q = p.quantize(PRICE_Q)
+        if p == q:  # finer than any grid (and than Decimal can check) is off every grid
+            for r in m.price_ranges:
+                if r.start <= p <= r.end and (p - r.start) % r.step == 0:
+                    return q
         # Off the grid: live Kalshi answers `invalid_price` (not `invalid_order`).
-        off_grid = invalid(
+        raise invalid(
             "price is not on the market's price grid",
             f"{price} not in price_ranges",
             "invalid_price",
         )
-        if p != p.quantize(PRICE_Q):  # finer than any grid (and than Decimal can check)
-            raise off_grid
-        for r in m.price_ranges:
-            if r.start <= p <= r.end and (p - r.start) % r.step == 0:
-                return p.quantize(PRICE_Q)
-        raise off_grid
 
     def _check_tradable(self, m: Market) -> None:
-        self.trading_check()
+        meta = self.op.meta  # the exchange-wide flags (Lifecycle sets them)
+        if not meta.trading_active or not meta.exchange_active:
+            raise EngineError(409, "trading_is_paused", "trading is paused")
         if m.status == ACTIVE:
             return
         if m.status in (INITIALIZED, INACTIVE):
@@ -181,7 +167,7 @@ class Trading:
         """Place a V2 order (bid buys YES at price, ask sells YES); match it; rest a GTC rest."""
         op = self.op
         op.step("create.validate")
-        pl = self._validate(
+        m, p, c, eff, covered, fok_short = self._validate(
             user_id,
             ticker,
             side,
@@ -202,11 +188,11 @@ class Trading:
             order_id=op.new_id("order"),
             user_id=user_id,
             ticker=ticker,
-            event_ticker=pl.market.event_ticker,
+            event_ticker=m.event_ticker,
             side=side,
-            price=pl.price,
-            initial_count=pl.count,
-            remaining_count=pl.effective,
+            price=p,
+            initial_count=c,
+            remaining_count=eff,
             time_in_force=time_in_force,
             self_trade_prevention_type=self_trade_prevention_type,
             client_order_id=client_order_id or "",
@@ -220,10 +206,10 @@ class Trading:
             last_update_time=now,
             seq=op.next_seq(),
         )
-        if pl.effective < pl.count:
+        if eff < c:
             o.last_update_reason = "ReduceOnlyCancel"
         self._add_order(o)
-        if pl.fok_short:
+        if fok_short:
             o.remaining_count = ZERO
             o.status = CANCELED
             if op.events is not None:
@@ -231,17 +217,17 @@ class Trading:
                 op.emit(ev.OrderEvent("canceled", copy(o), now))
             return OrderResult(o, ())
         pos = self.accounts.position(user_id, subaccount, ticker)
-        o.covered = pl.covered
-        if pl.covered:
+        o.covered = covered
+        if covered:
             self.accounts.touch_position(pos)
             if side == BID:
-                pos.covered_bid += pl.covered
+                pos.covered_bid += covered
             else:
-                pos.covered_ask += pl.covered
+                pos.covered_ask += covered
         if op.events is not None:
             op.emit(ev.OrderEvent("created", copy(o), now))
         op.step("create.match")
-        fills = self._take(o, pl.market)
+        fills = self._take(o, m)
         op.step("create.record")
         self._finish_taker(o, self.accounts.accounts[(user_id, subaccount)], pos)
         return OrderResult(o, tuple(fills))
@@ -261,8 +247,9 @@ class Trading:
         reduce_only,
         order_group_id,
         subaccount,
-    ) -> _Placement:
-        """Everything a new order is checked against, before anything changes."""
+    ) -> tuple[Market, Decimal, Decimal, Decimal, Decimal, bool]:
+        """Everything a new order is checked against, before anything changes. Returns
+        (market, price, count, effective count (reduce-only), covered, fill-or-kill short)."""
         now = self.op.now
         m = self.catalog.live_market(ticker)
         if (user_id, 0) not in self.accounts.accounts:
@@ -333,18 +320,15 @@ class Trading:
         fok_short = time_in_force == FOK and (
             self._fok_available(book, side, p, user_id, stp, eff) < c
         )
-        return _Placement(m, side, p, c, eff, covered, fok_short)
+        return m, p, c, eff, covered, fok_short
 
     def _add_order(self, o: Order) -> None:
         op = self.op
         self.orders[o.order_id] = o
-        op.added("order", o.order_id, o, self.orders)
-        mine = self.orders_by_user.setdefault(o.user_id, {})
-        mine[o.order_id] = o
-        op.undo(mine.pop, o.order_id)
-        if o.client_order_id:
+        op.added("order", o, self.orders)
+        self.orders_by_user.setdefault(o.user_id, {})[o.order_id] = o
+        if o.client_order_id:  # both indexes are repaired on rollback (see `repair`)
             self.client_ids[(o.user_id, o.client_order_id)] = o.order_id
-            op.undo(self.client_ids.pop, (o.user_id, o.client_order_id))
 
     # ------------------------------------------------------------------ matching
 
@@ -376,8 +360,7 @@ class Trading:
     def _finish_taker(self, o: Order, acct: Account, pos: Position) -> None:
         """After matching: rest a GTC remainder, cancel the remainder of anything else."""
         op = self.op
-        now = op.now
-        self._touch(o)
+        now = op.now  # (the caller has touched o)
         grp = self.groups.groups.get(o.order_group_id) if o.order_group_id else None
         if o.remaining_count > 0 and (
             o.status == CANCELED or o.time_in_force != GTC or (grp is not None and grp.triggered)
@@ -402,25 +385,19 @@ class Trading:
         # Rest.
         o.status = RESTING
         self.books[o.ticker].add(o)
-        self._index(o)
-        self._reserve(o, acct)
-        self.data.touched.add(o.ticker)
-        if op.events is not None:
-            self._book_event(o, o.remaining_count, now)
-            if o.fill_count:
-                op.emit(ev.OrderEvent("updated", copy(o), now, "Trade"))
-
-    def _index(self, o: Order) -> None:
-        """A resting order joins the per-user, per-group and expiry indexes."""
-        op = self.op
-        key = (o.user_id, o.subaccount, o.ticker)
-        self.user_orders.setdefault(key, {})[o.order_id] = o
+        self.user_orders.setdefault((o.user_id, o.subaccount, o.ticker), {})[o.order_id] = o
         if o.order_group_id:
             self.group_orders.setdefault(o.order_group_id, {})[o.order_id] = o
         if o.expiration_time is not None:
             entry = (o.expiration_time, o.seq, o.order_id)
             heapq.heappush(self.expiry, entry)
             op.undo(self._unpush, entry)
+        self._reserve(o, acct)
+        self.data.touched.add(o.ticker)
+        if op.events is not None:
+            self._book_event(o, o.remaining_count, now)
+            if o.fill_count:
+                op.emit(ev.OrderEvent("updated", copy(o), now, "Trade"))
 
     def _unpush(self, entry) -> None:
         self.expiry.remove(entry)
@@ -1051,6 +1028,11 @@ class Trading:
         for o, _ in touched:
             if o.client_order_id and o.order_id in self.orders:
                 self.client_ids[(o.user_id, o.client_order_id)] = o.order_id
+            elif o.order_id not in self.orders:  # created by the failed operation
+                mine = self.orders_by_user.get(o.user_id, {})
+                mine.pop(o.order_id, None)
+                if not mine:
+                    self.orders_by_user.pop(o.user_id, None)
         extra = {o.order_id: o for o, _ in touched}
         for t in tickers:
             old = self.books.get(t)

@@ -1,86 +1,53 @@
-"""The aiohttp application: middlewares (latency, errors, auth, rate limits) and the route table.
+"""The REST application: middlewares (latency, errors, auth, rate limits) and the route table.
 
-Extending it (e.g. the WebSocket endpoint): call `create_app(...)`, then
-`app.router.add_get("/trade-api/ws/v2", handler)`; inside, `request.app[EXCHANGE]` and
-`request.app[KEYS]` are the exchange and the key registry, and
-`sandbox.http.auth.verify_request(request.app[KEYS], "GET", WS_PATH, request.headers)` checks
-the signed handshake. Routes not registered through `Routes` are left alone by the auth middleware.
+`sandbox.build.build` creates it with `create_app` and adds the WebSocket endpoint; app keys and
+`Routes` live in the leaf module `sandbox.http.routing`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from sandbox.engine.errors import EngineError
-from sandbox.http import ratelimit
-from sandbox.http.auth import HEADERS as AUTH_HEADERS
-from sandbox.http.auth import verify_request
+from sandbox.http import (
+    ratelimit,
+    routes_account,
+    routes_exchange,
+    routes_historical,
+    routes_market,
+    routes_orders,
+    routes_portfolio,
+)
 from sandbox.http.config import Config
 from sandbox.http.errors import (
     ApiError,
-    dumps,
     error_response,
     from_http_exception,
     too_many_requests,
 )
-from sandbox.http.keys import ApiKey, KeyRegistry
+from sandbox.http.keys import KeyRegistry
 from sandbox.http.params import json_body
 from sandbox.http.provision import adopt_user
 from sandbox.http.ratelimit import API_PREFIX, RateLimiter
 from sandbox.http.recorder import Recorder
+from sandbox.http.routing import CONFIG, EXCHANGE, KEYS, LIMITER, PRIVATE, RECORDER, Handler
+from sandbox.http.signature import HEADERS as AUTH_HEADERS
+from sandbox.http.signature import verify_request
 
 log = logging.getLogger("sandbox.http")
 
-CONFIG = web.AppKey("config", Config)
-EXCHANGE = web.AppKey("exchange", Any)
-KEYS = web.AppKey("keys", KeyRegistry)
-LIMITER = web.AppKey("limiter", RateLimiter)
-PRIVATE = web.AppKey("private_routes", set)
-RECORDER = web.AppKey("recorder", Recorder)  # only with --record-requests
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class Routes:
-    """Route declarations of one module. Paths are relative to /trade-api/v2; `private=True`
-    means the route needs a signed request (the spec's `security`)."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str, Handler, bool]] = []
-
-    def route(self, method: str, path: str, *, private: bool) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.items.append((method, path, handler, private))
-            return handler
-
-        return register
-
-    def get(self, path: str, *, private: bool = False):
-        return self.route("GET", path, private=private)
-
-    def post(self, path: str, *, private: bool = True):
-        return self.route("POST", path, private=private)
-
-    def put(self, path: str, *, private: bool = True):
-        return self.route("PUT", path, private=private)
-
-    def delete(self, path: str, *, private: bool = True):
-        return self.route("DELETE", path, private=private)
-
-
-def json_response(body: Any, status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, dumps=dumps)
-
-
-def user_id(request: web.Request) -> str:
-    """The user behind a private request (set by the auth middleware)."""
-    key: ApiKey = request["api_key"]
-    return key.user_id
+ROUTE_MODULES = (
+    routes_exchange,
+    routes_market,
+    routes_portfolio,
+    routes_orders,
+    routes_historical,
+    routes_account,
+)
 
 
 @web.middleware
@@ -150,15 +117,6 @@ def latency_middleware(delay_ms: int):
 
 def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Application:
     """The REST application, with the exchange and key registry in app state."""
-    from sandbox.http import (
-        routes_account,
-        routes_exchange,
-        routes_historical,
-        routes_market,
-        routes_orders,
-        routes_portfolio,
-    )
-
     middlewares = [errors_middleware, auth_middleware]
     if config.latency_ms > 0:
         middlewares.insert(0, latency_middleware(config.latency_ms))
@@ -174,14 +132,7 @@ def create_app(config: Config, exchange: Any, keys: KeyRegistry) -> web.Applicat
     app[KEYS] = keys
     app[LIMITER] = RateLimiter(config.tier)
     private: set[tuple[str, str]] = set()
-    for module in (
-        routes_exchange,
-        routes_market,
-        routes_portfolio,
-        routes_orders,
-        routes_historical,
-        routes_account,
-    ):
+    for module in ROUTE_MODULES:
         for method, path, handler, is_private in module.ROUTES.items:
             app.router.add_route(method, API_PREFIX + path, handler)
             if is_private:

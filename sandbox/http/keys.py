@@ -67,6 +67,7 @@ def parse_public_key(pem: str | bytes) -> PublicKey:
 
 def new_private_key(key_type: str) -> tuple[PublicKey, str]:
     """A fresh key pair: (public key, private PEM)."""
+    priv: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
     if key_type == "ed25519":
         priv = ed25519.Ed25519PrivateKey.generate()
         fmt = serialization.PrivateFormat.PKCS8

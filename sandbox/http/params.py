@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +17,15 @@ from aiohttp import web
 
 from sandbox.http.errors import ApiError, bad_request
 
+_INT = re.compile(r"-?[0-9]{1,18}")
+# Counts: whole contracts or the 0.01 grid, below 10^10 (no exponents, no other scripts' digits).
+_COUNT = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
+MAX_COUNT = 10**10 - 1
+# Prices: dollars on the 0.0001 grid (the engine checks the market's range and tick).
+_PRICE = re.compile(r"[0-9]{1,2}(\.[0-9]{1,4})?")
+# Kalshi documents no length limit for client_order_id (OpenAPI 3.34.0 declares a plain string);
+# ours keeps ids bounded in memory and on disk while fitting every UUID-style id clients send.
+MAX_CLIENT_ORDER_ID = 64
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
@@ -39,10 +49,9 @@ def q_int(
         if required:
             raise bad_request(f"{name} is required", name)
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"{name} must be an integer", name) from None
+    if not _INT.fullmatch(raw):  # ASCII digits, bounded: int() alone takes "١٢" and 5000 digits
+        raise bad_request(f"{name} must be an integer", name)
+    value = int(raw)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise bad_request(f"{name} must be between {lo} and {hi}", name)
     return value
@@ -97,7 +106,7 @@ async def json_body(request: web.Request, *, required: bool = True) -> dict[str,
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise ApiError(400, "invalid_json", "request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise bad_request("request body must be a JSON object")
@@ -116,6 +125,36 @@ def field(body: dict, name: str, kind: type | tuple[type, ...], *, required: boo
         raise bad_request(f"{name} has the wrong type", name)
     if not isinstance(value, kinds):
         raise bad_request(f"{name} has the wrong type", name)
+    return value
+
+
+def count_field(body: dict, name: str, *, required: bool = False) -> str | None:
+    """A contract count (JSON integer, or a string on the 0.01 grid) as a plain decimal string,
+    else 400: exponents, extra digits and non-ASCII digits never reach the engine."""
+    value = field(body, name, (str, int), required=required)
+    if value is None:
+        return None
+    if isinstance(value, int):
+        if not 0 <= value <= MAX_COUNT:
+            raise bad_request(f"{name} must be between 0 and {MAX_COUNT}", name)
+        return str(value)
+    if not _COUNT.fullmatch(value):
+        raise bad_request(f"{name} must be a count like 10 or 10.00 (0.01 steps)", name)
+    return value
+
+
+def price_field(body: dict, name: str, *, required: bool = False) -> str | None:
+    """A price in dollars as a fixed-point string on the 0.0001 grid, else 400."""
+    value = field(body, name, str, required=required)
+    if value is not None and not _PRICE.fullmatch(value):
+        raise bad_request(f"{name} must be dollars like 0.56 (at most 4 decimals)", name)
+    return value
+
+
+def client_order_id_field(body: dict, name: str = "client_order_id") -> str | None:
+    value = field(body, name, str)
+    if value is not None and len(value) > MAX_CLIENT_ORDER_ID:
+        raise bad_request(f"{name} is longer than {MAX_CLIENT_ORDER_ID} characters", name)
     return value
 
 

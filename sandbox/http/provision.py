@@ -42,14 +42,18 @@ def add_user(
     *,
     key_type: str = "rsa",
     read_only: bool = False,
+    rekey: bool = False,
     member_type: str = "regular",
 ) -> Credentials:
-    """Create `name` (if new) with `balance` and `member_type`, and a fresh API key written to
-    keys/NAME.pem."""
+    """Create `name` with `balance`, `member_type` ("regular" or "direct": the balance precision)
+    and a fresh API key written to keys/NAME.pem. An existing user is refused (409) unless
+    `rekey`: then it keeps its account and gets a new key."""
     if not USER_NAME.fullmatch(name):
         raise ApiError(400, "invalid_parameters", "user names are 1-64 of A-Z a-z 0-9 _ . -")
     if not exchange.has_user(name):
         exchange.add_user(name, balance, member_type)
+    elif not rekey:
+        raise ApiError(409, "user_already_exists", f"user {name} already exists")
     scopes = ("read",) if read_only else SCOPES
     key, private_pem = keys.generate(name, f"{name}-{key_type}", key_type, scopes)
     path = write_pem(data_dir, name, private_pem)
@@ -85,7 +89,7 @@ def ensure_demo(exchange: Any, keys: KeyRegistry, data_dir: Path) -> Path:
     key_id = current.get("KALSHI_API_KEY_ID", "")
     if key_id and pem.is_file() and keys.get(key_id) is not None and exchange.has_user(DEMO_USER):
         return creds_file
-    creds = add_user(exchange, keys, data_dir, DEMO_USER, DEMO_BALANCE)
+    creds = add_user(exchange, keys, data_dir, DEMO_USER, DEMO_BALANCE, rekey=True)
     creds_file.write_text(
         "# Written by the local Kalshi exchange (python -m sandbox) for the demo user.\n"
         + creds.env_lines()

@@ -42,7 +42,7 @@ class Recorder:
             raw = await request.read()  # cached by aiohttp: the handler reads it again
             try:
                 body = json.loads(raw) if raw else None
-            except ValueError:
+            except (ValueError, RecursionError):
                 body = raw.decode("utf-8", "replace")
             self.write(
                 {

@@ -6,10 +6,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.http import ratelimit
-from sandbox.http.app import KEYS, LIMITER, Routes, json_response, user_id
 from sandbox.http.errors import bad_request, not_found
 from sandbox.http.keys import check_scopes, parse_public_key
 from sandbox.http.params import field, json_body
+from sandbox.http.routing import KEYS, LIMITER, Routes, json_response, user_id
 
 ROUTES = Routes()
 

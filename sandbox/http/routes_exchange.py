@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response
 from sandbox.http.errors import ApiError
 from sandbox.http.params import paginate
+from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response
 from sandbox.http.serialize import iso
 
 ROUTES = Routes()

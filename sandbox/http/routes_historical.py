@@ -8,12 +8,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.http import serialize as ser
-from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response
 from sandbox.http.errors import bad_request
 from sandbox.http.params import market_key, paginate, q_bool, q_choice, q_list, q_str
 from sandbox.http.routes_market import candle_params, trades_body
 from sandbox.http.routes_orders import orders_body
 from sandbox.http.routes_portfolio import fills_body, positions_body
+from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response
 
 ROUTES = Routes()
 

@@ -6,7 +6,6 @@ from aiohttp import web
 
 from sandbox.engine import models as m
 from sandbox.http import serialize as ser
-from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response
 from sandbox.http.errors import bad_request, not_found
 from sandbox.http.params import (
     event_key,
@@ -20,6 +19,7 @@ from sandbox.http.params import (
     q_ts,
     trade_key,
 )
+from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response
 
 ROUTES = Routes()
 
@@ -29,7 +29,7 @@ PERIODS = (1, 60, 1440)
 MAX_CANDLES = 10_000
 
 # GET /markets timestamp filters: one family at a time, each only with some statuses.
-TS_FAMILIES = {
+TS_FAMILIES: dict[str, set[str | None]] = {
     "created": {None, "unopened", "open"},
     "close": {None, "closed"},
     "settled": {None, "settled"},
@@ -151,7 +151,7 @@ async def list_markets(request: web.Request) -> web.Response:
     return json_response({"markets": [ser.market(mk, strict) for mk in page], "cursor": cursor})
 
 
-def _levels(levels) -> list[list[str]]:
+def _levels(levels) -> list[list[str | None]]:
     return [[ser.price(p), ser.count(c)] for p, c in levels]
 
 

@@ -7,19 +7,22 @@ from aiohttp import web
 
 from sandbox.engine import EngineError
 from sandbox.http import serialize as ser
-from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response, user_id
 from sandbox.http.errors import ApiError, bad_request, error_body
 from sandbox.http.params import (
     MAX_TS,
+    client_order_id_field,
+    count_field,
     field,
     json_body,
     order_key,
     paginate,
+    price_field,
     q_choice,
     q_list,
     q_str,
 )
 from sandbox.http.routes_portfolio import subaccount, ts_ms
+from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response, user_id
 
 ROUTES = Routes()
 
@@ -61,13 +64,15 @@ def order_kwargs(body: object) -> dict:
         name: field(body, name, kinds, required=name in _REQUIRED)
         for name, kinds in _CREATE_FIELDS.items()
     }
+    kw["count"] = count_field(body, "count", required=True)
+    kw["price"] = price_field(body, "price", required=True)
+    kw["client_order_id"] = client_order_id_field(body)
     if kw["time_in_force"] not in TIME_IN_FORCE:
         raise bad_request(f"time_in_force must be one of: {', '.join(TIME_IN_FORCE)}")
     if kw["subaccount"] is not None and not 0 <= kw["subaccount"] <= 63:
         raise bad_request("subaccount must be 0-63", "subaccount")
     kw["expiration_time"] = expiration_ms(kw["expiration_time"])
     kw.pop("exchange_index")
-    kw["count"] = str(kw["count"])
     for flag in ("post_only", "reduce_only", "cancel_order_on_pause"):
         kw[flag] = bool(kw[flag])
     kw["subaccount"] = kw["subaccount"] or 0
@@ -196,10 +201,10 @@ async def amend_order(request: web.Request) -> web.Response:
         request.match_info["order_id"],
         ticker=field(body, "ticker", str, required=True),
         side=field(body, "side", str, required=True),
-        price=field(body, "price", str, required=True),
-        count=str(field(body, "count", (str, int), required=True)),
-        client_order_id=field(body, "client_order_id", str),
-        updated_client_order_id=field(body, "updated_client_order_id", str),
+        price=price_field(body, "price", required=True),
+        count=count_field(body, "count", required=True),
+        client_order_id=client_order_id_field(body),
+        updated_client_order_id=client_order_id_field(body, "updated_client_order_id"),
         expiration_time=expiration_ms(expiration),
         subaccount=subaccount(request, 0) or 0,
     )
@@ -216,13 +221,11 @@ async def amend_order(request: web.Request) -> web.Response:
 async def decrease_order(request: web.Request) -> web.Response:
     ex = request.app[EXCHANGE]
     body = await json_body(request)
-    by = field(body, "reduce_by", (str, int))
-    to = field(body, "reduce_to", (str, int))
     o = ex.decrease_order(
         user_id(request),
         request.match_info["order_id"],
-        reduce_by=None if by is None else str(by),
-        reduce_to=None if to is None else str(to),
+        reduce_by=count_field(body, "reduce_by"),
+        reduce_to=count_field(body, "reduce_to"),
         subaccount=subaccount(request, 0) or 0,
     )
     out = {"order_id": o.order_id}
@@ -321,7 +324,9 @@ async def queue_position(request: web.Request) -> web.Response:
 def _contracts_limit(body: dict) -> str:
     """`contracts_limit` (int) or `contracts_limit_fp` (string); both must agree if given."""
     whole = field(body, "contracts_limit", int)
-    fp = field(body, "contracts_limit_fp", str)
+    if whole is not None:
+        count_field(body, "contracts_limit")  # bounded like every count
+    fp = count_field(body, "contracts_limit_fp")
     if whole is None and fp is None:
         raise bad_request("give contracts_limit or contracts_limit_fp", "contracts_limit")
     if whole is not None and fp is not None and ser.count(whole) != _count_or_400(fp):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.http import serialize as ser
-from sandbox.http.app import CONFIG, EXCHANGE, Routes, json_response, user_id
 from sandbox.http.errors import bad_request
 from sandbox.http.params import (
     event_key,
@@ -19,6 +18,7 @@ from sandbox.http.params import (
     q_ts,
     settlement_key,
 )
+from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response, user_id
 
 ROUTES = Routes()
 

@@ -175,7 +175,7 @@ def _number(value: Decimal | None) -> int | float | None:
 
 
 def series(s: m.Series, strict: bool, volume: Decimal | None = None) -> dict:
-    empty_prohibitions = None if not strict else []
+    empty_prohibitions: list[str] | None = None if not strict else []
     out = {
         "ticker": s.ticker,
         "frequency": s.frequency,

@@ -1,8 +1,7 @@
 """The WebSocket side of the local exchange: `/trade-api/ws/v2` on the REST port.
 
-`setup(app, config)` is called by the server after `create_app`: it registers the route, hooks
-the hub into the engine's listeners, and starts the live parts (activity simulator, lifecycle
-clock, fault injection) as configured. Modules, one job each:
+`setup(app, config, opts)` (called by `sandbox.build`) registers the route and hooks the hub into
+the engine's listeners. Modules, one job each:
 
   wire        error codes, fixed-point strings, frame envelopes
   messages    `msg` bodies of every data message, per the AsyncAPI
@@ -17,10 +16,12 @@ clock, fault injection) as configured. Modules, one job each:
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from aiohttp import web
 
+from sandbox.activity.options import LiveOptions
+from sandbox.http.config import Config
+from sandbox.http.routing import EXCHANGE, KEYS, RECORDER
 from sandbox.ws.bridge import Bridge
 from sandbox.ws.endpoint import WS_PATH, WsServer
 from sandbox.ws.hub import Hub
@@ -30,14 +31,9 @@ WS_SERVER = web.AppKey("ws_server", WsServer)
 __all__ = ["WS_PATH", "WS_SERVER", "setup"]
 
 
-def setup(app: web.Application, config: Any) -> WsServer:
-    from sandbox.activity import setup as setup_activity
-    from sandbox.activity.options import LiveOptions
-    from sandbox.http.app import EXCHANGE, KEYS, RECORDER
-
-    opts: LiveOptions = getattr(config, "live", None) or LiveOptions()
+def setup(app: web.Application, config: Config, opts: LiveOptions) -> WsServer:
     exchange = app[EXCHANGE]
-    seed = getattr(config, "seed", None) or 0
+    seed = config.seed or 0
     hub = Hub(seq_gap_rate=opts.fault_seq_gap_rate, rng=random.Random(seed))
     bridge = Bridge(hub, exchange)
     exchange.listeners.append(bridge)
@@ -45,7 +41,7 @@ def setup(app: web.Application, config: Any) -> WsServer:
         hub,
         bridge,
         app[KEYS],
-        latency_ms=getattr(config, "latency_ms", 0),
+        latency_ms=config.latency_ms,
         ping_interval=opts.ws_ping_interval,
         pong_timeout=opts.ws_pong_timeout,
         record=app[RECORDER].ws_frame if RECORDER in app else None,
@@ -53,5 +49,4 @@ def setup(app: web.Application, config: Any) -> WsServer:
     app[WS_SERVER] = server
     app.router.add_get(WS_PATH, server.handle)
     app.on_shutdown.append(server.shutdown)
-    setup_activity(app, config, opts, server)
     return server

@@ -4,6 +4,7 @@ each engine event into its channel message, and the read-only view snapshots are
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +29,7 @@ class Bridge:
         self.exchange = exchange
         self._ids: dict[str, str] = {}
         self._volume: dict[tuple[str, int, str], Decimal] = {}  # contracts traded per position
-        self._handlers = {
+        self._handlers: dict[type, Callable[[Any], None]] = {
             ev.OrderEvent: self._order,
             ev.FillEvent: self._fill,
             ev.TradeEvent: self._trade,
@@ -62,7 +63,7 @@ class Bridge:
         o = e.order
         msg = messages.user_order(o)
         reason = o.last_update_reason or e.reason
-        reason = _ALIASES.get(reason, reason)
+        reason = _ALIASES.get(reason, reason) if reason is not None else None
         if reason in REASONS:
             msg["last_update_reason"] = reason
         else:

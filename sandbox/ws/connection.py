@@ -118,7 +118,7 @@ class Connection:
                     await asyncio.sleep(0.005)
                     continue
                 now = time.monotonic()
-                batch = []
+                batch: list[bytes] = []
                 while queue and len(batch) < BATCH and queue[0][0] <= now:
                     batch.append(text_frame(queue.popleft()[1]))
                 if batch:

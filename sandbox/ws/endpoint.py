@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from sandbox.http.auth import verify_request
 from sandbox.http.errors import ApiError, error_response
+from sandbox.http.signature import verify_request
 from sandbox.ws.connection import MAX_QUEUE, PING_INTERVAL, PONG_TIMEOUT, Connection
 from sandbox.ws.hub import Hub
 from sandbox.ws.session import MarketView, Session
 
 WS_PATH = "/trade-api/ws/v2"
+# Kalshi: WebSocket connections per user by tier, 200 by default (API changelog, 2025-09-18).
+MAX_CONNECTIONS_PER_USER = 200
 
 
 @dataclass
@@ -33,21 +36,38 @@ class WsServer:
     pong_timeout: float = PONG_TIMEOUT
     max_queue: int = MAX_QUEUE
     record: Callable[[str], None] | None = None  # --record-requests: gets every client frame
+    max_connections_per_user: int = MAX_CONNECTIONS_PER_USER
     connections: set[Connection] = field(default_factory=set)
+    per_user: Counter[str] = field(default_factory=Counter)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
             key = verify_request(self.keys, "GET", WS_PATH, request.headers)  # type: ignore[arg-type]
         except ApiError as exc:
             return error_response(exc.status, exc.code, exc.message, exc.details)
+        if self.per_user[key.user_id] >= self.max_connections_per_user:
+            return error_response(
+                429,
+                "too_many_connections",
+                f"at most {self.max_connections_per_user} WebSocket connections per user",
+            )
+        self.per_user[key.user_id] += 1
+        try:
+            return await self._serve(request, key.user_id)
+        finally:
+            self.per_user[key.user_id] -= 1
+            if not self.per_user[key.user_id]:
+                del self.per_user[key.user_id]
+
+    async def _serve(self, request: web.Request, user: str) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoping=False, compress=False, max_msg_size=1 << 20)
         await ws.prepare(request)
         if request.transport is None:  # the client went away during the handshake
             return ws
         conn = Connection(
             ws,
-            request.transport,  # type: ignore[arg-type]
-            key.user_id,
+            request.transport,
+            user,
             latency_ms=self.latency_ms,
             max_queue=self.max_queue,
         )

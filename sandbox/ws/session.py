@@ -19,6 +19,13 @@ from sandbox.ws.hub import Hub, Sink, Subscription
 
 ACTIONS = ("add_markets", "delete_markets", "get_snapshot")
 _TICKER_KEYS = ("market_ticker", "market_tickers")
+
+# Market-list limits, answered with AsyncAPI error 26 ("Subscription market limit exceeded").
+# Kalshi publishes no per-subscription number; per connection it allows 500,000 market
+# subscriptions (API changelog, 2026-06-18). Ours are lower on purpose: every subscribed ticker
+# costs memory and index work in this single process, and no script needs more.
+MAX_MARKETS_PER_SUBSCRIPTION = 10_000
+MAX_MARKETS_PER_CONNECTION = 50_000
 _ID_KEYS = ("market_id", "market_ids")
 
 
@@ -61,7 +68,7 @@ class Session:
         try:
             try:
                 cmd = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deep
                 raise CommandError(1) from None
             if not isinstance(cmd, dict):
                 raise CommandError(1)
@@ -103,6 +110,13 @@ class Session:
         }
         initial = _flag(params, "send_initial_snapshot")
         existing = {s.channel.name: s for s in self.subs.values()}
+        self._check_room(
+            [
+                (existing.get(n), ticker_ids if CHANNELS[n].by_id else tickers)
+                for n in dict.fromkeys(names)
+                if CHANNELS[n].markets != "ignored"
+            ]
+        )
         for name in dict.fromkeys(names):
             channel = CHANNELS[name]
             wanted = ticker_ids if channel.by_id else tickers
@@ -155,7 +169,7 @@ class Session:
         action = params.get("action")
         if not action:
             raise CommandError(15)
-        sub = self.subs.get(_one_sid(params))  # type: ignore[arg-type]
+        sub = self.subs.get(_one_sid(params))
         if sub is None:
             raise CommandError(7, sid=_one_sid(params))
         if action not in ACTIONS or sub.channel.markets == "ignored":
@@ -173,6 +187,7 @@ class Session:
                 self._send_snapshot(sub, t, cmd_id)
             return
         if action == "add_markets":
+            self._check_room([(sub, tickers)])
             added = self.hub.add_markets(sub, tickers)
         else:
             added = []
@@ -186,6 +201,20 @@ class Session:
         self._after_add(sub, added, _flag(params, "send_initial_snapshot"))
 
     # ---- helpers
+
+    def _check_room(self, adds: list[tuple[Subscription | None, list[str]]]) -> None:
+        """Error 26 before anything changes if the markets would exceed a limit."""
+        total = sum(len(s.tickers or ()) for s in self.subs.values())
+        for sub, tickers in adds:
+            if sub is not None and sub.tickers is None:
+                continue  # an unfiltered subscription adds no markets
+            have = sub.tickers if sub is not None and sub.tickers is not None else set()
+            new = len(set(tickers) - have)
+            if len(have) + new > MAX_MARKETS_PER_SUBSCRIPTION:
+                raise CommandError(26)
+            total += new
+        if total > MAX_MARKETS_PER_CONNECTION:
+            raise CommandError(26)
 
     def _after_add(self, sub: Subscription, tickers: list[str], initial: bool) -> None:
         """Initial data for markets just added: a book snapshot on orderbook_delta, the current
@@ -222,6 +251,8 @@ class Session:
             items = val if key.endswith("s") else [val]
             if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
                 raise CommandError(11)
+            if len(items) > MAX_MARKETS_PER_SUBSCRIPTION:  # refused before any work on the list
+                raise CommandError(26)
             if key.startswith("market_id"):
                 items = [t for t in map(self.view.ticker_for_id, items) if t is not None]
             out.extend(items)

@@ -7,7 +7,7 @@ import random
 import time
 from decimal import Decimal
 
-from sandbox.activity.lifecycle import SERIES, LifecycleClock
+from sandbox.activity.market_clock import SERIES, LifecycleClock
 from sandbox.activity.simulator import HIGH, LOW, MAKER, Simulator
 from sandbox.engine import Exchange
 from tests.api import Api

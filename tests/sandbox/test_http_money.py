@@ -259,28 +259,26 @@ def test_events_carry_strike_date_or_strike_period_never_both(fresh):
 
 
 def in_process(tmp_path, prepare, script) -> None:
-    """Open a seeded data dir, let `prepare(exchange)` change the engine, then run
-    `await script(get)` where `get(path, **params)` is a GET as the demo user through the real
-    app (the JSON body)."""
+    """Build a seeded exchange in `tmp_path`, let `prepare(exchange)` change the engine, then
+    run `await script(get)` where `get(path, **params)` is a GET as the demo user through the
+    real app (the JSON body)."""
     from aiohttp.test_utils import TestClient, TestServer
 
     from auth.signing import Signer, load_private_key
-    from sandbox.http.app import create_app
+    from sandbox.build import build
     from sandbox.http.config import Config
-    from sandbox.http.provision import ensure_demo
-    from sandbox.server import close_exchange, open_data_dir
     from tests.api import API, read_env
 
-    config = Config(data_dir=tmp_path, seed=7, activity=False)
-    ex, keys = open_data_dir(config)
-    env = read_env(ensure_demo(ex, keys, tmp_path))
+    built = build(Config(data_dir=tmp_path, seed=7, activity=False))
+    assert built.credentials is not None
+    env = read_env(built.credentials)
     signer = Signer(
         env["KALSHI_API_KEY_ID"], load_private_key(Path(env["KALSHI_PRIVATE_KEY_PATH"]))
     )
-    prepare(ex)
+    prepare(built.exchange)
 
     async def run() -> None:
-        async with TestClient(TestServer(create_app(config, ex, keys))) as client:
+        async with TestClient(TestServer(built.app)) as client:
 
             async def get(path: str, **params: str) -> dict:
                 headers = signer.headers("GET", API + path)
@@ -290,10 +288,7 @@ def in_process(tmp_path, prepare, script) -> None:
 
             await script(get)
 
-    try:
-        asyncio.run(run())
-    finally:
-        close_exchange(ex)
+    asyncio.run(run())
 
 
 def _settle_four_events(ex) -> None:

@@ -1,20 +1,19 @@
 """With --strict-spec every response parses with the official SDK's strict models
 (kalshi_python_sync 3.34.0) and validates against the OpenAPI 3.34.0 response schemas
-(../shared/reference/kalshi-openapi.yaml, skipped when that file is absent)."""
+(specs/kalshi-openapi.yaml, vendored)."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from tests.api import API, ORDER, Api
 from tests.conftest import start_exchange
+from tests.spec_check import OPENAPI
 
-SPEC = Path(__file__).parents[2].parent / "shared/reference/kalshi-openapi.yaml"
 D = Decimal
 
 
@@ -76,11 +75,10 @@ def state(strict, demo) -> dict:
 
 
 def _openapi_validator():
-    yaml = pytest.importorskip("yaml")
-    jsonschema = pytest.importorskip("jsonschema")
-    if not SPEC.is_file():
-        pytest.skip(f"{SPEC} not present")
-    spec = yaml.safe_load(SPEC.read_text())
+    import jsonschema
+    import yaml
+
+    spec = yaml.safe_load(OPENAPI.read_text())
 
     def convert(node):
         """OpenAPI 3.0 `nullable` -> JSON Schema null types (a $ref ignores siblings)."""

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from sandbox.ws import messages, wire
 from sandbox.ws.hub import Hub
 from sandbox.ws.session import Session
+from tests.spec_check import ASYNCAPI
 
 D = Decimal
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "kalshi-asyncapi.yaml"
 
 
 class FakeSink:
@@ -263,10 +262,9 @@ def test_seq_gap_fault(setup):
 
 
 def test_error_codes_match_spec():
-    yaml = pytest.importorskip("yaml")
-    if not SPEC.exists():
-        pytest.skip("shared/reference/kalshi-asyncapi.yaml not present")
-    spec = yaml.safe_load(SPEC.read_text())
+    import yaml
+
+    spec = yaml.safe_load(ASYNCAPI.read_text())
     codes = {c["code"]: c["name"] for c in spec["x-error-codes"]["codes"]}
     assert codes == wire.ERRORS
 

@@ -1,19 +1,16 @@
 """Every kind of message the WebSocket endpoint sends validates against the AsyncAPI payload
-schema of its type (shared/reference/kalshi-asyncapi.yaml; skipped when the file is absent)."""
+schema of its type (specs/kalshi-asyncapi.yaml, vendored)."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
-
-from sandbox.activity.lifecycle import LifecycleClock
+from sandbox.activity.market_clock import LifecycleClock
 from tests.sandbox.ws_helpers import connect, in_process_server
+from tests.spec_check import ASYNCAPI
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "kalshi-asyncapi.yaml"
 D = Decimal
 
 SCHEMAS = {
@@ -102,10 +99,9 @@ async def scenario() -> list[dict]:
 
 
 def test_every_message_matches_its_asyncapi_schema():
-    yaml = pytest.importorskip("yaml")
-    if not SPEC.exists():
-        pytest.skip("shared/reference/kalshi-asyncapi.yaml not present")
-    spec = yaml.safe_load(SPEC.read_text())
+    import yaml
+
+    spec = yaml.safe_load(ASYNCAPI.read_text())
     seen = asyncio.run(asyncio.wait_for(scenario(), 60))
     kinds = {m["type"] for m in seen}
     assert set(SCHEMAS) <= kinds | {"ok"}, set(SCHEMAS) - kinds

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sqlite3
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -101,17 +100,16 @@ class LocalBook:
 
 
 async def in_process_server(*, seed: int = 7, users=("demo", "alice"), live=None):
-    """An aiohttp app with only the engine, the key registry and the WS endpoint.
+    """The whole exchange (sandbox.build) in memory, served in this event loop.
     Returns (runner, base_url, exchange, {user: Signer})."""
-    from types import SimpleNamespace
+    from sandbox.activity.options import LiveOptions
+    from sandbox.build import build
+    from sandbox.http.config import Config
+    from sandbox.http.protocol import Runner
 
-    from sandbox.engine import Exchange
-    from sandbox.http.app import EXCHANGE, KEYS
-    from sandbox.http.keys import KeyRegistry
-    from sandbox.ws import setup
-
-    ex = Exchange.in_memory(seed=seed)
-    keys = KeyRegistry(sqlite3.connect(":memory:"))
+    config = Config(data_dir=None, seed=seed, activity=False, live=live or LiveOptions())
+    built = build(config)
+    ex, keys = built.exchange, built.keys
     signers = {}
     for user in users:
         if not ex.has_user(user):
@@ -122,12 +120,7 @@ async def in_process_server(*, seed: int = 7, users=("demo", "alice"), live=None
         signers[user] = Signer(
             key.api_key_id, serialization.load_pem_private_key(pem.encode(), None)
         )
-    app = web.Application()
-    app[EXCHANGE] = ex
-    app[KEYS] = keys
-    config = SimpleNamespace(seed=seed, activity=False, latency_ms=0, live=live)
-    setup(app, config)
-    runner = web.AppRunner(app)
+    runner = Runner(built.app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

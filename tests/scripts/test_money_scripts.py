@@ -59,14 +59,11 @@ async def _script(env: dict, script: str, *args: str) -> dict:
 def test_fill_fees_balances_and_pages_to_the_cent(tmp_path: Path):
     from aiohttp.test_utils import TestServer
 
-    from sandbox.http.app import create_app
+    from sandbox.build import build
     from sandbox.http.config import Config
-    from sandbox.http.provision import ensure_demo
-    from sandbox.server import close_exchange, open_data_dir
 
-    config = Config(data_dir=tmp_path, seed=7, activity=False)
-    ex, keys = open_data_dir(config)
-    ensure_demo(ex, keys, tmp_path)
+    built = build(Config(data_dir=tmp_path, seed=7, activity=False))
+    ex = built.exchange
     ex.add_user("mm", D("1000"))
     ticker = next(
         m.ticker for m in ex.list_markets(status="open") if m.price_level_structure == "linear_cent"
@@ -85,7 +82,7 @@ def test_fill_fees_balances_and_pages_to_the_cent(tmp_path: Path):
     want = expected_fills(PRICE, [D(1)] * 3)
 
     async def scenario() -> None:
-        server = TestServer(create_app(config, ex, keys), host="127.0.0.1")
+        server = TestServer(built.app, host="127.0.0.1")
         await server.start_server()
         try:
             url = str(server.make_url("")).rstrip("/")
@@ -132,7 +129,4 @@ def test_fill_fees_balances_and_pages_to_the_cent(tmp_path: Path):
         finally:
             await server.close()
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        close_exchange(ex)
+    asyncio.run(scenario())  # the app's cleanup closes the exchange

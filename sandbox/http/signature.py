@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import time
 from collections.abc import Mapping
 
@@ -38,6 +39,7 @@ from sandbox.http.keys import ApiKey, KeyRegistry
 PAST_WINDOW_MS = 20_000
 FUTURE_WINDOW_MS = 45_000
 
+_TIMESTAMP = re.compile(r"[0-9]{1,16}")
 HEADERS = ("KALSHI-ACCESS-KEY", "KALSHI-ACCESS-TIMESTAMP", "KALSHI-ACCESS-SIGNATURE")
 _SHA256 = hashes.SHA256()
 _PSS_DIGEST = padding.PSS(mgf=padding.MGF1(_SHA256), salt_length=padding.PSS.DIGEST_LENGTH)
@@ -64,7 +66,10 @@ def verify_request(
     if key is None:
         raise ApiError(401, "authentication_error", "API key not found", "NOT_FOUND")
     now = int(time.time() * 1000) if now_ms is None else now_ms
-    if not ts.isdigit() or not (now - PAST_WINDOW_MS <= int(ts) <= now + FUTURE_WINDOW_MS):
+    # ASCII digits only (str.isdigit also takes other scripts' digits), at most 16 of them (a
+    # 5000-digit value would exceed int()'s digit limit and is never a time anyway).
+    fresh = _TIMESTAMP.fullmatch(ts) and now - PAST_WINDOW_MS <= int(ts) <= now + FUTURE_WINDOW_MS
+    if not fresh:
         raise ApiError(
             401,
             "header_timestamp_expired",

@@ -1,0 +1,219 @@
+"""`LocalExchange`: start a local exchange for tests, benchmarks and the script runner.
+
+    with LocalExchange("--seed", "7", "--no-activity") as ex:
+        key_id, pem = ex.add_user("alice", Decimal("500"))
+        requests.get(ex.url + "/trade-api/v2/exchange/status")
+
+By default `python -m sandbox` runs as a subprocess in its own process group (stopping it stops
+everything it started); `in_process=True` serves from a thread of this process instead. It
+listens on a free port, in a temporary data dir (removed afterwards) unless `data_dir` is given.
+Readiness is read from the JSON `--ready-file` the server writes once listening, never from its
+output, which goes to a log file (`.output`). Importing this module is cheap: the exchange's own
+modules load only for `in_process=True`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the subprocess mode needs none of the exchange's modules, nor asyncio
+    import asyncio
+
+    from sandbox.build import Built
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class LocalExchange:
+    def __init__(
+        self,
+        *args: str,
+        data_dir: Path | None = None,
+        in_process: bool = False,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 30,
+    ):
+        self.args = [str(a) for a in args]
+        self._temp = data_dir is None
+        self.data_dir = Path(tempfile.mkdtemp(prefix="sandbox-")) if data_dir is None else data_dir
+        self.in_process = in_process
+        self.process_env = dict(os.environ if env is None else env)
+        self.timeout = timeout
+        self.info: dict[str, Any] = {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._work = Path(tempfile.mkdtemp(prefix="local-exchange-"))  # log and ready file
+        self._log_path = self._work / "exchange.log"
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._built: Built | None = None
+        self._error: BaseException | None = None
+        self._stopped = False
+        self._code: int | None = None
+
+    # ---------------------------------------------------------------- what a caller reads
+
+    @property
+    def url(self) -> str:
+        return self.info["url"]
+
+    @property
+    def ws_url(self) -> str:
+        return self.info["ws_url"]
+
+    @property
+    def pid(self) -> int:
+        return self.info["pid"]
+
+    @property
+    def output(self) -> str:
+        """What the subprocess printed (stdout and stderr), until `stop`."""
+        try:
+            return self._log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    # ---------------------------------------------------------------- start
+
+    def __enter__(self) -> LocalExchange:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> LocalExchange:
+        try:
+            self._start_thread() if self.in_process else self._start_process()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_process(self) -> None:
+        ready = self._work / "ready.json"
+        cmd = [sys.executable, "-m", "sandbox", "--port", "0", "--data-dir", str(self.data_dir)]
+        cmd += ["--ready-file", str(ready), *self.args]
+        with open(self._log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=ROOT,
+                env={**self.process_env, "PYTHONUNBUFFERED": "1"},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: stop() reaches everything
+            )
+        deadline = time.monotonic() + self.timeout
+        while not ready.exists():
+            code = self.proc.poll()
+            if code is not None or time.monotonic() > deadline:
+                why = f"exited with code {code}" if code is not None else "timed out"
+                raise RuntimeError(f"local exchange did not start ({why}):\n{self.output}")
+            time.sleep(0.005)
+        self.info = json.loads(ready.read_text())
+
+    def _start_thread(self) -> None:
+        import asyncio
+
+        from sandbox.__main__ import parse_serve
+        from sandbox.server import serve
+
+        config, _ = parse_serve(["--port", "0", "--data-dir", str(self.data_dir), *self.args])
+        started = threading.Event()
+
+        def on_ready(info: dict[str, Any], built: Built) -> None:
+            self.info, self._built = info, built
+            started.set()
+
+        async def main() -> None:
+            self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+            await serve(config, on_ready=on_ready, stop=self._stop)
+
+        def target() -> None:
+            try:
+                asyncio.run(main())
+            except BaseException as exc:  # reported by start() or stop()
+                self._error = exc
+            finally:
+                started.set()
+
+        self._thread = threading.Thread(target=target, name="local-exchange", daemon=True)
+        self._thread.start()
+        if not started.wait(self.timeout) or self._error is not None or not self.info:
+            raise RuntimeError(f"local exchange did not start: {self._error!r}")
+
+    # ---------------------------------------------------------------- use
+
+    def add_user(self, name: str, balance: Decimal | str = "1000") -> tuple[str, Path]:
+        """A new user with `balance` dollars and an API key: (key id, private key PEM path)."""
+        if self._built is not None and self._loop is not None:
+            import asyncio
+
+            from sandbox.http.provision import add_user
+
+            built = self._built
+
+            async def create() -> Any:
+                data_dir = Path(self.data_dir)
+                return add_user(built.exchange, built.keys, data_dir, name, Decimal(balance))
+
+            creds = asyncio.run_coroutine_threadsafe(create(), self._loop).result(self.timeout)
+            return creds.api_key_id, creds.pem_path
+        cmd = [sys.executable, "-m", "sandbox", "add-user", name, "--balance", str(balance)]
+        out = subprocess.run(
+            [*cmd, "--data-dir", str(self.data_dir)],
+            cwd=ROOT,
+            env=self.process_env,
+            capture_output=True,
+            text=True,
+            timeout=self.timeout * 2,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"add-user {name} failed: {out.stderr.strip()}")
+        env = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+        return env["KALSHI_API_KEY_ID"], Path(env["KALSHI_PRIVATE_KEY_PATH"])
+
+    # ---------------------------------------------------------------- stop
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int | None:
+        """Stop it (SIGTERM by default; any signal for a subprocess) and wait; its exit code.
+        The signal goes to its process group; if it is still alive after `timeout` seconds, the
+        group is killed."""
+        if self._stopped:
+            return self._code
+        self._stopped = True
+        code: int | None = None
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, sig)
+                try:
+                    self.proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                    self.proc.wait()
+            code = self.proc.returncode
+        if self._thread is not None:
+            if self._loop is not None and self._stop is not None and self._thread.is_alive():
+                self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(timeout)
+            code = 0 if self._error is None else 1
+            self._thread = None
+        if self._temp:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+        shutil.rmtree(self._work, ignore_errors=True)
+        self._code = code
+        return code
