@@ -43,7 +43,7 @@ def maintenance_windows(now: datetime, weeks: int = 4) -> list[dict]:
     The local exchange reports them; it does not pause trading in them."""
     local = now.astimezone(ET)
     thursday = (local - timedelta(days=(local.weekday() - 3) % 7)).date()
-    out = []
+    out: list[dict] = []
     for week in range(weeks + 1):
         day = thursday + timedelta(weeks=week)
         start = datetime.combine(day, MAINTENANCE[0], ET)
