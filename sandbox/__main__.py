@@ -30,7 +30,7 @@ are not rate limited. On first start the user `demo` ($1,000.00) gets an RSA key
 are written to DATA_DIR/credentials.env. One server owns a data dir at a time (DATA_DIR/owner.lock).
 """
 
-# A starting balance is whole cents up to a trillion dollars: far beyond any test, and its cent
+# A starting balance is at most a trillion dollars (to $0.0001): far beyond any test, and its cent
 # count stays well inside the int64 the API reports balances in.
 MAX_BALANCE = Decimal(10) ** 12
 
@@ -49,9 +49,10 @@ def _dollars(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from None
     if not value.is_finite() or not 0 <= value <= MAX_BALANCE:
         raise argparse.ArgumentTypeError(f"the balance must be between 0 and {MAX_BALANCE:,f}")
-    if value != value.quantize(Decimal("0.01")):
-        raise argparse.ArgumentTypeError("the balance must be whole cents (at most 2 decimals)")
-    return value.quantize(Decimal("0.01"))
+    # At most $0.0001 (a direct member's precision); the engine holds a regular member to cents.
+    if value != value.quantize(Decimal("0.0001")):
+        raise argparse.ArgumentTypeError("the balance has at most 4 decimals ($0.0001)")
+    return value
 
 
 def _port(text: str) -> int:
