@@ -45,15 +45,15 @@ def expected_fills(price: Decimal, counts: list[Decimal]) -> list[dict]:
     return out
 
 
-async def _script(env: dict, script: str, *args: str) -> dict:
+async def _script(env: dict, script: str, *args: str, raw: bool = False) -> dict:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / script), *args, "--json",
+        sys.executable, str(ROOT / script), *args, *(() if raw else ("--json",)),
         cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode == 0, err.decode()
-    return json.loads(out)
+    return {"text": out.decode()} if raw else json.loads(out)
 
 
 def test_fill_fees_balances_and_pages_to_the_cent(tmp_path: Path):
@@ -95,6 +95,8 @@ def test_fill_fees_balances_and_pages_to_the_cent(tmp_path: Path):
             fills.sort(key=lambda f: f["fill_id"])
             assert [D(f["fee_cost"]) for f in fills] == [w["fee"] for w in want]
             assert sum(w["fee"] for w in want) == D("0.015")  # = the docs' 3 x 0.0050
+            shown = await _script(env, "04_portfolio/03_get_fills.py", "--ticker", ticker, raw=True)
+            assert "3 fill(s), fees $0.0150 in all" in shown["text"]
             balance = await _script(env, "04_portfolio/01_get_balance.py")
             spent = before - D(balance["balance_dollars"])
             assert spent == -sum(w["cash"] for w in want) == D("0.18")  # 3 x $0.06
