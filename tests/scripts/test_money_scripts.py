@@ -122,6 +122,20 @@ def test_fill_fees_balances_and_pages_to_the_cent(tmp_path: Path):
             assert seen == sorted(seen, reverse=True) and sorted(seen) == [
                 f["fill_id"] for f in fills
             ]
+            # Positions of every state page by event: one event (and its markets) per page.
+            events, cursor = [], None
+            while True:
+                more = ("--cursor", cursor) if cursor else ()
+                page = await _script(
+                    env, "04_portfolio/02_get_positions.py", "--settlement-status", "all",
+                    "--limit", "1", *more,
+                )  # fmt: skip
+                assert len(page["event_positions"]) == 1 and page["market_positions"]
+                events.append(page["event_positions"][0]["event_ticker"])
+                cursor = page["cursor"]
+                if not cursor:
+                    break
+            assert len(events) >= 2 and events == sorted(set(events))
             # Once archived, the history script shows the same fills and fees.
             ex.set_historical_cutoff(ex.now() + 1)
             history = await _script(env, "08_historical/04_historical_fills.py", "--ticker", ticker)
