@@ -191,16 +191,18 @@ def paginate(
     *,
     descending: bool = False,
     minimum: int = 1,
+    presorted: bool = False,
 ) -> tuple[list, str]:
     """One page of `items` in `key` order and the cursor of the next page ("" on the last).
 
     Keyset paging: the cursor is the key of the page's last item and the next page starts after
     it, so items inserted meanwhile (new trades at the top of a newest-first list) never shift a
-    page: no repeats, no gaps. `key` must be unique per item.
+    page: no repeats, no gaps. `key` must be unique per item. `presorted`: `items` already come
+    in key order (the engine's trade and fill lists are kept in id order): no sort per request.
     """
     after = decode_cursor(q_str(request, "cursor"))
     limit = q_limit(request, default, maximum, minimum)
-    ordered = sorted(items, key=key, reverse=descending)  # linear on the already-sorted lists
+    ordered = items if presorted else sorted(items, key=key, reverse=descending)
     start = 0
     if after:
         lo, hi = 0, len(ordered)

@@ -187,7 +187,9 @@ def trades_body(request: web.Request, historical: bool) -> dict:
     if block is not None:
         wanted = q_bool(request, "is_block_trade")
         trades = [t for t in trades if t.is_block_trade == wanted]
-    page, cursor = paginate(request, trades, 100, 1000, trade_key, descending=True, minimum=0)
+    page, cursor = paginate(
+        request, trades, 100, 1000, trade_key, descending=True, minimum=0, presorted=True
+    )
     return {"trades": [ser.trade(t) for t in page], "cursor": cursor}
 
 

@@ -110,7 +110,7 @@ def fills_body(request: web.Request, historical: bool) -> dict:
         subaccount=subaccount(request, None),
         historical=historical,
     )
-    page, cursor = paginate(request, fills, 100, 1000, fill_key, descending=True)
+    page, cursor = paginate(request, fills, 100, 1000, fill_key, descending=True, presorted=True)
     strict = request.app[CONFIG].strict_spec
     return {"fills": [ser.fill(f, strict) for f in page], "cursor": cursor}
 
