@@ -11,12 +11,17 @@ temporary data dir, runs each script as a subprocess with KALSHI_ENV=local point
 stops it again (also on Ctrl+C). With `--env demo|prod` the scripts use your own credentials;
 on prod only the read-only waves run unless you pass `--allow-prod`.
 
-Waves, in the recommended order (reads before writes, streaming last):
-  1  01_exchange_info
+Waves, in the order they run (reads before writes, streaming last):
+  1  00_quickstart, 01_exchange_info
   2  02_market_discovery, 03_market_data
   3  04_portfolio, 08_historical, 09_account_management
   4  05_orders, 06_batch_operations, 07_order_groups          (these place and cancel orders)
   5  10_websocket                                             (streaming, bounded by --seconds)
+Scripts of one wave run side by side: --jobs at a time (default: the number of cores), all the
+streams of wave 5 at once, and the writes of wave 4 one at a time on demo and prod.
+
+Each script's last line is `RESULT: ...`, which the table shows; the full output of every script
+is kept in --logs DIR (default: a new temp dir), printed at the end.
 
 Exit code 0 when every script passed, 1 when any failed, 2 on bad usage.
 """
@@ -34,7 +39,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,15 +50,43 @@ from sandbox.testing import LocalExchange
 
 ROOT = Path(__file__).resolve().parent
 
-# The recommended order. Importable: the benchmarks reuse it.
+# The learner's path, in order: the "Next:" lines chain every script of these folders in this
+# order (tests/scripts/test_next_chain.py walks it), and the runner runs them by wave. A new
+# folder joins by adding one row here: (folder, wave).
+FOLDERS: tuple[tuple[str, int], ...] = (
+    ("00_quickstart", 1),
+    ("01_exchange_info", 1),
+    ("02_market_discovery", 2),
+    ("03_market_data", 2),
+    ("04_portfolio", 3),
+    ("05_orders", 4),
+    ("06_batch_operations", 4),
+    ("07_order_groups", 4),
+    ("08_historical", 3),
+    ("09_account_management", 3),
+    ("10_websocket", 5),
+)
+# Waves, in the order they run (reads before writes, streaming last). Importable: the benchmarks
+# reuse it.
 WAVES: dict[int, tuple[str, ...]] = {
-    1: ("01_exchange_info",),
-    2: ("02_market_discovery", "03_market_data"),
-    3: ("04_portfolio", "08_historical", "09_account_management"),
-    4: ("05_orders", "06_batch_operations", "07_order_groups"),
-    5: ("10_websocket",),
+    wave: tuple(folder for folder, w in FOLDERS if w == wave)
+    for wave in sorted({w for _, w in FOLDERS})
 }
 WRITE_WAVES = frozenset({4})  # skipped on prod unless --allow-prod
+STREAM_WAVES = frozenset({5})  # bounded by --seconds; they wait on the network, not the CPU
+
+
+def width(wave: int, jobs: int, env: str, size: int) -> int:
+    """How many scripts of a wave run side by side. Reads: --jobs. Streams: all at once (each
+    waits --seconds for messages). Writes: --jobs on the local exchange (every script touches
+    only the orders and groups it creates, and 429s are retried), one at a time on demo/prod,
+    where your rate limits and your real orders are at stake."""
+    if wave in STREAM_WAVES:
+        return size
+    if wave in WRITE_WAVES and env != "local":
+        return 1
+    return jobs
+
 
 # Extra arguments per script: (fnmatch pattern on the path from the project root, arguments,
 # writes). "{seconds}" becomes --seconds. Every matching row applies, in order. Rows that write
@@ -62,8 +97,9 @@ EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
 )
 
-# Every script ends with a "What to notice" footer and a "Next:" line; the result is before them.
-FOOTER_RE = re.compile(r"^(what to notice|next:|that was the last)", re.IGNORECASE)
+# Every script's last line is `RESULT: <what it showed>` (auth.cli.result), on stdout, or on
+# stderr under --json; the table shows it.
+RESULT_RE = re.compile(r"^RESULT: (.*)$")
 ERROR_RE = re.compile(r"^(error|configuration error|traceback)\b", re.IGNORECASE)
 
 
@@ -83,6 +119,7 @@ class Result:
     result: str  # one line: the last meaningful output, or the error
     code: int | None = None
     output: str = field(default="", repr=False)  # stdout + stderr, for failures
+    log: str = ""  # the file with the script's full output
 
 
 # ---- which scripts ----------------------------------------------------------------------------
@@ -101,7 +138,7 @@ def discover(root: Path = ROOT, seconds: float = 3, writes: bool = True) -> list
     `writes=False` leaves out the extra arguments that make a read-only script write."""
     found = []
     for wave, folders in WAVES.items():
-        for folder in folders:
+        for folder in sorted(folders, key=lambda f: [x for x, _ in FOLDERS].index(f)):
             for file in sorted((root / folder).glob("[0-9][0-9]_*.py")):
                 path = f"{folder}/{file.name}"
                 found.append(Script(path, wave, extra_args(path, seconds, writes)))
@@ -127,21 +164,23 @@ def select(
 
 
 def summarize(stdout: str, stderr: str, code: int | None) -> str:
-    """One line for the table: on success the last line before the footer, else the error."""
+    """One line for the table: the script's RESULT line on success, else the error."""
     out = [" ".join(line.split()) for line in stdout.splitlines() if line.strip()]
     err = [" ".join(line.split()) for line in stderr.splitlines() if line.strip()]
     if code == 0:
-        footer = next((i for i, line in enumerate(out) if FOOTER_RE.match(line)), len(out))
-        body = out[:footer] or out
-        return body[-1] if body else "(no output)"
+        results = [m.group(1) for line in out + err if (m := RESULT_RE.match(line))]
+        return results[-1] if results else "(no RESULT line)"
     errors = [line for line in err + out if ERROR_RE.match(line)]
     if errors and errors[-1].lower().startswith("traceback") and err:
         return err[-1]  # the exception line, below the traceback
     return (errors or err or out or [f"exit {code}"])[-1]
 
 
-def run_script(script: Script, env: dict[str, str], timeout: float) -> Result:
-    """Run one script in its own process group, so a timeout or Ctrl+C ends all of it."""
+def run_script(
+    script: Script, env: dict[str, str], timeout: float, logs: Path | None = None
+) -> Result:
+    """Run one script in its own process group, so a timeout or Ctrl+C ends all of it. Its full
+    output goes to `logs/<folder>__<file>.log` when `logs` is given."""
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / script.path), *script.args],
@@ -159,7 +198,8 @@ def run_script(script: Script, env: dict[str, str], timeout: float) -> Result:
         stdout, stderr = proc.communicate()
         elapsed = time.monotonic() - started
         line = f"no exit after {timeout:g} s (--timeout)"
-        return Result(script.path, script.wave, "TIMEOUT", elapsed, line, None, stdout + stderr)
+        result = Result(script.path, script.wave, "TIMEOUT", elapsed, line, None, stdout + stderr)
+        return keep_log(result, stdout, stderr, logs)
     except BaseException:  # Ctrl+C: take the script down with us
         kill_group(proc)
         raise
@@ -167,7 +207,16 @@ def run_script(script: Script, env: dict[str, str], timeout: float) -> Result:
     status = "pass" if proc.returncode == 0 else "FAIL"
     line = summarize(stdout, stderr, proc.returncode)
     output = "" if status == "pass" else stdout + stderr
-    return Result(script.path, script.wave, status, elapsed, line, proc.returncode, output)
+    result = Result(script.path, script.wave, status, elapsed, line, proc.returncode, output)
+    return keep_log(result, stdout, stderr, logs)
+
+
+def keep_log(result: Result, stdout: str, stderr: str, logs: Path | None) -> Result:
+    if logs is not None:
+        path = logs / (result.script.replace("/", "__").removesuffix(".py") + ".log")
+        path.write_text(f"$ {result.script}\n--- stdout\n{stdout}--- stderr\n{stderr}")
+        result.log = str(path)
+    return result
 
 
 def kill_group(proc: subprocess.Popen, grace: float = 5) -> None:
@@ -304,12 +353,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="ARGS",
         help='more local exchange options, e.g. --exchange-args="--fault-http-429-rate 0.1"',
     )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="scripts of one wave run side by side (default: the number of cores)",
+    )
+    p.add_argument("--logs", type=Path, metavar="DIR", help="keep every script's output here")
     p.add_argument("--report", type=Path, metavar="FILE", help="write the table (.md or .json)")
     p.add_argument("--list", action="store_true", help="list the scripts and exit")
     p.add_argument("-v", "--verbose", action="store_true", help="show the output of failures")
     args = p.parse_args(argv)
     if args.report and args.report.suffix not in (".md", ".json"):
         p.error("--report FILE must end in .md or .json")
+    if args.jobs < 1:
+        p.error("--jobs must be at least 1")
     return args
 
 
@@ -338,24 +396,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     started = datetime.now(UTC)
+    logs = (args.logs or Path(tempfile.mkdtemp(prefix="kalshi-waves-logs-"))).resolve()
+    logs.mkdir(parents=True, exist_ok=True)
     results: list[Result] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="kalshi-waves-") as tmp:
-            if args.env == "local":
-                data_dir = (args.data_dir or Path(tmp)).resolve()
-                extra = shlex.split(args.exchange_args)
-                with local_exchange(data_dir, args.seed, extra) as exchange:
-                    print(
-                        f"[local] exchange at {exchange.url} "
-                        f"(pid {exchange.pid}, data dir {data_dir})",
-                        flush=True,
-                    )
-                    env = script_env("local", exchange, args.ticker)
-                    results = run_all(scripts, env, args)
-            else:
-                print(f"[{args.env}] running {len(scripts)} scripts with your credentials")
-                env = script_env(args.env, None, args.ticker, args.allow_prod)
-                results = run_all(scripts, env, args)
+        with (
+            tempfile.TemporaryDirectory(prefix="kalshi-waves-") as tmp,
+            script_env_for(args, Path(tmp)) as env,
+        ):
+            results = run_all(scripts, env, args, logs)
     except KeyboardInterrupt:
         stopped = "; the local exchange was shut down" if args.env == "local" else ""
         print(f"\nstopped (Ctrl+C){stopped}", file=sys.stderr)
@@ -363,6 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    wall = (datetime.now(UTC) - started).total_seconds()
 
     reason = "writes: prod needs --allow-prod"
     results += [Result(s.path, s.wave, "skipped", 0.0, reason) for s in skipped]
@@ -371,22 +421,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(text_table(results))
     print()
-    print(counts(results))
+    print(f"{counts(results)}, {wall:.1f} s wall with --jobs {args.jobs}")
+    print(f"full output of every script: {logs}/")
     if args.report:
-        meta = {"env": args.env, "date": f"{started:%Y-%m-%d %H:%M} UTC", "seed": args.seed}
+        meta = {
+            "env": args.env,
+            "date": f"{started:%Y-%m-%d %H:%M} UTC",
+            "seed": args.seed,
+            "jobs": args.jobs,
+            "wall_seconds": round(wall, 1),
+            "logs": str(logs),
+        }
         write_report(args.report, results, meta)
         print(f"report written to {args.report}")
     return 1 if any(r.status in ("FAIL", "TIMEOUT") for r in results) else 0
 
 
-def run_all(scripts: Sequence[Script], env: dict[str, str], args: argparse.Namespace) -> list:
-    results = []
-    for n, script in enumerate(scripts, 1):
-        result = run_script(script, env, args.timeout)
+@contextmanager
+def script_env_for(args: argparse.Namespace, tmp: Path) -> Iterator[dict[str, str]]:
+    """The environment the scripts run with; for --env local, around a local exchange started
+    here and stopped on the way out (the one place that starts and stops it)."""
+    if args.env != "local":
+        print(f"[{args.env}] running the scripts with your credentials", flush=True)
+        yield script_env(args.env, None, args.ticker, args.allow_prod)
+        return
+    data_dir = (args.data_dir or tmp).resolve()
+    with local_exchange(data_dir, args.seed, shlex.split(args.exchange_args)) as exchange:
+        print(
+            f"[local] exchange at {exchange.url} (pid {exchange.pid}, data dir {data_dir})",
+            flush=True,
+        )
+        yield script_env("local", exchange, args.ticker)
+
+
+def run_all(
+    scripts: Sequence[Script], env: dict[str, str], args: argparse.Namespace, logs: Path
+) -> list[Result]:
+    """Wave by wave; the scripts of a parallel wave run `args.jobs` at a time."""
+    results: list[Result] = []
+
+    def done(result: Result) -> None:
         results.append(result)
-        print(progress_line(n, len(scripts), result), flush=True)
+        print(progress_line(len(results), len(scripts), result), flush=True)
         if args.verbose and result.output:
             print("    " + result.output.rstrip().replace("\n", "\n    "), flush=True)
+
+    for wave in WAVES:
+        batch = [s for s in scripts if s.wave == wave]
+        side_by_side = width(wave, args.jobs, args.env, len(batch))
+        if side_by_side > 1 and len(batch) > 1:
+            with ThreadPoolExecutor(max_workers=side_by_side) as pool:
+                futures = [pool.submit(run_script, s, env, args.timeout, logs) for s in batch]
+                for future in as_completed(futures):
+                    done(future.result())
+        else:
+            for script in batch:
+                done(run_script(script, env, args.timeout, logs))
     return results
 
 

@@ -13,7 +13,7 @@ Gotchas (late 2026):
 - The exchange is sharded: `exchange_index_statuses` lists each index (shard); the top-level
   flags describe index 0.
 - During maintenance the endpoint may answer 500/503/504 *with the same status body*. The SDK
-  raises `ServiceException` for those; `fetch_status` below reads the body anyway.
+  raises `ServiceException` for those (auth maps it to ServerError); `fetch_status` reads the body.
 - `*_with_http_info()` returns both the SDK's typed model (`.data`) and the raw body
   (`.raw_data`), which `--json` prints.
 
@@ -23,21 +23,21 @@ Run: uv run python 01_exchange_info/01_exchange_status.py
 import json
 import time
 
-from auth import banner, get_client, parser, print_json, run
+import auth
+from auth.errors import ServerError
 from auth.fmt import table, when
 
 
 def fetch_status(client) -> tuple[object, bytes]:
     """The typed ExchangeStatus and the raw body, also when a 5xx answer carries the status."""
     from kalshi_python_sync import ExchangeStatus
-    from kalshi_python_sync.exceptions import ServiceException
 
     try:
         reply = client.get_exchange_status_with_http_info()
         return reply.data, reply.raw_data
-    except ServiceException as exc:
+    except ServerError as exc:  # the SDK's 5xx, mapped by auth
         try:
-            return ExchangeStatus.from_json(exc.body or ""), exc.body
+            return ExchangeStatus.from_json(exc.body or b""), exc.body
         except ValueError:  # not a status body: a real server error
             raise exc from None
 
@@ -47,16 +47,16 @@ def yes_no(flag: bool | None) -> str:
 
 
 def main() -> int:
-    args = parser(__doc__).parse_args()
-    banner("Exchange status", args)
+    args = auth.parser(__doc__).parse_args()
+    auth.banner("Exchange status", args)
 
-    client = get_client()
+    client = auth.get_client()
     started = time.perf_counter()
     status, raw = fetch_status(client)
     elapsed_ms = (time.perf_counter() - started) * 1000
 
     if args.json:
-        print_json(json.loads(raw))
+        auth.print_json(json.loads(raw))
         return 0
 
     print(f"API answered in {elapsed_ms:.0f} ms: connectivity OK\n")
@@ -85,8 +85,11 @@ def main() -> int:
         "whether the API answers."
     )
     print("Next: uv run python 01_exchange_info/02_exchange_schedule.py")
+    auth.result(
+        args, f"exchange_active={status.exchange_active}, trading_active={status.trading_active}"
+    )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

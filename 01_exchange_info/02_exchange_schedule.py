@@ -22,7 +22,7 @@ import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from auth import banner, get_client, parser, print_json, run
+import auth
 from auth.fmt import table, when
 
 ET = ZoneInfo("America/New_York")
@@ -40,12 +40,12 @@ def describe(sessions) -> str:
 
 
 def main() -> int:
-    args = parser(__doc__).parse_args()
-    banner("Exchange schedule", args)
+    args = auth.parser(__doc__).parse_args()
+    auth.banner("Exchange schedule", args)
 
-    reply = get_client().get_exchange_schedule_with_http_info()  # typed .data, raw .raw_data
+    reply = auth.get_client().get_exchange_schedule_with_http_info()  # typed .data, raw .raw_data
     if args.json:
-        print_json(json.loads(reply.raw_data))
+        auth.print_json(json.loads(reply.raw_data))
         return 0
 
     schedule = reply.data.schedule
@@ -86,8 +86,13 @@ def main() -> int:
         "daylight saving;\nmaintenance windows are absolute timestamps."
     )
     print("Next: uv run python 01_exchange_info/03_exchange_announcements.py")
+    auth.result(
+        args,
+        f"open now: {'no (maintenance)' if maintenance else 'yes' if session else 'no'}; "
+        f"{len(upcoming)} maintenance window(s) ahead",
+    )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

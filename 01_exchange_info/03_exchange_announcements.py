@@ -22,7 +22,8 @@ Run: uv run python 01_exchange_info/03_exchange_announcements.py
 
 from datetime import UTC, datetime
 
-from auth import KalshiError, banner, parser, print_json, raw_get, run
+import auth
+from auth.errors import NotFound
 from auth.fmt import table, when
 from auth.paging import pages
 
@@ -30,19 +31,17 @@ RETIRED = "2026-07-04"
 
 
 def main() -> int:
-    args = parser(__doc__, limit=100).parse_args()
-    banner("Exchange announcements", args)
+    args = auth.parser(__doc__, limit=100).parse_args()
+    auth.banner("Exchange announcements", args)
 
     try:
         served = list(pages("/exchange/announcements", limit=args.limit, max_pages=10))
-    except KalshiError as err:
-        if err.status != 404:
-            raise
+    except NotFound as err:  # retired on Kalshi: answers 404
         return show_replacements(args, err)
 
     announcements = [a for page in served for a in page.get("announcements") or []]
     if args.json:
-        print_json(served[0] if len(served) == 1 else served)
+        auth.print_json(served[0] if len(served) == 1 else served)
         return 0
     print(f"This server still serves the endpoint (retired on Kalshi on {RETIRED}).")
     rows = [
@@ -52,18 +51,19 @@ def main() -> int:
     print(table(rows, ("delivered", "type", "status", "message")))
     print(f"\n{len(announcements)} announcement(s) on {len(served)} page(s).")
     print("Next: uv run python 02_market_discovery/01_list_series.py")
+    auth.result(args, f"{len(announcements)} announcement(s) on {len(served)} page(s)")
     return 0
 
 
-def show_replacements(args, err: KalshiError) -> int:
+def show_replacements(args, err: auth.KalshiError) -> int:
     """The endpoint is gone (404): show where its information lives now."""
     now = datetime.now(UTC)
-    status = raw_get("/exchange/status")
-    windows = raw_get("/exchange/schedule")["schedule"]["maintenance_windows"]
+    status = auth.raw_get("/exchange/status")
+    windows = auth.raw_get("/exchange/schedule")["schedule"]["maintenance_windows"]
     upcoming = [w for w in windows if datetime.fromisoformat(w["end_datetime"]) > now]
 
     if args.json:
-        print_json(
+        auth.print_json(
             {
                 "announcements_status": err.status,
                 "retired": RETIRED,
@@ -94,8 +94,9 @@ def show_replacements(args, err: KalshiError) -> int:
         "'no announcements'\nand watch the schedule and the status instead."
     )
     print("Next: uv run python 02_market_discovery/01_list_series.py")
+    auth.result(args, f"retired (HTTP {err.status}); {len(upcoming)} maintenance window(s) ahead")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

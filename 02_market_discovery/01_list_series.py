@@ -19,21 +19,21 @@ Gotchas (late 2026):
 Run: uv run python 02_market_discovery/01_list_series.py --category Economics
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.fmt import table, usd
 
 
 def main() -> int:
-    p = parser(__doc__, limit=15)
+    p = auth.parser(__doc__, limit=15)
     p.add_argument("--category", help="exact category, e.g. Economics")
     p.add_argument("--tags", help="comma-separated tags")
     p.add_argument("--series", help="series to expand into events and markets")
     args = p.parse_args()
-    banner("Series", args)
+    auth.banner("Series", args)
 
-    response = raw_get("/series", category=args.category, tags=args.tags)
+    response = auth.raw_get("/series", category=args.category, tags=args.tags)
     if args.json:
-        print_json(response)
+        auth.print_json(response)
         return 0
 
     series = response.get("series") or []
@@ -48,11 +48,11 @@ def main() -> int:
     chosen = args.series
     if not chosen and series:
         listed = [s["ticker"] for s in series]
-        open_events = raw_get("/events", status="open", limit=200)["events"]
+        open_events = auth.raw_get("/events", status="open", limit=200)["events"]
         with_open = {e["series_ticker"] for e in open_events}
         chosen = next((t for t in listed if t in with_open), listed[0])
     if chosen:
-        events = raw_get(
+        events = auth.raw_get(
             "/events", series_ticker=chosen, with_nested_markets=True, status="open", limit=3
         )["events"]
         print(f"\nThe hierarchy under {chosen} (up to 3 open events):")
@@ -70,8 +70,9 @@ def main() -> int:
         "sources\nare defined per series, so the series is where to read the rules."
     )
     print("Next: uv run python 02_market_discovery/02_get_series.py")
+    auth.result(args, f"{len(series)} series; hierarchy shown under {chosen or '-'}")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -15,25 +15,25 @@ Gotchas (late 2026):
 - `frequency` is free text ("daily", "weekly", "one_off", ...), not an enum.
 - `category` is the primary category; `categories` is what the /series `category` filter matches.
 
-Run: uv run python 02_market_discovery/02_get_series.py --series KXFED
+Run: uv run python 02_market_discovery/02_get_series.py --series KXHIGHNY
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.lookup import series_of
 from auth.markets import pick_ticker
 
 
 def main() -> int:
-    p = parser(__doc__, ticker=True)
+    p = auth.parser(__doc__, ticker=True)
     p.add_argument("--series", help="series ticker (default: the series of --ticker's market)")
     p.add_argument("--volume", action="store_true", help="also ask for the traded volume")
     args = p.parse_args()
-    banner("Series", args)
+    auth.banner("Series", args)
 
     series_ticker = (args.series or series_of(pick_ticker(args.ticker, need_book=False))).upper()
-    response = raw_get(f"/series/{series_ticker}", include_volume=args.volume or None)
+    response = auth.raw_get(f"/series/{series_ticker}", include_volume=args.volume or None)
     if args.json:
-        print_json(response)
+        auth.print_json(response)
         return 0
 
     s = response["series"]
@@ -69,8 +69,13 @@ def main() -> int:
         "apply to\nevery event and market in it; the contract PDF is the legal definition."
     )
     print("Next: uv run python 02_market_discovery/03_list_events.py")
+    auth.result(
+        args,
+        f"series {series_ticker}: {len(sources)} settlement source(s), "
+        f"fee type {s.get('fee_type')}",
+    )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -18,22 +18,25 @@ Gotchas (late 2026):
 Run: uv run python 02_market_discovery/03_list_events.py --status open --limit 5 --pages 3
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
+from auth.cli import number
 from auth.fmt import table
 
 
 def main() -> int:
-    p = parser(__doc__, limit=10)
-    p.add_argument("--pages", type=int, default=2, help="how many pages to fetch (default 2)")
+    p = auth.parser(__doc__, limit=10)
+    p.add_argument(
+        "--pages", type=number(int, low=1), default=2, help="how many pages to fetch (default 2)"
+    )
     p.add_argument("--status", choices=("unopened", "open", "closed", "settled"), default="open")
     p.add_argument("--series", help="only events of this series ticker")
     args = p.parse_args()
-    banner(f"Events ({args.status})", args)
+    auth.banner(f"Events ({args.status})", args)
 
     responses = []
     cursor = None
     for page_number in range(1, args.pages + 1):
-        page = raw_get(
+        page = auth.raw_get(
             "/events",
             limit=args.limit,
             cursor=cursor,
@@ -52,7 +55,7 @@ def main() -> int:
             break
 
     if args.json:
-        print_json(responses)
+        auth.print_json(responses)
         return 0
 
     total = sum(len(r.get("events") or []) for r in responses)
@@ -63,8 +66,9 @@ def main() -> int:
         "A short page\ndoes not mean the end, an empty cursor does."
     )
     print("Next: uv run python 02_market_discovery/04_get_event.py")
+    auth.result(args, f"{total} events on {len(responses)} page(s); {more}")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -14,28 +14,28 @@ Gotchas (late 2026):
   `collateral_return_type` (MECNET / DIRECNET) says how collateral is netted across them.
 - An event can override its series' fees: `fee_type_override`, `fee_multiplier_override`.
 
-Run: uv run python 02_market_discovery/04_get_event.py --event KXFED-26DEC
+Run: uv run python 02_market_discovery/04_get_event.py [--event EVENT_TICKER]
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.fmt import qty, table, usd, when
 from auth.markets import pick_ticker
 
 
 def main() -> int:
-    p = parser(__doc__, ticker=True)
+    p = auth.parser(__doc__, ticker=True)
     p.add_argument("--event", help="event ticker (default: the event of --ticker's market)")
     args = p.parse_args()
-    banner("Event", args)
+    auth.banner("Event", args)
 
     event_ticker = args.event
     if not event_ticker:
         market_ticker = pick_ticker(args.ticker, need_book=False)
-        event_ticker = raw_get(f"/markets/{market_ticker}")["market"]["event_ticker"]
+        event_ticker = auth.raw_get(f"/markets/{market_ticker}")["market"]["event_ticker"]
 
-    response = raw_get(f"/events/{event_ticker.upper()}", with_nested_markets=True)
+    response = auth.raw_get(f"/events/{event_ticker.upper()}", with_nested_markets=True)
     if args.json:
-        print_json(response)
+        auth.print_json(response)
         return 0
 
     event = response["event"]
@@ -77,8 +77,9 @@ def main() -> int:
         "YES prices\nof its markets roughly add up to $1."
     )
     print("Next: uv run python 02_market_discovery/05_list_markets.py")
+    auth.result(args, f"event {event_ticker.upper()}: {len(markets)} market(s)")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

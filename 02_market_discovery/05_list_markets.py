@@ -20,23 +20,23 @@ Gotchas (late 2026):
 Run: uv run python 02_market_discovery/05_list_markets.py --status open --limit 10
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.fmt import qty, table, usd, when
 
 STATUS_FILTERS = ("unopened", "open", "paused", "closed", "settled")
 
 
 def main() -> int:
-    p = parser(__doc__, limit=20)
+    p = auth.parser(__doc__, limit=20)
     p.add_argument("--status", choices=STATUS_FILTERS, default="open", help="status filter")
     p.add_argument("--series", help="only markets of this series ticker")
     p.add_argument("--event", help="only markets of this event ticker")
     p.add_argument("--cursor", help="continue from a previous page's cursor")
     p.add_argument("--with-combos", action="store_true", help="include multivariate markets")
     args = p.parse_args()
-    banner(f"Markets (status filter {args.status!r})", args)
+    auth.banner(f"Markets (status filter {args.status!r})", args)
 
-    response = raw_get(
+    response = auth.raw_get(
         "/markets",
         limit=args.limit,
         cursor=args.cursor,
@@ -46,7 +46,7 @@ def main() -> int:
         mve_filter=None if args.with_combos else "exclude",
     )
     if args.json:
-        print_json(response)
+        auth.print_json(response)
         return 0
 
     markets = response.get("markets") or []
@@ -75,8 +75,9 @@ def main() -> int:
         "the *_dollars\nstrings and sizes from the *_fp strings."
     )
     print("Next: uv run python 02_market_discovery/06_get_market.py")
+    auth.result(args, f"{len(markets)} market(s), status field {statuses}")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -18,13 +18,13 @@ Gotchas (late 2026):
 - An unknown ticker answers 404; markets settled before the historical cutoff are only under
   GET /historical/markets/{ticker}.
 
-Run: uv run python 02_market_discovery/06_get_market.py --ticker KXFED-26DEC-T4.00
+Run: uv run python 02_market_discovery/06_get_market.py [--ticker MARKET_TICKER]
 """
 
 import textwrap
 from collections.abc import Callable
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.fmt import ONE, dec, qty, usd, when
 from auth.markets import PriceGrid, pick_ticker
 
@@ -39,13 +39,13 @@ def pair(market: dict, fields: str, fmt: Callable = usd) -> str:
 
 
 def main() -> int:
-    args = parser(__doc__, ticker=True).parse_args()
-    banner("Market", args)
+    args = auth.parser(__doc__, ticker=True).parse_args()
+    auth.banner("Market", args)
 
     ticker = pick_ticker(args.ticker)  # default: an open market with bids on both sides
-    response = raw_get(f"/markets/{ticker}")
+    response = auth.raw_get(f"/markets/{ticker}")
     if args.json:
-        print_json(response)
+        auth.print_json(response)
         return 0
 
     m = response["market"]
@@ -93,8 +93,14 @@ def main() -> int:
         "must be on\nthe grid above, which is not always whole cents."
     )
     print("Next: uv run python 03_market_data/01_get_orderbook.py")
+    auth.result(
+        args,
+        f"{ticker}: "
+        f"YES bid {usd(m.get('yes_bid_dollars'))} / ask {usd(m.get('yes_ask_dollars'))}, "
+        f"status {m.get('status')}",
+    )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

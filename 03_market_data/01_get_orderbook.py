@@ -23,7 +23,8 @@ Run: uv run python 03_market_data/01_get_orderbook.py --depth 5
 
 from decimal import Decimal
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
+from auth.cli import number
 from auth.fmt import ONE, dec, qty, table, usd
 from auth.markets import pick_ticker
 
@@ -35,15 +36,17 @@ def levels(raw: list | None) -> list[tuple[Decimal, Decimal]]:
 
 
 def main() -> int:
-    p = parser(__doc__, ticker=True)
-    p.add_argument("--depth", type=int, default=5, help="levels per side (0 = all; default 5)")
+    p = auth.parser(__doc__, ticker=True)
+    p.add_argument(
+        "--depth", type=number(int, low=0), default=5, help="levels per side (0 = all; default 5)"
+    )
     args = p.parse_args()
-    banner("Order book", args)
+    auth.banner("Order book", args)
 
     ticker = pick_ticker(args.ticker)
-    response = raw_get(f"/markets/{ticker}/orderbook", depth=args.depth)
+    response = auth.raw_get(f"/markets/{ticker}/orderbook", depth=args.depth)
     if args.json:
-        print_json(response)
+        auth.print_json(response)
         return 0
 
     book = response.get("orderbook_fp") or {}
@@ -78,8 +81,13 @@ def main() -> int:
         "buying YES at the\nbest ask trades against the best NO bid."
     )
     print("Next: uv run python 03_market_data/02_get_candlesticks.py")
+    auth.result(
+        args,
+        f"{ticker}: {len(yes_bids)} bid and {len(yes_asks)} ask level(s), "
+        f"best YES bid {usd(best_bid)} / ask {usd(best_ask)}",
+    )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -27,7 +27,8 @@ import json
 import time
 from decimal import Decimal
 
-from auth import banner, get_client, parser, print_json, run
+import auth
+from auth.cli import number
 from auth.fmt import dec, qty, table, usd, when
 from auth.lookup import series_of
 from auth.markets import pick_ticker
@@ -53,19 +54,21 @@ def sparkline(closes: list[Decimal | None]) -> str:
 
 
 def main() -> int:
-    p = parser(__doc__, ticker=True)
+    p = auth.parser(__doc__, ticker=True)
     p.add_argument("--series", help="series ticker of the market (default: looked up)")
     p.add_argument("--period", type=int, choices=(1, 60, 1440), default=60, help="minutes")
-    p.add_argument("--count", type=int, default=24, help="how many periods back (default 24)")
+    p.add_argument(
+        "--count", type=number(int, low=1), default=24, help="how many periods back (default 24)"
+    )
     args = p.parse_args()
-    banner("Candlesticks", args)
+    auth.banner("Candlesticks", args)
 
     ticker = pick_ticker(args.ticker)
     series_ticker = args.series or series_of(ticker)
     end_ts = int(time.time())
     start_ts = end_ts - args.count * args.period * 60
 
-    reply = get_client().get_market_candlesticks_with_http_info(
+    reply = auth.get_client().get_market_candlesticks_with_http_info(
         series_ticker=series_ticker,
         ticker=ticker,
         start_ts=start_ts,
@@ -73,7 +76,7 @@ def main() -> int:
         period_interval=args.period,
     )
     if args.json:
-        print_json(json.loads(reply.raw_data))
+        auth.print_json(json.loads(reply.raw_data))
         return 0
 
     candles = reply.data.candlesticks
@@ -104,8 +107,9 @@ def main() -> int:
         "always there;\nuse them for a quote history of quiet markets."
     )
     print("Next: uv run python 03_market_data/03_batch_candlesticks.py")
+    auth.result(args, f"{ticker}: {len(candles)} candle(s), {traded} with trades")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -20,7 +20,8 @@ Run: uv run python 03_market_data/03_batch_candlesticks.py --markets 5 --period 
 
 import time
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
+from auth.cli import number
 from auth.fmt import table
 from auth.lookup import series_map
 from auth.markets import pick_tickers
@@ -28,18 +29,22 @@ from auth.markets import pick_tickers
 
 def timed(path: str, **params) -> tuple[dict, float]:
     started = time.perf_counter()
-    response = raw_get(path, **params)
+    response = auth.raw_get(path, **params)
     return response, (time.perf_counter() - started) * 1000
 
 
 def main() -> int:
-    p = parser(__doc__)
+    p = auth.parser(__doc__)
     p.add_argument("--tickers", help="comma-separated market tickers (default: busiest open)")
-    p.add_argument("--markets", type=int, default=5, help="how many markets to pick (default 5)")
+    p.add_argument(
+        "--markets", type=number(int, low=1), default=5, help="how many markets to pick (default 5)"
+    )
     p.add_argument("--period", type=int, choices=(1, 60, 1440), default=60, help="minutes")
-    p.add_argument("--count", type=int, default=24, help="how many periods back (default 24)")
+    p.add_argument(
+        "--count", type=number(int, low=1), default=24, help="how many periods back (default 24)"
+    )
     args = p.parse_args()
-    banner("Batch candlesticks", args)
+    auth.banner("Batch candlesticks", args)
 
     tickers = (
         [t.strip().upper() for t in args.tickers.split(",") if t.strip()]
@@ -56,7 +61,7 @@ def main() -> int:
     # One request for all markets.
     batch, batch_ms = timed("/markets/candlesticks", market_tickers=",".join(tickers), **window)
     if args.json:
-        print_json(batch)
+        auth.print_json(batch)
         return 0
     batch_counts = {m["market_ticker"]: len(m["candlesticks"]) for m in batch["markets"]}
 
@@ -88,8 +93,13 @@ def main() -> int:
         "does not need\nthe series tickers at all."
     )
     print("Next: uv run python 03_market_data/04_get_public_trades.py")
+    auth.result(
+        args,
+        f"{len(batch_counts)} market(s) in one request vs {len(loop_counts)}; same counts: "
+        f"{'yes' if same else 'NO'}",
+    )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -18,25 +18,25 @@ Gotchas (late 2026):
 Run: uv run python 03_market_data/04_get_public_trades.py --limit 20
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.fmt import qty, table, usd, when
 
 
 def main() -> int:
-    p = parser(__doc__, limit=20)
+    p = auth.parser(__doc__, limit=20)
     p.add_argument("--ticker", help="only this market (default: all)")
     p.add_argument("--cursor", help="continue from a previous page's cursor")
     args = p.parse_args()
-    banner("Public trades" + (f" in {args.ticker.upper()}" if args.ticker else ""), args)
+    auth.banner("Public trades" + (f" in {args.ticker.upper()}" if args.ticker else ""), args)
 
-    response = raw_get(
+    response = auth.raw_get(
         "/markets/trades",
         ticker=args.ticker.upper() if args.ticker else None,  # no ticker: all markets
         limit=args.limit,
         cursor=args.cursor,
     )
     if args.json:
-        print_json(response)
+        auth.print_json(response)
         return 0
 
     trades = response.get("trades") or []
@@ -53,7 +53,7 @@ def main() -> int:
         )
         for t in trades
     ]
-    headers = ("time (UTC)", "market", "yes", "no", "count", "taker outcome", "taker book", "kind")
+    headers = ("time (UTC)", "market", "yes", "no", "count", "taker", "book", "kind")
     print(table(rows, headers, right="234"))
     print(f"\n{len(trades)} trade(s)")
     if response.get("cursor"):
@@ -64,8 +64,9 @@ def main() -> int:
         "YES (bought NO).\nEvery trade prints once, at one price seen from both sides."
     )
     print("Next: uv run python 04_portfolio/01_get_balance.py")
+    auth.result(args, f"{len(trades)} public trade(s)")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -24,19 +24,22 @@ Run: uv run python 04_portfolio/01_get_balance.py
 
 import json
 
-from auth import banner, get_client, parser, print_json, run
+import auth
+from auth.cli import number
 from auth.fmt import cents, table, usd, when
 
 
 def main() -> int:
-    p = parser(__doc__)
-    p.add_argument("--subaccount", type=int, help="subaccount number (default 0, the primary)")
+    p = auth.parser(__doc__)
+    p.add_argument(
+        "--subaccount", type=number(int, low=0), help="subaccount number (default 0, the primary)"
+    )
     args = p.parse_args()
-    banner("Balance", args)
+    auth.banner("Balance", args)
 
-    reply = get_client().get_balance_with_http_info(subaccount=args.subaccount)
+    reply = auth.get_client().get_balance_with_http_info(subaccount=args.subaccount)
     if args.json:
-        print_json(json.loads(reply.raw_data))
+        auth.print_json(json.loads(reply.raw_data))
         return 0
 
     b = reply.data
@@ -55,8 +58,9 @@ def main() -> int:
         "dollars string\nis exact. Poll at most once a second: this endpoint has its own bucket."
     )
     print("Next: uv run python 04_portfolio/02_get_positions.py")
+    auth.result(args, f"balance {cents(b.balance)}, portfolio value {cents(b.portfolio_value)}")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

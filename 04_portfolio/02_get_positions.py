@@ -22,7 +22,7 @@ Run: uv run python 04_portfolio/02_get_positions.py --settlement-status all
 
 import json
 
-from auth import banner, get_client, parser, print_json, run
+import auth
 from auth.fmt import dec, qty, table, usd, when
 
 
@@ -35,7 +35,7 @@ def side(position_fp: str) -> str:
 
 
 def main() -> int:
-    p = parser(__doc__, limit=100)
+    p = auth.parser(__doc__, limit=100)
     p.add_argument("--ticker", help="only this market (default: all)")
     p.add_argument(
         "--settlement-status", choices=("unsettled", "settled", "all"), default="unsettled"
@@ -43,9 +43,9 @@ def main() -> int:
     p.add_argument("--nonzero", action="store_true", help="only non-zero positions")
     p.add_argument("--cursor", help="continue from a previous page's cursor")
     args = p.parse_args()
-    banner(f"Positions ({args.settlement_status})", args)
+    auth.banner(f"Positions ({args.settlement_status})", args)
 
-    reply = get_client().get_positions_with_http_info(
+    reply = auth.get_client().get_positions_with_http_info(
         settlement_status=args.settlement_status,
         limit=args.limit,
         ticker=args.ticker.upper() if args.ticker else None,
@@ -53,7 +53,7 @@ def main() -> int:
         cursor=args.cursor,
     )
     if args.json:
-        print_json(json.loads(reply.raw_data))
+        auth.print_json(json.loads(reply.raw_data))
         return 0
 
     positions = reply.data
@@ -75,7 +75,7 @@ def main() -> int:
         headers = (
             "market",
             "position",
-            "position_fp",
+            "count",
             "exposure",
             "realized",
             "fees",
@@ -107,8 +107,9 @@ def main() -> int:
         "you paid for\nwhat you hold, realized P&L what you locked in by trading out."
     )
     print("Next: uv run python 04_portfolio/03_get_fills.py")
+    auth.result(args, f"{len(market_rows)} market position(s) in {len(event_rows)} event(s)")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -26,24 +26,24 @@ Run: uv run python 04_portfolio/03_get_fills.py --limit 20
 
 import json
 
-from auth import banner, get_client, parser, print_json, run
+import auth
 from auth.fmt import dec, qty, table, usd, when
 
 
 def main() -> int:
-    p = parser(__doc__, limit=20)
+    p = auth.parser(__doc__, limit=20)
     p.add_argument("--ticker", help="only this market (default: all)")
     p.add_argument("--cursor", help="continue from a previous page's cursor")
     args = p.parse_args()
-    banner("Fills", args)
+    auth.banner("Fills", args)
 
-    reply = get_client().get_fills_with_http_info(
+    reply = auth.get_client().get_fills_with_http_info(
         ticker=args.ticker.upper() if args.ticker else None,
         limit=args.limit,
         cursor=args.cursor,
     )
     if args.json:
-        print_json(json.loads(reply.raw_data))
+        auth.print_json(json.loads(reply.raw_data))
         return 0
 
     fills = reply.data.fills
@@ -72,8 +72,9 @@ def main() -> int:
         "bid = bought\nYES, ask = sold YES (bought NO). Takers usually pay more fee than makers."
     )
     print("Next: uv run python 04_portfolio/04_get_settlements.py")
+    auth.result(args, f"{len(fills)} fill(s), fees {usd(total, 4)}")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -20,24 +20,24 @@ Run: uv run python 04_portfolio/04_get_settlements.py
 
 import json
 
-from auth import banner, get_client, parser, print_json, run
+import auth
 from auth.fmt import cents, dec, qty, table, usd, when
 
 
 def main() -> int:
-    p = parser(__doc__, limit=20)
+    p = auth.parser(__doc__, limit=20)
     p.add_argument("--ticker", help="only this market (default: all)")
     p.add_argument("--cursor", help="continue from a previous page's cursor")
     args = p.parse_args()
-    banner("Settlements", args)
+    auth.banner("Settlements", args)
 
-    reply = get_client().get_settlements_with_http_info(
+    reply = auth.get_client().get_settlements_with_http_info(
         limit=args.limit,
         cursor=args.cursor,
         ticker=args.ticker.upper() if args.ticker else None,
     )
     if args.json:
-        print_json(json.loads(reply.raw_data))
+        auth.print_json(json.loads(reply.raw_data))
         return 0
 
     settlements = reply.data.settlements
@@ -61,7 +61,7 @@ def main() -> int:
         "settled (UTC)",
         "market",
         "result",
-        "YES / NO held",
+        "held Y/N",
         "cost",
         "revenue",
         "fees",
@@ -76,9 +76,10 @@ def main() -> int:
         "\nWhat to notice: revenue is in cents (each winning contract pays 100), the costs and "
         "fees are dollar\nstrings: convert before you subtract."
     )
-    print("Next: uv run python 08_historical/01_historical_cutoff.py")
+    print("Next: uv run python 05_orders/01_create_order.py")
+    auth.result(args, f"{len(settlements)} settlement(s)")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -30,17 +30,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import auth
-from auth.cli import fail, narrator
-from auth.fmt import qty, table, usd, when
-from auth.markets import pick_ticker
-from auth.orders import (
-    Cleanup,
-    Market,
-    count_str,
-    new_client_order_id,
-    price_str,
-    print_fields,
-)
+from auth.cli import fail, narrator, number
+from auth.fmt import count_str, price_str, print_fields, qty, table, usd, when
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 # What you want to do -> (book side, is the price you name a YES price?)
 INTENTS = {
@@ -54,8 +47,17 @@ INTENTS = {
 def main() -> int:
     p = auth.parser(__doc__, ticker=True, writes=True)
     p.add_argument("--intent", choices=INTENTS, default="buy-yes", help="default: buy-yes")
-    p.add_argument("--price", type=Decimal, help="price of that outcome (default: will not fill)")
-    p.add_argument("--count", type=Decimal, default=Decimal(1), help="contracts (default 1)")
+    p.add_argument(
+        "--price",
+        type=number(Decimal, low=0, high=1, open_low=True),
+        help="price of that outcome (default: will not fill)",
+    )
+    p.add_argument(
+        "--count",
+        type=number(Decimal, low=0, open_low=True),
+        default=Decimal(1),
+        help="contracts (default 1)",
+    )
     args = p.parse_args()
     auth.guard_writes(args)  # before any request: prod needs --allow-prod
     auth.banner("Create one order (V2)", args)
@@ -125,6 +127,11 @@ def main() -> int:
     say("  - remaining_count = count - fill_count: what did not fill rests on the book.")
     say("  - Keep the client_order_id: retrying with it cannot create a second order.")
     say("\nNext: uv run python 05_orders/02_get_order.py")
+    auth.result(
+        args,
+        f"order {resp.order_id}: {side} {qty(args.count)} @ {body['price']}, "
+        f"filled {qty(resp.fill_count)}, resting {qty(resp.remaining_count)}",
+    )
     return 0
 
 

@@ -26,9 +26,9 @@ Run: uv run python 05_orders/02_get_order.py [--order-id ID] [--ticker T] [--jso
 from __future__ import annotations
 
 import auth
-from auth.fmt import qty, usd, when
-from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str, print_fields
+from auth.fmt import count_str, price_str, print_fields, qty, usd, when
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 
 def main() -> int:
@@ -54,6 +54,7 @@ def main() -> int:
     print("  - initial = fill + remaining (+ whatever was cancelled or decreased).")
     print("  - No integer cents anywhere: prices are *_dollars strings, counts *_fp strings.")
     print("\nNext: uv run python 05_orders/03_list_orders.py")
+    auth.result(args, f"order {order['order_id']}: status {order['status']}")
     return 0
 
 

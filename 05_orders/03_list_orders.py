@@ -22,15 +22,22 @@ from __future__ import annotations
 from collections import Counter
 
 import auth
-from auth.cli import narrator
-from auth.fmt import qty, table, usd, when
+from auth.cli import narrator, number
+from auth.fmt import qty, table, usd
+
+
+def short_id(order_id: str) -> str:
+    """The end of an order id: enough to tell orders apart in a table."""
+    return "…" + order_id[-8:]
 
 
 def main() -> int:
     p = auth.parser(__doc__, limit=20)
     p.add_argument("--status", choices=("resting", "canceled", "executed"), help="default: all")
     p.add_argument("--ticker", help="only orders in this market")
-    p.add_argument("--pages", type=int, default=3, help="stop after this many pages (default 3)")
+    p.add_argument(
+        "--pages", type=number(int, low=1), default=3, help="stop after this many pages (default 3)"
+    )
     args = p.parse_args()
     auth.banner("List orders", args)
     say = narrator(args)  # stderr under --json
@@ -59,7 +66,7 @@ def main() -> int:
     print()
     rows = [
         (
-            o["order_id"],
+            short_id(o["order_id"]),
             o["ticker"],
             o["status"],
             o["book_side"],
@@ -68,12 +75,12 @@ def main() -> int:
             qty(o["initial_count_fp"]),
             qty(o["fill_count_fp"]),
             qty(o["remaining_count_fp"]),
-            when(o.get("created_time")),
         )
         for o in orders
     ]
-    headers = ("order", "ticker", "status", "book", "outcome", "YES price", "initial", "filled")
-    print(table(rows, (*headers, "remaining", "created"), right="5678"))
+    headers = ("order", "ticker", "status", "book", "outcome", "YES $", "initial", "filled")
+    print(table(rows, (*headers, "left"), right="5678"))
+    print("(order ids shortened to their last 8 characters; --json has them in full)")
     counts = Counter(o["status"] for o in orders)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no orders"
     print(f"\n{len(orders)} order(s): {summary}" + (" (more pages left)" if cursor else ""))
@@ -83,6 +90,7 @@ def main() -> int:
     print("  - Each page costs a request; a big --limit means fewer pages (max 1000).")
     print("  - Old canceled/executed orders move to /historical/orders; resting ones never do.")
     print("\nNext: uv run python 05_orders/04_amend_order.py")
+    auth.result(args, f"{len(orders)} order(s): {summary}")
     return 0
 
 

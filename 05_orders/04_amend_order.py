@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import auth
 from auth.cli import narrator
-from auth.fmt import qty, table, usd
-from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
+from auth.fmt import count_str, price_str, qty, table, usd
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 
 def queue_position(order_id: str) -> str:
@@ -108,6 +108,10 @@ def main() -> int:
     say("  - After the decrease A's position is unchanged: shrinking keeps your place.")
     say("  - count in an amend is the new total, not a change; every amend resends all four.")
     say("\nNext: uv run python 05_orders/05_decrease_order.py")
+    auth.result(
+        args,
+        f"after the amends A rests {rows[-1][2]} at {rows[-1][1]}; queue positions in the table",
+    )
     return 0
 
 

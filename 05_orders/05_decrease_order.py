@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import auth
 from auth.cli import narrator
-from auth.fmt import qty, table
-from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
+from auth.fmt import count_str, price_str, qty, table
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 
 def queue_position(order_id: str) -> str:
@@ -94,6 +94,9 @@ def main() -> int:
     say("  - B moves up by exactly the contracts A gave up (10 -> 7 -> 2 ahead of it).")
     say("  - reduce_by is a delta, reduce_to a target; send exactly one of them.")
     say("\nNext: uv run python 05_orders/06_cancel_order.py")
+    auth.result(
+        args, f"A decreased from 10 to {rows[-1][1]} resting (reduce_by 3, then reduce_to 2)"
+    )
     return 0
 
 

@@ -27,21 +27,17 @@ import uuid
 
 import auth
 from auth.cli import narrator
-from auth.client import sdk_error
-from auth.errors import KalshiError
-from auth.fmt import qty, when
-from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
+from auth.errors import KalshiError, NotFound
+from auth.fmt import count_str, price_str, qty, when
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 
 def cancel(order_id: str, ticker: str | None, say) -> dict:
     """Cancel one order and say what happened. Returns the answer, or {"error", "why"}."""
     try:
         resp = auth.get_client().cancel_order_v2(order_id, market_ticker=ticker)
-    except Exception as exc:  # the SDK raises its own ApiException: translate it
-        err = sdk_error(exc)
-        if err is None:
-            raise
+    except KalshiError as err:  # the SDK's errors arrive as auth's typed errors
         why = why_not(order_id)
         say(f"  refused: {err}".replace("\n", "\n  "))
         say(f"  why: {why}")
@@ -55,10 +51,8 @@ def why_not(order_id: str) -> str:
     """Ask GET /portfolio/orders/{id} whether the order is unknown or just no longer resting."""
     try:
         order = auth.raw_get(f"/portfolio/orders/{order_id}")["order"]
-    except KalshiError as exc:
-        if exc.status == 404:
-            return "no such order on this account (wrong id, another account or subaccount)"
-        raise
+    except NotFound:
+        return "no such order on this account (wrong id, another account or subaccount)"
     return (
         f"the order exists but is already {order['status']} "
         f"(filled {qty(order['fill_count_fp'])}, resting {qty(order['remaining_count_fp'])}): "
@@ -120,6 +114,11 @@ def main() -> int:
     say("  - A second cancel is refused, but the order is still readable: status canceled.")
     say("  - An unknown id is a 404: check the id, the account and the subaccount.")
     say("\nNext: uv run python 05_orders/07_order_queue_position.py")
+    auth.result(
+        args,
+        f"{len(results)} cancel call(s): {sum('error' not in r for r in results)} answered, "
+        f"{sum('error' in r for r in results)} refused",
+    )
     return 0
 
 

@@ -28,9 +28,9 @@ import json
 
 import auth
 from auth.cli import narrator
-from auth.fmt import qty, table
-from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
+from auth.fmt import count_str, price_str, qty, table
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 
 def main() -> int:
@@ -94,7 +94,12 @@ def main() -> int:
     say("  - B's position is A's plus A's 3 contracts: the count is contracts, not orders.")
     say("  - 0.00 means first in line; other traders' contracts at the price count too.")
     say("  - One list call covers every resting order in the markets you name.")
-    say("\nNext: uv run python 06_batch_operations/01_batch_create_orders.py")
+    say("\nNext: uv run python 05_orders/08_safe_retries.py")
+    auth.result(
+        args,
+        f"{len(listed.get('queue_positions') or [])} queue position(s) on {market.ticker}, "
+        f"A ahead of B",
+    )
     return 0
 
 

@@ -28,24 +28,19 @@ Run: uv run python 06_batch_operations/01_batch_create_orders.py [--count 4] [--
 from __future__ import annotations
 
 import auth
-from auth.cli import narrator
-from auth.fmt import qty, table
-from auth.markets import pick_ticker
-from auth.orders import (
-    Cleanup,
-    Market,
-    count_str,
-    endpoint_cost,
-    new_client_order_id,
-    price_str,
-)
+from auth.cli import narrator, number
+from auth.fmt import count_str, price_str, qty, table
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, endpoint_cost, new_client_order_id
 
 BATCH_PATH = "/portfolio/events/orders/batched"
 
 
 def main() -> int:
     p = auth.parser(__doc__, ticker=True, writes=True)
-    p.add_argument("--count", type=int, default=4, help="orders in the batch (default 4)")
+    p.add_argument(
+        "--count", type=number(int, low=2), default=4, help="orders in the batch (default 4)"
+    )
     args = p.parse_args()
     auth.guard_writes(args)  # before any request: prod needs --allow-prod
     auth.banner("Batch create orders (V2)", args)
@@ -98,7 +93,9 @@ def main() -> int:
                 counts = (qty(result.fill_count), qty(result.remaining_count))
             else:
                 error = result.error
-                outcome = f"ERROR {error.code}: {error.message}" if error else "ERROR (no details)"
+                outcome = f"ERROR {error.code}" if error else "ERROR (no details)"
+                if error and error.message:
+                    say(f"  {sent['client_order_id'][:8]}: {error.code}: {error.message}")
                 counts = ("-", "-")
             rows.append(
                 (sent["client_order_id"][:8], sent["price"], qty(sent["count"]), *counts, outcome)
@@ -115,6 +112,9 @@ def main() -> int:
     say("  - The off-grid price failed alone; the other orders were placed anyway.")
     say("  - Tokens are billed per order: batching saves round trips, not budget.")
     say("\nNext: uv run python 06_batch_operations/02_batch_cancel_orders.py")
+    auth.result(
+        args, f"{placed} of {len(orders)} placed, {len(orders) - placed} rejected, one request"
+    )
     return 0
 
 

@@ -26,24 +26,19 @@ from __future__ import annotations
 import uuid
 
 import auth
-from auth.cli import narrator
-from auth.fmt import qty, table, when
-from auth.markets import pick_ticker
-from auth.orders import (
-    Cleanup,
-    Market,
-    count_str,
-    endpoint_cost,
-    new_client_order_id,
-    price_str,
-)
+from auth.cli import narrator, number
+from auth.fmt import count_str, price_str, qty, table, when
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, endpoint_cost, new_client_order_id
 
 BATCH_PATH = "/portfolio/events/orders/batched"
 
 
 def main() -> int:
     p = auth.parser(__doc__, ticker=True, writes=True)
-    p.add_argument("--count", type=int, default=3, help="orders to place and cancel (default 3)")
+    p.add_argument(
+        "--count", type=number(int, low=1), default=3, help="orders to place and cancel (default 3)"
+    )
     args = p.parse_args()
     auth.guard_writes(args)  # before any request: prod needs --allow-prod
     auth.banner("Batch cancel orders (V2)", args)
@@ -103,6 +98,7 @@ def main() -> int:
     say("  - reduced_by is what was still resting in each order when it was cancelled.")
     say("  - A cancel costs a fifth of a create: cheap to pull quotes, dear to place them.")
     say("\nNext: uv run python 07_order_groups/01_create_order_group.py")
+    auth.result(args, f"{n} cancel(s) in one request = {n * cancel_cost} write tokens")
     return 0
 
 

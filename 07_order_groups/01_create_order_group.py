@@ -28,14 +28,14 @@ Run: uv run python 07_order_groups/01_create_order_group.py [--contracts-limit 1
 from __future__ import annotations
 
 import auth
-from auth.cli import narrator
-from auth.fmt import qty
-from auth.orders import Cleanup, count_str, print_fields
+from auth.cli import narrator, number
+from auth.fmt import count_str, print_fields, qty
+from auth.orders import Cleanup
 
 
 def main() -> int:
     p = auth.parser(__doc__, writes=True)
-    p.add_argument("--contracts-limit", type=int, default=10, help="default 10")
+    p.add_argument("--contracts-limit", type=number(int, low=1), default=10, help="default 10")
     args = p.parse_args()
     auth.guard_writes(args)  # before any request: prod needs --allow-prod
     auth.banner("Create an order group", args)
@@ -72,6 +72,7 @@ def main() -> int:
     say("  - The limit counts matched contracts in a rolling 15-second window, not orders.")
     say("  - Hitting it cancels the group's orders and blocks new ones until a reset.")
     say("\nNext: uv run python 07_order_groups/02_list_order_groups.py")
+    auth.result(args, f"group {group_id}, contracts_limit {args.contracts_limit}")
     return 0
 
 

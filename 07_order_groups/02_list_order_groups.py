@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import auth
 from auth.cli import narrator
-from auth.fmt import qty, table
-from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
+from auth.fmt import count_str, price_str, qty, table
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 
 def main() -> int:
@@ -63,7 +63,7 @@ def main() -> int:
         if args.json:
             auth.print_json({"order_groups": [g.to_dict() for g in groups], "details": details})
         if rows:
-            headers = ("order_group_id", "limit", "auto-cancel", "orders", "order ids")
+            headers = ("order_group_id", "limit", "auto", "orders", "order ids")
             say(table(rows, headers, right="13"))
         if len(groups) > args.limit:
             say(f"(details for the first {args.limit} only: --limit N for more)")
@@ -73,6 +73,7 @@ def main() -> int:
     say("  - Only the per-group GET lists the ids of the group's orders.")
     say("  - Delete groups you no longer use: there is a per-user cap.")
     say("\nNext: uv run python 07_order_groups/03_order_with_group.py")
+    auth.result(args, f"{len(groups)} order group(s)")
     return 0
 
 

@@ -27,24 +27,18 @@ Run: uv run python 07_order_groups/03_order_with_group.py [--fill] [--contracts-
 from __future__ import annotations
 
 import auth
-from auth.cli import narrator
-from auth.client import sdk_error
+from auth.cli import narrator, number
 from auth.errors import KalshiError
-from auth.fmt import qty, usd
-from auth.markets import pick_ticker
-from auth.orders import (
-    Cleanup,
-    Market,
-    count_str,
-    new_client_order_id,
-    price_str,
-    print_fields,
-)
+from auth.fmt import count_str, price_str, print_fields, qty, usd
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 
 def main() -> int:
     p = auth.parser(__doc__, ticker=True, writes=True)
-    p.add_argument("--contracts-limit", type=int, default=2, help="group limit (default 2)")
+    p.add_argument(
+        "--contracts-limit", type=number(int, low=1), default=2, help="group limit (default 2)"
+    )
     p.add_argument("--fill", action="store_true", help="buy LIMIT contracts to trip the group")
     args = p.parse_args()
     auth.guard_writes(args)  # before any request: prod needs --allow-prod
@@ -92,10 +86,7 @@ def main() -> int:
             try:
                 cleanup.order(client.create_order_v2(**retry).order_id, market.ticker)
                 say("\na new order in the group was accepted: the limit was not reached")
-            except Exception as exc:  # the SDK's ApiException: translate it
-                err = sdk_error(exc)
-                if err is None:
-                    raise
+            except KalshiError as err:  # the SDK raises the same errors as raw calls
                 say(f"\na new order in the tripped group is refused: {err}".split("\n  hint")[0])
         if args.json:
             auth.print_json(report)
@@ -108,6 +99,11 @@ def main() -> int:
     else:
         say("  - Run with --fill to see the limit trip (it buys contracts at the best ask).")
     say("\nNext: uv run python 07_order_groups/04_manage_order_group.py")
+    auth.result(
+        args,
+        f"order {rest_id} placed in group {group_id}"
+        + (" and the limit tripped" if args.fill else ""),
+    )
     return 0
 
 

@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import auth
 from auth.cli import narrator
-from auth.client import sdk_error
-from auth.fmt import qty, table
-from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
+from auth.errors import KalshiError
+from auth.fmt import count_str, price_str, qty, table
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 
 
 def main() -> int:
@@ -89,10 +89,7 @@ def main() -> int:
     def place(label: str) -> str:
         try:
             order_id = client.create_order_v2(**bid(group_id)).order_id
-        except Exception as exc:  # the SDK's ApiException: translate it
-            err = sdk_error(exc)
-            if err is None:
-                raise
+        except KalshiError as err:  # the SDK raises the same errors as raw calls
             return f"refused: {err.code or err.status}"
         orders[label] = cleanup.order(order_id, market.ticker)
         return "placed"
@@ -135,6 +132,7 @@ def main() -> int:
     say("  - reset and limit changes leave resting orders alone.")
     say("  - delete cancelled R2 and removed the group from the list.")
     say("\nNext: uv run python 08_historical/01_historical_cutoff.py")
+    auth.result(args, f"{len(rows)} steps; group listed after delete: {'yes' if gone else 'no'}")
     return 0
 
 

@@ -25,7 +25,7 @@ Run: uv run python 08_historical/01_historical_cutoff.py
 import json
 from datetime import UTC, datetime
 
-from auth import banner, get_client, parser, print_json, run
+import auth
 from auth.fmt import table, when
 
 WHERE = {
@@ -60,12 +60,12 @@ def age(moment: datetime | None) -> str:
 
 
 def main() -> int:
-    args = parser(__doc__).parse_args()
-    banner("Historical cutoff", args)
+    args = auth.parser(__doc__).parse_args()
+    auth.banner("Historical cutoff", args)
 
-    reply = get_client().get_historical_cutoff_with_http_info()
+    reply = auth.get_client().get_historical_cutoff_with_http_info()
     if args.json:
-        print_json(json.loads(reply.raw_data))
+        auth.print_json(json.loads(reply.raw_data))
         return 0
 
     cutoff = reply.data
@@ -73,16 +73,19 @@ def main() -> int:
     print(table(rows, ("cutoff", "timestamp (UTC)", "age")))
 
     print("\nWhat lives on which side:")
-    rows = [(name, what, before, after) for name, (what, before, after) in WHERE.items()]
-    print(table(rows, ("cutoff", "records", "before the cutoff", "at or after it")))
+    for name, (what, before, after) in WHERE.items():  # too wide for one table: one block each
+        print(f"{name}: {what}")
+        print(f"    before the cutoff:  {before}")
+        print(f"    at or after it:     {after}")
 
     print(
         "\nWhat to notice: one cutoff per kind of record; anything older is gone from the live "
         "endpoints\n(a 404 or a missing row), not deleted: ask the /historical twin."
     )
     print("Next: uv run python 08_historical/02_historical_markets.py")
+    auth.result(args, f"market_settled_ts cutoff {when(cutoff.market_settled_ts)}")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

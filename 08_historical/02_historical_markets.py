@@ -18,22 +18,22 @@ Gotchas (late 2026):
 Run: uv run python 08_historical/02_historical_markets.py --limit 10
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.fmt import qty, table, usd, when
 
 
 def main() -> int:
-    p = parser(__doc__, limit=20)
+    p = auth.parser(__doc__, limit=20)
     only = p.add_mutually_exclusive_group()
     only.add_argument("--tickers", help="comma-separated market tickers")
     only.add_argument("--event", help="one event ticker")
     only.add_argument("--series", help="one series ticker")
     p.add_argument("--cursor", help="continue from a previous page's cursor")
     args = p.parse_args()
-    banner("Historical markets", args)
+    auth.banner("Historical markets", args)
 
-    cutoff = raw_get("/historical/cutoff")["market_settled_ts"]
-    response = raw_get(
+    cutoff = auth.raw_get("/historical/cutoff")["market_settled_ts"]
+    response = auth.raw_get(
         "/historical/markets",
         limit=args.limit,
         cursor=args.cursor,
@@ -42,7 +42,7 @@ def main() -> int:
         series_ticker=args.series.upper() if args.series else None,
     )
     if args.json:
-        print_json(response)
+        auth.print_json(response)
         return 0
 
     markets = response.get("markets") or []
@@ -70,8 +70,9 @@ def main() -> int:
         "in between for\nscalar markets); these markets are no longer under GET /markets."
     )
     print("Next: uv run python 08_historical/03_historical_candlesticks.py")
+    auth.result(args, f"{len(markets)} archived market(s)")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -14,6 +14,7 @@ Gotchas (late 2026):
     `_fp` (still count strings). Code written for the live shape reads None everywhere here.
 - `start_ts`, `end_ts`, `period_interval` (1, 60 or 1440) are required, as for live candles.
 - Trade prices are null for a day without trades.
+- `end_period_ts` is when the day's period ENDS (midnight): the trading day is the day before.
 - raw_get, not the SDK: the same strict-model problem as the archived markets themselves, and
   this way both candle shapes are plain dicts you can compare side by side.
 
@@ -22,7 +23,8 @@ Run: uv run python 08_historical/03_historical_candlesticks.py --days 30
 
 from datetime import datetime
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
+from auth.cli import number
 from auth.errors import KalshiError
 from auth.fmt import dec, qty, table, usd, when
 
@@ -31,31 +33,42 @@ def epoch(value: str | None) -> int | None:
     return int(datetime.fromisoformat(value).timestamp()) if value else None
 
 
+DAY = 86400  # seconds in a daily candle's period
+
+
+def trading_day(end_period_ts: int) -> str:
+    """The day a daily candle covers: its period *starts* 24 h before `end_period_ts`, so a
+    candle ending at 00:00 UTC on the 2nd is the 1st's trading (not the 2nd)."""
+    return when(end_period_ts - DAY)[:10]
+
+
 def main() -> int:
-    p = parser(__doc__, limit=100)
+    p = auth.parser(__doc__, limit=100)
     p.add_argument("--ticker", help="an archived market (default: the busiest on one page)")
-    p.add_argument("--days", type=int, default=30, help="at most this many daily candles")
+    p.add_argument(
+        "--days", type=number(int, low=1), default=30, help="at most this many daily candles"
+    )
     args = p.parse_args()
-    banner("Historical candlesticks (daily)", args)
+    auth.banner("Historical candlesticks (daily)", args)
 
     ticker = args.ticker
     if not ticker:
-        archived = raw_get("/historical/markets", limit=args.limit)["markets"]
+        archived = auth.raw_get("/historical/markets", limit=args.limit)["markets"]
         if not archived:
             raise KalshiError(404, "no_market", "the archive returned no markets")
         ticker = max(archived, key=lambda m: dec(m.get("volume_fp")) or 0)["ticker"]
-    market = raw_get(f"/historical/markets/{ticker.upper()}")["market"]
+    market = auth.raw_get(f"/historical/markets/{ticker.upper()}")["market"]
 
     end_ts = epoch(market.get("settlement_ts")) or epoch(market["close_time"])
     start_ts = max(epoch(market["open_time"]), end_ts - args.days * 86400)
-    response = raw_get(
+    response = auth.raw_get(
         f"/historical/markets/{market['ticker']}/candlesticks",
         start_ts=start_ts,
         end_ts=end_ts + 86400,  # the last candle ends after the settlement moment
         period_interval=1440,
     )
     if args.json:
-        print_json(response)
+        auth.print_json(response)
         return 0
 
     print(
@@ -64,7 +77,7 @@ def main() -> int:
     )
     rows = [
         (
-            when(c["end_period_ts"])[:10],
+            trading_day(c["end_period_ts"]),
             usd(c["price"].get("open")),
             usd(c["price"].get("high")),
             usd(c["price"].get("low")),
@@ -75,7 +88,7 @@ def main() -> int:
         )
         for c in response.get("candlesticks") or []
     ]
-    headers = ("day", "open", "high", "low", "close", "bid / ask", "volume", "open int")
+    headers = ("trading day", "open", "high", "low", "close", "bid / ask", "volume", "open int")
     print(table(rows, headers, right="1234567"))
     print(f"\n{len(rows)} daily candle(s); '-' = no trade that day")
 
@@ -84,8 +97,9 @@ def main() -> int:
         "and _fp suffixes\nthe live candles use; the values are the same kind of strings."
     )
     print("Next: uv run python 08_historical/04_historical_fills.py")
+    auth.result(args, f"{ticker.upper()}: {len(rows)} daily candle(s)")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

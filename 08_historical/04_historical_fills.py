@@ -20,20 +20,23 @@ Gotchas (late 2026):
 Run: uv run python 08_historical/04_historical_fills.py --limit 20
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
+from auth.cli import number
 from auth.fmt import qty, table, usd, when
 from auth.paging import collect
 
 
 def main() -> int:
-    p = parser(__doc__, limit=20)
+    p = auth.parser(__doc__, limit=20)
     p.add_argument("--ticker", help="only this market (default: all)")
-    p.add_argument("--pages", type=int, default=10, help="at most this many pages per source")
+    p.add_argument(
+        "--pages", type=number(int, low=1), default=10, help="at most this many pages per source"
+    )
     args = p.parse_args()
-    banner("Fill history (live + archive)", args)
+    auth.banner("Fill history (live + archive)", args)
 
     ticker = args.ticker.upper() if args.ticker else None
-    cutoff = raw_get("/historical/cutoff")["trades_created_ts"]
+    cutoff = auth.raw_get("/historical/cutoff")["trades_created_ts"]
     live = collect("/portfolio/fills", "fills", limit=200, max_pages=args.pages, ticker=ticker)
     archived = collect("/historical/fills", "fills", limit=200, max_pages=args.pages, ticker=ticker)
 
@@ -48,7 +51,7 @@ def main() -> int:
     duplicates = len(live) + len(archived) - len(merged)
 
     if args.json:
-        print_json({"cutoff": cutoff, "fills": history})
+        auth.print_json({"cutoff": cutoff, "fills": history})
         return 0
 
     print(f"trades_created_ts (cutoff)  {when(cutoff)}")
@@ -65,11 +68,11 @@ def main() -> int:
             f.get("outcome_side"),
             usd(f.get("yes_price_dollars")),
             qty(f.get("count_fp")),
-            f["fill_id"],
+            "…" + f["fill_id"][-8:],
         )
         for f in history[: args.limit]
     ]
-    headers = ("time (UTC)", "source", "market", "outcome", "yes price", "count", "fill_id")
+    headers = ("time (UTC)", "source", "market", "outcome", "yes price", "count", "fill_id end")
     print(table(rows, headers, right="45"))
 
     print(
@@ -77,8 +80,13 @@ def main() -> int:
         "between the two\nreads, and this order turns that into a duplicate instead of a gap."
     )
     print("Next: uv run python 09_account_management/01_get_api_keys.py")
+    auth.result(
+        args,
+        f"{len(history)} fill(s): {len(live)} live + {len(archived)} archived, "
+        f"{duplicates} duplicate(s)",
+    )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -21,20 +21,20 @@ Run: uv run python 09_account_management/01_get_api_keys.py
 
 import json
 
-from auth import banner, get_client, parser, print_json, run, settings
+import auth
 from auth.fmt import table, when
 
 
 def main() -> int:
-    args = parser(__doc__).parse_args()
-    banner("API keys", args)
+    args = auth.parser(__doc__).parse_args()
+    auth.banner("API keys", args)
 
-    reply = get_client().get_api_keys_with_http_info()
+    reply = auth.get_client().get_api_keys_with_http_info()
     if args.json:
-        print_json(json.loads(reply.raw_data))
+        auth.print_json(json.loads(reply.raw_data))
         return 0
 
-    in_use = settings().key_id
+    in_use = auth.settings().key_id
     keys = reply.data.api_keys
     rows = [
         (
@@ -56,8 +56,9 @@ def main() -> int:
         "disk is the\nonly copy of the private key."
     )
     print("Next: uv run python 09_account_management/02_account_limits.py")
+    auth.result(args, f"{len(keys)} API key(s)")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -26,7 +26,7 @@ Run: uv run python 09_account_management/02_account_limits.py
 import json
 from decimal import Decimal
 
-from auth import banner, get_client, parser, print_json, run
+import auth
 from auth.fmt import table, when
 
 # Non-GET calls on these paths draw on the Write bucket; every other call on the Read bucket.
@@ -46,14 +46,14 @@ def calls(tokens: int, cost: int) -> str:
 
 
 def main() -> int:
-    args = parser(__doc__).parse_args()
-    banner("Account limits", args)
+    args = auth.parser(__doc__).parse_args()
+    auth.banner("Account limits", args)
 
-    client = get_client()
+    client = auth.get_client()
     limits_reply = client.get_account_api_limits_with_http_info()
     costs_reply = client.get_account_endpoint_costs_with_http_info()
     if args.json:
-        print_json(
+        auth.print_json(
             {
                 "limits": json.loads(limits_reply.raw_data),
                 "endpoint_costs": json.loads(costs_reply.raw_data),
@@ -98,16 +98,21 @@ def main() -> int:
         for c in sorted(costs.endpoint_costs, key=lambda c: (c.path, c.method))
     ]
     print(f"\nEndpoint costs (default {default} tokens; only the exceptions are listed):")
-    headers = ("method", "path", "cost", "bucket", "calls/s sustained", "burst calls")
+    headers = ("method", "path", "cost", "bucket", "calls/s", "burst")  # sustained; at once
     print(table(rows, headers, right="245"))
 
     print(
         "\nWhat to notice: the budget is in tokens, so a cheap call (a cancel at 2) allows five "
         "times as many\ncalls per second as a default one; batching saves round trips, not tokens."
     )
-    print("Next: uv run python 05_orders/01_create_order.py (wave 4)")
+    print("Next: uv run python 10_websocket/01_ws_ticker.py")
+    auth.result(
+        args,
+        f"read bucket {limits.read.bucket_capacity} (+{limits.read.refill_rate}/s), "
+        f"write bucket {limits.write.bucket_capacity} (+{limits.write.refill_rate}/s)",
+    )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -18,7 +18,7 @@ Gotchas (late 2026):
   `ts` (seconds) and `time` (RFC 3339) are deprecated.
 - `market_tickers` filters; leave it out and you get every market on the exchange.
 
-Run: uv run 10_websocket/01_ws_ticker.py --seconds 30 [--ticker A --ticker B] [--json]
+Run: uv run python 10_websocket/01_ws_ticker.py --seconds 10 [--ticker A --ticker B] [--json]
 """
 
 from __future__ import annotations
@@ -106,7 +106,12 @@ def main() -> int:
     say("  - Each message is the full quote (^ up, v down since that market's last message).")
     say("  - The YES ask is what a NO bidder offers: ask = 1 - best NO bid.")
     say("  - No seq on this channel: nothing to resync, the next message is complete again.")
-    say("\nNext: uv run 10_websocket/02_ws_orderbook.py")
+    say("\nNext: uv run python 10_websocket/02_ws_orderbook.py")
+    auth.result(
+        args,
+        f"ticker: {stream.data_messages} message(s) on {stream.connections} connection(s), "
+        f"stopped by {stream.stopped_by}",
+    )
     return 0
 
 

@@ -21,7 +21,7 @@ Gotchas (late 2026):
   --verify waits until the local book passes through the REST state before calling it a mismatch.
   (It checks as messages arrive, so on a quiet market it checks less often.)
 
-Run: uv run 10_websocket/02_ws_orderbook.py --seconds 30 [--ticker T] [--verify] [--json]
+Run: uv run python 10_websocket/02_ws_orderbook.py --seconds 10 [--ticker T] [--verify] [--json]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import json
 import time
 
 import auth
-from auth.cli import narrator
+from auth.cli import narrator, number
 from auth.fmt import qty, table, usd
 from auth.markets import pick_ticker
 from auth.orderbook import Book, Books, Top
@@ -168,7 +168,10 @@ def main() -> int:
     p = auth.parser(__doc__, ticker=True, stream=True)
     p.add_argument("--verify", action="store_true", help="compare with the REST book regularly")
     p.add_argument(
-        "--verify-every", type=float, default=5.0, help="seconds between checks (default 5)"
+        "--verify-every",
+        type=number(float, low=0, open_low=True),
+        default=5.0,
+        help="seconds between checks (default 5)",
     )
     args = p.parse_args()
     say = narrator(args)
@@ -201,7 +204,12 @@ def main() -> int:
     say("  - Only the snapshot is a full book; every delta is a signed change at one price.")
     say("  - The YES ask is computed: 1 - best NO bid. Both REST and WS send bids only.")
     say("  - A seq gap is answered with get_snapshot: the book is replaced, sids stay the same.")
-    say("\nNext: uv run 10_websocket/03_ws_public_trades.py")
+    say("\nNext: uv run python 10_websocket/03_ws_public_trades.py")
+    auth.result(
+        args,
+        f"orderbook_delta: {stream.data_messages} message(s) "
+        f"on {stream.connections} connection(s), stopped by {stream.stopped_by}",
+    )
     return 0
 
 

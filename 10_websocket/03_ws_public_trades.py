@@ -16,7 +16,7 @@ Gotchas (late 2026):
   snapshot; fill the hole from GET /markets/trades if it matters).
 - `ts_ms` is an int in ms; the deprecated `ts` is in seconds.
 
-Run: uv run 10_websocket/03_ws_public_trades.py --seconds 60 [--ticker T ...] [--json]
+Run: uv run python 10_websocket/03_ws_public_trades.py --seconds 10 [--ticker T ...] [--json]
 """
 
 from __future__ import annotations
@@ -89,7 +89,12 @@ def main() -> int:
     say("\nWhat to notice:")
     say("  - One execution, two prices: the YES and NO prices of a trade add up to $1.")
     say("  - The taker is the order that arrived and crossed; the resting side was the maker.")
-    say("\nNext: uv run 10_websocket/04_ws_user_orders.py --demo-order")
+    say("\nNext: uv run python 10_websocket/04_ws_user_orders.py --demo-order")
+    auth.result(
+        args,
+        f"trade: {stream.data_messages} message(s) on {stream.connections} connection(s), "
+        f"stopped by {stream.stopped_by}",
+    )
     return 0
 
 

@@ -21,7 +21,7 @@ Gotchas (late 2026):
 - Times are `created_ts_ms` / `last_updated_ts_ms` (ints, ms); `created_time` is deprecated.
 - Filter with `market_tickers` (optional); without it you see every market you trade.
 
-Run: uv run 10_websocket/04_ws_user_orders.py --demo-order --seconds 20 [--ticker T] [--json]
+Run: uv run python 10_websocket/04_ws_user_orders.py --demo-order --seconds 10 [--ticker T] [--json]
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ import json
 
 import auth
 from auth.cli import narrator
-from auth.fmt import qty, usd, when
-from auth.markets import pick_ticker
-from auth.orders import Cleanup, Market, count_str, new_client_order_id, price_str
+from auth.fmt import count_str, price_str, qty, usd, when
+from auth.markets import Market, pick_ticker
+from auth.orders import Cleanup, new_client_order_id
 from auth.ws import Stream, describe_reply, is_data, run, timestamp
 
 COLUMNS = f"{'time':20}  {'status':9} {'side':13} {'YES price':>9} {'filled':>7} {'left':>6}"
@@ -126,7 +126,12 @@ def main() -> int:
     say("  - No seq on this channel: after a reconnect, GET /portfolio/orders fills the gap.")
     if not args.demo_order:
         say("  - Nothing to see? Run with --demo-order, or trade in another window.")
-    say("\nNext: uv run 10_websocket/05_ws_user_fills.py --demo-fill")
+    say("\nNext: uv run python 10_websocket/05_ws_user_fills.py --demo-fill")
+    auth.result(
+        args,
+        f"user_orders: {stream.data_messages} message(s) on {stream.connections} connection(s), "
+        f"stopped by {stream.stopped_by}",
+    )
     return 0
 
 

@@ -18,7 +18,7 @@ Gotchas (late 2026):
 - No `seq` on this channel: after a reconnect, GET /portfolio/fills?min_ts=... fills the hole.
 - `client_order_id` is present when you set one: match fills to your own orders with it.
 
-Run: uv run 10_websocket/05_ws_user_fills.py --demo-fill --seconds 20 [--ticker T] [--json]
+Run: uv run python 10_websocket/05_ws_user_fills.py --demo-fill --seconds 10 [--ticker T] [--json]
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from decimal import Decimal
 
 import auth
 from auth.cli import narrator
-from auth.fmt import dec, qty, usd
-from auth.markets import pick_ticker
-from auth.orders import Market, count_str, new_client_order_id, price_str
+from auth.fmt import count_str, dec, price_str, qty, usd
+from auth.markets import Market, pick_ticker
+from auth.orders import new_client_order_id
 from auth.ws import Stream, describe_reply, is_data, run, timestamp
 
 COLUMNS = (
@@ -126,7 +126,12 @@ def main() -> int:
     say("  - post_position_fp is your position after the fill: no REST call needed.")
     if not args.demo_fill:
         say("  - Nothing to see? Run with --demo-fill (buys one contract), or trade elsewhere.")
-    say("\nNext: uv run 10_websocket/06_ws_market_lifecycle.py")
+    say("\nNext: uv run python 10_websocket/06_ws_market_lifecycle.py")
+    auth.result(
+        args,
+        f"{stream.data_messages} fill(s), fees {usd(fees, 4)}, "
+        f"on {stream.connections} connection(s)",
+    )
     return 0
 
 

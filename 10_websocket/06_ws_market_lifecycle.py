@@ -9,7 +9,8 @@ Gotchas (late 2026):
 - No market filter: you get every market of the exchange (multivariate KXMVE* markets have their
   own channel, `multivariate_market_lifecycle`). Filter client-side, as --ticker-prefix does.
 - A market's life: created -> (activated / deactivated: trading paused and resumed, see
-  `is_deactivated`) -> close_date_updated (maybe) -> determined (`result`, `settlement_value`)
+  `is_deactivated`) -> close_date_updated (maybe) -> deactivated at the close time (a normal
+  close, not a pause: compare `close_ts`) -> determined (`result`, `settlement_value`)
   -> settled (payouts done). `price_level_structure_updated` changes its tick grid
   (`price_ranges`), and `metadata_updated` (same message type) its strike or subtitle.
 - `event_lifecycle` announces a new event (title, series, collateral_return_type);
@@ -18,13 +19,16 @@ Gotchas (late 2026):
   *seconds*; the envelope's `sending_ts_ms` is milliseconds.
 - Messages carry `seq`: a hole means a lifecycle event you missed; GET /markets/{ticker} has the
   current state.
+- Events are rare: a quiet minute is normal. On the local exchange, start it with
+  `--fast-lifecycle` to see a market created, opened, closed, determined and settled in ~10 s.
 
-Run: uv run 10_websocket/06_ws_market_lifecycle.py --seconds 60 [--ticker-prefix KXHIGH] [--json]
+Run: uv run python 10_websocket/06_ws_market_lifecycle.py --seconds 10 [--ticker-prefix KXQUICK]
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 
 import auth
@@ -56,7 +60,10 @@ def explain(kind: str, m: dict) -> str:
         )
     if event in ("activated", "deactivated"):
         paused = m.get("is_deactivated", event == "deactivated")
-        return "trading paused" if paused else "trading (re)opened"
+        close_ts = m.get("close_ts")
+        if paused and isinstance(close_ts, int) and close_ts <= time.time():
+            return f"closed at {when(close_ts)}: trading ended at its close time (not a pause)"
+        return "trading paused (the market stays open)" if paused else "trading (re)opened"
     if event == "close_date_updated":
         return f"close time moved to {when(m.get('close_ts'))}"
     if event == "determined":
@@ -116,10 +123,21 @@ def main() -> int:
     )
     for event, count in seen.most_common():
         say(f"  {event:32} {count:>5}")
+    if not seen:
+        say(
+            "\nNothing happened in this window: lifecycle events are rare (on the local exchange a "
+            "new\nKXQUICK market opens every 3 minutes). To see a whole life in ~10 s, start the "
+            "exchange\nwith `uv run python -m sandbox --fast-lifecycle`, or pass --seconds 200."
+        )
     say("\nWhat to notice:")
     say("  - determined and settled are two steps: the result first, the payout later.")
     say("  - deactivated/activated pause and resume trading without closing the market.")
-    say("\nThat was the last WebSocket example; the README lists what to run next.")
+    say("\nThat was the last script of the path; the README lists where to go from here.")
+    auth.result(
+        args,
+        f"market_lifecycle_v2: {stream.data_messages} message(s) "
+        f"on {stream.connections} connection(s), stopped by {stream.stopped_by}",
+    )
     return 0
 
 

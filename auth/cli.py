@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from auth.config import flag, settings
+from auth.config import flag, require_credentials, settings
 from auth.errors import ConfigError, KalshiError
 
 
@@ -45,16 +45,7 @@ def exit_code(main: Callable[[], int | None]) -> int:
     except Exception as exc:
         from auth.client import sdk_error
 
-        err = sdk_error(exc)
-        if err is None and type(exc).__name__ == "ValidationError":  # pydantic, from the SDK
-            _debug()
-            first = str(exc).splitlines()[0]
-            print(
-                f"error: the official SDK's strict model rejected the response ({first}); "
-                "the raw_get helper reads the same endpoint as plain JSON",
-                file=sys.stderr,
-            )
-            return 1
+        err = sdk_error(exc)  # the SDK's exceptions, mapped in one place
         if err is None:
             raise
         _debug()
@@ -65,6 +56,38 @@ def exit_code(main: Callable[[], int | None]) -> int:
 def _debug() -> None:
     if flag("KALSHI_DEBUG"):
         traceback.print_exc()
+
+
+def number(
+    kind: type = int, *, low: Any = None, high: Any = None, open_low: bool = False
+) -> Callable[[str], Any]:
+    """An argparse `type=` that accepts only finite numbers in [low, high] (`open_low`: low
+    itself excluded). "abc", "nan", "inf" and out-of-range values are usage errors (exit 2)
+    with a clear message, never a traceback further down."""
+    from decimal import Decimal, InvalidOperation
+
+    def convert(text: str) -> Any:
+        try:
+            value = kind(text)
+        except (ValueError, InvalidOperation):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a{_article(kind)} number") from None
+        if kind is not int and not Decimal(str(value)).is_finite():
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        too_low = low is not None and (value <= low if open_low else value < low)
+        if too_low or (high is not None and value > high):
+            lo = f"> {low}" if open_low else f">= {low}"
+            bounds = " and ".join(
+                b for b in (lo if low is not None else "", f"<= {high}" if high else "") if b
+            )
+            raise argparse.ArgumentTypeError(f"{text} is out of range (must be {bounds})")
+        return value
+
+    convert.__name__ = kind.__name__  # argparse names the type in its messages
+    return convert
+
+
+def _article(kind: type) -> str:
+    return {int: "n integer", float: " decimal"}.get(kind, " decimal")
 
 
 def parser(
@@ -86,7 +109,9 @@ def parser(
             help="market ticker (default: $KALSHI_EXAMPLE_TICKER, else an open market with a book)",
         )
     if limit is not None:
-        p.add_argument("--limit", type=int, default=limit, help=f"page size (default {limit})")
+        p.add_argument(
+            "--limit", type=number(int, low=1), default=limit, help=f"page size (default {limit})"
+        )
     p.add_argument("--json", action="store_true", help="print the raw JSON response instead")
     if writes:
         p.add_argument("--dry-run", action="store_true", help="print the request; send nothing")
@@ -97,8 +122,14 @@ def parser(
             help="allow writes on KALSHI_ENV=prod (real money); or KALSHI_ALLOW_PROD_WRITES=1",
         )
     if stream:
-        p.add_argument("--seconds", type=float, help="stop after this many seconds")
-        p.add_argument("--max-messages", type=int, help="stop after this many data messages")
+        p.add_argument(
+            "--seconds",
+            type=number(float, low=0, open_low=True),
+            help="stop after this many seconds",
+        )
+        p.add_argument(
+            "--max-messages", type=number(int, low=1), help="stop after this many data messages"
+        )
     return p
 
 
@@ -114,15 +145,23 @@ def banner(title: str, args: argparse.Namespace | None = None) -> None:
 
 
 def guard_writes(args: argparse.Namespace) -> None:
-    """Refuse to write on prod unless asked explicitly, before any request is sent."""
-    if settings().env != "prod" or getattr(args, "dry_run", False):
+    """Before any request: prod needs an explicit yes, and credentials must be there (a writing
+    script would otherwise read the market first and fail only on its first write)."""
+    if getattr(args, "dry_run", False):
         return
-    if getattr(args, "allow_prod", False) or flag("KALSHI_ALLOW_PROD_WRITES"):
-        return
-    raise ConfigError(
-        "this script writes (places or changes orders) and KALSHI_ENV=prod trades real money; "
-        "pass --allow-prod or set KALSHI_ALLOW_PROD_WRITES=1 if you mean it"
-    )
+    prod_ok = getattr(args, "allow_prod", False) or flag("KALSHI_ALLOW_PROD_WRITES")
+    if settings().env == "prod" and not prod_ok:
+        raise ConfigError(
+            "this script writes (places or changes orders) and KALSHI_ENV=prod trades real money; "
+            "pass --allow-prod or set KALSHI_ALLOW_PROD_WRITES=1 if you mean it"
+        )
+    require_credentials()
+
+
+def result(args: argparse.Namespace | None, summary: str) -> None:
+    """The script's last line, `RESULT: <what it showed>`, one line for run_waves.py's table
+    (on stderr under --json, so stdout stays parseable)."""
+    narrator(args)("RESULT: " + " ".join(summary.split()))
 
 
 def print_json(data: Any) -> None:
@@ -140,7 +179,8 @@ def show_dry_run(method: str, path: str, body: Any = None, **params: Any) -> Non
         req = None
     if req is not None:
         print(f"DRY RUN, not sent: {req.method} {req.url}")
-        for name, value in req.headers.items():
+        for name, raw in req.headers.items():
+            value = raw.decode() if isinstance(raw, bytes) else raw
             if name.startswith("KALSHI-ACCESS-"):
                 if name == "KALSHI-ACCESS-SIGNATURE":
                     value = value[:16] + "…"

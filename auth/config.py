@@ -126,9 +126,9 @@ def _local_credentials() -> tuple[str | None, Path | None, str]:
     return key_id, key_path, str(creds_file)
 
 
-def require_credentials() -> Settings:
+def require_credentials(s: Settings | None = None) -> Settings:
     """Settings with both credentials present, or a ConfigError that says what to set."""
-    s = settings()
+    s = s or settings()
     if s.has_credentials:
         return s
     if s.env == "local":

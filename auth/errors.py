@@ -1,4 +1,8 @@
-"""The two errors a script can meet: bad local configuration, and an API (or network) failure.
+"""The errors a script can meet: bad local configuration, and an API (or network) failure.
+
+`KalshiError` has one subclass per meaning (`NotFound`, `Conflict`, `RateLimited`, `AuthError`,
+`ValidationError`, `ServerError`, `NetworkError`/`Timeout`, `InvalidResponse`), so callers catch
+what they mean instead of matching message text; `from_response` picks it from the status.
 
 `KalshiError` understands every error-body shape the API sends (see docs/kalshi_api_reference.md):
 nested `{"error": {"code", "message", "details"}}` (most errors on the wire), flat
@@ -38,6 +42,7 @@ class KalshiError(Exception):
         self.method = method
         self.path = path
         self.hint = hint
+        self.body: bytes | None = None  # the raw answer, for the few documented error bodies
         super().__init__(str(self))
 
     @classmethod
@@ -52,7 +57,9 @@ class KalshiError(Exception):
         env: str = "",
     ) -> KalshiError:
         code, message, details = parse_error_body(body)
-        err = cls(status, code, message, details, method=method, path=path)
+        kind = error_class(status) if cls is KalshiError else cls
+        err = kind(status, code, message, details, method=method, path=path)
+        err.body = body.encode() if isinstance(body, str) else body
         err.hint = hint_for(err, server_date=server_date, env=env)
         return err
 
@@ -65,9 +72,76 @@ class KalshiError(Exception):
 
     def __repr__(self) -> str:
         return (
-            f"KalshiError(status={self.status!r}, code={self.code!r}, message={self.message!r}, "
-            f"details={self.details!r})"
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
+            f"message={self.message!r}, details={self.details!r})"
         )
+
+
+class AuthError(KalshiError):
+    """401/403: the request was not accepted as yours (key, signature, clock, scope)."""
+
+
+class NotFound(KalshiError):
+    """404: no such market, event, order, group... (or not yours)."""
+
+
+class Conflict(KalshiError):
+    """409: the state forbids it (order_already_exists, not resting, ...)."""
+
+
+class ValidationError(KalshiError):
+    """400/422: the request itself is wrong (missing or bad parameters)."""
+
+
+class RateLimited(KalshiError):
+    """429: the token bucket is empty; nothing was processed, so retrying is safe."""
+
+
+class Retired(KalshiError):
+    """410: the endpoint was retired."""
+
+
+class ServerError(KalshiError):
+    """5xx: the exchange failed; a write may or may not have happened."""
+
+
+class NetworkError(KalshiError):
+    """No answer at all (status 0): connection refused or reset, DNS, TLS."""
+
+
+class Timeout(NetworkError):
+    """The connection opened but no answer came in time (a write may have been processed)."""
+
+
+class InvalidResponse(KalshiError):
+    """An answer that is not the JSON the endpoint documents (broken JSON, wrong shape)."""
+
+
+class MissingField(InvalidResponse, KeyError):
+    """A JSON object lacks a field the caller read (also a KeyError, for `except KeyError`)."""
+
+    __str__ = KalshiError.__str__
+
+
+_BY_STATUS: dict[int, type[KalshiError]] = {
+    400: ValidationError,
+    401: AuthError,
+    403: AuthError,
+    404: NotFound,
+    409: Conflict,
+    410: Retired,
+    422: ValidationError,
+    429: RateLimited,
+}
+
+
+def error_class(status: int) -> type[KalshiError]:
+    """The KalshiError subclass for an HTTP status (0 = no answer)."""
+    if status == 0:
+        return NetworkError
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, KalshiError)
 
 
 def parse_error_body(body: bytes | str | None) -> tuple[str | None, str | None, str | None]:
@@ -97,24 +171,31 @@ def _text(value: object) -> str | None:
 
 def hint_for(err: KalshiError, *, server_date: str | None = None, env: str = "") -> str | None:
     """One line of advice for the mistakes people actually make."""
+    # Match the machine-readable code and details only: words in a message (a header name such
+    # as KALSHI-ACCESS-TIMESTAMP in "missing headers: ...") must not pick the wrong advice.
     code = (err.code or "").lower()
-    blob = " ".join(str(x) for x in (err.code, err.message, err.details) if x).lower()
-    if err.status == 401 or code == "header_timestamp_expired":
-        if "timestamp" in blob:
-            return _clock_hint(server_date)
-        if "signature" in blob:
+    details = (err.details or "").upper()
+    if code == "header_timestamp_expired":
+        return _clock_hint(server_date)
+    if err.status == 401:
+        if details == "INCORRECT_API_KEY_SIGNATURE":
             return (
                 "the signature did not verify: sign timestamp_ms + METHOD + the full path "
                 "(with /trade-api/v2, without the query string) with the key that belongs to "
                 "KALSHI_API_KEY_ID"
             )
-        if env == "local" and ("not_found" in blob or "authentication" in blob or "key" in blob):
+        if details == "MISSING_AUTH_HEADERS":
+            return (
+                "the request was not signed: this endpoint needs KALSHI_API_KEY_ID and "
+                "KALSHI_PRIVATE_KEY_PATH"
+            )
+        if details == "NOT_FOUND" and env == "local":
             return (
                 "the local exchange does not know this key id: it belongs to another data dir "
                 "(KALSHI_SANDBOX_DIR) or to demo/prod; unset KALSHI_API_KEY_ID to use the local "
                 "exchange's own credentials"
             )
-        if "not_found" in blob or "authentication" in blob or "key" in blob:
+        if details == "NOT_FOUND":
             other = {"demo": "prod", "prod": "demo"}.get(env, "demo or prod")
             return (
                 f"the key id is not known on [{env or '?'}]: demo and prod keys are separate, "

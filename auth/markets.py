@@ -1,4 +1,4 @@
-"""Choosing a market to demonstrate on, and reading its price grid.
+"""Choosing a market to demonstrate on, reading its price grid, and its top of book.
 
 `pick_ticker` honours --ticker, then $KALSHI_EXAMPLE_TICKER, else picks an open market whose
 book has both sides (two public requests: one market list, one batch of order books).
@@ -8,13 +8,13 @@ book has both sides (two public requests: one market list, one batch of order bo
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from auth.client import raw_get
-from auth.errors import KalshiError
-from auth.fmt import dec
+from auth.errors import Conflict, KalshiError
+from auth.fmt import dec, usd
 
 
 def pick_ticker(explicit: str | None = None, *, need_book: bool = True) -> str:
@@ -108,3 +108,60 @@ class PriceGrid:
 
     def describe(self) -> str:
         return ", ".join(f"${r.start}-${r.end} step ${r.step}" for r in self.ranges)
+
+
+@dataclass(frozen=True)
+class Market:
+    """One market's price grid and top of book (best YES bid, best YES ask), read once."""
+
+    ticker: str
+    title: str
+    grid: PriceGrid
+    best_bid: Decimal | None  # highest YES bid
+    best_ask: Decimal | None  # lowest YES ask = 1 - highest NO bid
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def load(cls, ticker: str) -> Market:
+        market = raw_get(f"/markets/{ticker}")["market"]
+        book = raw_get(f"/markets/{ticker}/orderbook")["orderbook_fp"]
+        # Levels are [price, count] string pairs; sort-independent: take the best by value.
+        yes_bids = [d for p, _ in book.get("yes_dollars") or [] if (d := dec(p)) is not None]
+        no_bids = [d for p, _ in book.get("no_dollars") or [] if (d := dec(p)) is not None]
+        return cls(
+            ticker=market["ticker"],
+            title=market.get("title") or market.get("yes_sub_title") or "",
+            grid=PriceGrid.from_market(market),
+            best_bid=max(yes_bids) if yes_bids else None,
+            best_ask=1 - max(no_bids) if no_bids else None,
+            raw=market,
+        )
+
+    def resting_price(self, side: str, ticks_in: int = 0) -> Decimal:
+        """A YES price where an order on `side` ("bid"/"ask") rests without filling: the
+        lowest tick for a bid, the highest for an ask (or `ticks_in` ticks further inside),
+        refused if the book reaches it."""
+        grid = self.grid
+        if side == "bid":
+            price = grid.lowest
+            for _ in range(ticks_in):
+                price += grid.step_at(price)
+            crosses = self.best_ask is not None and self.best_ask <= price
+        else:
+            price = grid.highest
+            for _ in range(ticks_in):
+                price -= grid.step_at(price)
+            crosses = self.best_bid is not None and self.best_bid >= price
+        if crosses:
+            raise Conflict(
+                409,
+                "book_at_edge",
+                f"the book of {self.ticker} reaches ${price}, so a {side} there could fill",
+                hint="pass --ticker with another market",
+            )
+        return price
+
+    def describe_book(self) -> str:
+        bid = usd(self.best_bid) if self.best_bid is not None else "none"
+        ask = usd(self.best_ask) if self.best_ask is not None else "none"
+        return f"best YES bid {bid}, best YES ask {ask}; grid {self.grid.describe()}"

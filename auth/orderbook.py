@@ -116,6 +116,35 @@ class Book:
         return out
 
 
+@dataclass(frozen=True)
+class Resync:
+    """Why some books can no longer be trusted and need a fresh snapshot, as a value:
+    `kind` is "seq_gap" (messages last_seq+1 .. seq-1 of subscription `sid` were lost),
+    "no_snapshot" (a delta before its market's snapshot) or "below_zero" (a delta that would
+    take a level negative); `tickers` are the books to resync."""
+
+    kind: str
+    sid: int | None
+    tickers: tuple[str, ...]
+    last_seq: int | None = None
+    seq: int | None = None
+    side: str | None = None
+
+    @property
+    def missed(self) -> int:
+        """How many messages a seq gap lost (0 for the other kinds)."""
+        if self.last_seq is None or self.seq is None:
+            return 0
+        return self.seq - self.last_seq - 1
+
+    def __str__(self) -> str:
+        if self.kind == "seq_gap":
+            return f"seq gap on sid {self.sid}: {self.last_seq} -> {self.seq}"
+        if self.kind == "no_snapshot":
+            return f"delta for {self.tickers[0]} before its snapshot"
+        return f"delta takes {self.tickers[0]} {self.side} below zero"
+
+
 class Books:
     """Every book of an `orderbook_delta` subscription, with `seq` checked per `sid`.
 
@@ -131,7 +160,7 @@ class Books:
         self.gaps = 0
         self.stale = 0  # messages with an old seq (duplicates), skipped
 
-    def apply(self, envelope: dict[str, Any]) -> str | None:
+    def apply(self, envelope: dict[str, Any]) -> Resync | None:
         kind = envelope.get("type")
         if kind == "orderbook_delta":
             return self._delta(envelope)
@@ -139,9 +168,11 @@ class Books:
             return self._snapshot(envelope)
         return None
 
-    def _snapshot(self, envelope: dict[str, Any]) -> str | None:
+    def _snapshot(self, envelope: dict[str, Any]) -> Resync | None:
         """A snapshot (re)starts its market's book and the sequence of its sid."""
-        msg, sid, seq = envelope["msg"], envelope.get("sid"), envelope.get("seq")
+        msg: dict[str, Any] = envelope["msg"]
+        sid: Any = envelope.get("sid")  # ints on the wire; Any: the envelope is untyped JSON
+        seq: Any = envelope.get("seq")
         ticker = msg["market_ticker"]
         last = self.last_seq.get(sid)
         self.last_seq[sid] = seq
@@ -153,8 +184,10 @@ class Books:
             return self._gap(sid, last, seq, others)  # a message for another market was lost
         return None
 
-    def _delta(self, envelope: dict[str, Any]) -> str | None:
-        msg, sid, seq = envelope["msg"], envelope.get("sid"), envelope.get("seq")
+    def _delta(self, envelope: dict[str, Any]) -> Resync | None:
+        msg: dict[str, Any] = envelope["msg"]
+        sid: Any = envelope.get("sid")  # ints on the wire; Any: the envelope is untyped JSON
+        seq: Any = envelope.get("seq")
         ticker = msg["market_ticker"]
         last = self.last_seq.get(sid)
         if seq is not None and last is not None:
@@ -169,23 +202,23 @@ class Books:
             return None
         book = self.books.get(ticker)
         if book is None:
-            return self._resync([ticker], f"delta for {ticker} before its snapshot")
+            return self._resync(Resync("no_snapshot", sid, (ticker,)))
         if not book.apply(msg):
-            return self._resync([ticker], f"delta takes {ticker} {msg['side']} below zero")
+            return self._resync(Resync("below_zero", sid, (ticker,), side=msg["side"]))
         return None
 
     def _tickers(self, sid: int | None) -> list[str]:
         return [t for t, s in self.sid_of.items() if s == sid]
 
-    def _gap(self, sid: int | None, last: int, seq: int, tickers: list[str]) -> str:
+    def _gap(self, sid: int | None, last: int, seq: int, tickers: list[str]) -> Resync:
         """The lost message may have been about any market of this subscription."""
         self.gaps += 1
-        return self._resync(tickers, f"seq gap on sid {sid}: {last} -> {seq}")
+        return self._resync(Resync("seq_gap", sid, tuple(tickers), last_seq=last, seq=seq))
 
-    def _resync(self, tickers: list[str], reason: str) -> str:
+    def _resync(self, why: Resync) -> Resync:
         """Mark books as waiting for a snapshot (their deltas are skipped until it comes)."""
-        self.resyncing.update(tickers)
-        return reason
+        self.resyncing.update(why.tickers)
+        return why
 
     def forget_sids(self) -> None:
         """After a reconnect the server numbers subscriptions afresh."""

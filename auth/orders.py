@@ -3,13 +3,15 @@
 Three things every writing script needs and none of them teaches:
 
 - `new_client_order_id()`: a fresh UUID for every create, so a retried request cannot
-  double-fill (a duplicate answers 409 `order_already_exists`).
-- `Market.load(ticker)`: the market's price grid and top of book, and `resting_price(side)`,
-  a legal price on the grid where an order rests without filling (a bid at the lowest tick,
-  an ask at the highest), checked against the book.
+  double an order (a duplicate answers 409 `order_already_exists`).
+- `create_order(body)`: one idempotent create. A 429 is retried (nothing was processed); a create
+  whose answer was lost is sent again with the same client_order_id, and a 409
+  `order_already_exists` then means the first one landed: the order is looked up by its
+  client_order_id instead of being placed twice. 05_orders/08_safe_retries.py teaches it.
 - `Cleanup`: a context manager that cancels the orders and deletes the order groups a script
-  created when the `with` block ends for any reason (normal end, API error, Ctrl+C). With
-  `--keep` it leaves them and prints how to remove them later.
+  created when the `with` block ends for any reason (normal end, API error, Ctrl+C), retrying
+  until done or a deadline; what it could not remove is an error (exit 1), never silence.
+  With `--keep` it leaves them and prints how to remove them later.
 
 The API call a script is about stays in the script; only the safety net lives here.
 """
@@ -17,16 +19,24 @@ The API call a script is about stays in the script; only the safety net lives he
 from __future__ import annotations
 
 import sys
+import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from auth.client import raw_delete, raw_get
-from auth.errors import KalshiError
-from auth.fmt import dec, usd
-from auth.markets import PriceGrid
+from auth.client import Body, Client, default
+from auth.errors import (
+    Conflict,
+    KalshiError,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    ServerError,
+    ValidationError,
+)
+
+CLEANUP_DEADLINE = 60.0  # seconds cleanup keeps retrying before it reports what is left
+CREATE_ATTEMPTS = 3  # sends of one create whose answer was lost
 
 
 def new_client_order_id() -> str:
@@ -34,78 +44,73 @@ def new_client_order_id() -> str:
     return str(uuid.uuid4())
 
 
-def price_str(price: Decimal) -> str:
-    """A request price: a dollar string with 4 decimals ("0.0100"), the spec's own format."""
-    return f"{price:.4f}"
+def find_by_client_order_id(
+    ticker: str, client_order_id: str, client: Client | None = None
+) -> Body | None:
+    """The order with this client_order_id on `ticker`, or None. GET /portfolio/orders has no
+    client_order_id filter, so this pages through the market's orders and matches."""
+    api = client or default()
+    cursor = None
+    while True:
+        page = api.get("/portfolio/orders", ticker=ticker, limit=200, cursor=cursor)
+        for order in page.get("orders") or []:
+            if order.get("client_order_id") == client_order_id:
+                return order
+        cursor = page.get("cursor")
+        if not cursor:
+            return None
 
 
-def count_str(count: Decimal | int) -> str:
-    """A request count: a fixed-point string with 2 decimals ("5.00")."""
-    return f"{Decimal(count):.2f}"
-
-
-@dataclass(frozen=True)
-class Market:
-    """One market's price grid and top of book (best YES bid, best YES ask), read once."""
-
-    ticker: str
-    title: str
-    grid: PriceGrid
-    best_bid: Decimal | None  # highest YES bid
-    best_ask: Decimal | None  # lowest YES ask = 1 - highest NO bid
-    raw: dict[str, Any] = field(repr=False, compare=False)
-
-    @classmethod
-    def load(cls, ticker: str) -> Market:
-        market = raw_get(f"/markets/{ticker}")["market"]
-        book = raw_get(f"/markets/{ticker}/orderbook")["orderbook_fp"]
-        # Levels are [price, count] string pairs; sort-independent: take the best by value.
-        yes_bids = [dec(p) for p, _ in book.get("yes_dollars") or []]
-        no_bids = [dec(p) for p, _ in book.get("no_dollars") or []]
-        return cls(
-            ticker=market["ticker"],
-            title=market.get("title") or market.get("yes_sub_title") or "",
-            grid=PriceGrid.from_market(market),
-            best_bid=max(yes_bids) if yes_bids else None,
-            best_ask=1 - max(no_bids) if no_bids else None,
-            raw=market,
-        )
-
-    def resting_price(self, side: str, ticks_in: int = 0) -> Decimal:
-        """A YES price where an order on `side` ("bid"/"ask") rests without filling: the
-        lowest tick for a bid, the highest for an ask (or `ticks_in` ticks further inside),
-        refused if the book reaches it."""
-        grid = self.grid
-        if side == "bid":
-            price = grid.lowest
-            for _ in range(ticks_in):
-                price += grid.step_at(price)
-            crosses = self.best_ask is not None and self.best_ask <= price
-        else:
-            price = grid.highest
-            for _ in range(ticks_in):
-                price -= grid.step_at(price)
-            crosses = self.best_bid is not None and self.best_bid >= price
-        if crosses:
-            raise KalshiError(
-                409,
-                "book_at_edge",
-                f"the book of {self.ticker} reaches ${price}, so a {side} there could fill",
-                hint="pass --ticker with another market",
+def create_order(
+    body: dict[str, Any],
+    client: Client | None = None,
+    *,
+    resend: bool = False,
+    attempts: int = CREATE_ATTEMPTS,
+) -> Body:
+    """POST /portfolio/events/orders once, whatever the network does: the same client_order_id
+    on every send; on 409 order_already_exists after a lost answer (or with `resend=True`: the
+    caller lost the answer of an earlier send of this body), the existing order (`order_id`,
+    `client_order_id`, `fill_count`, `remaining_count`, `found_existing`) instead of a second."""
+    api = client or default()
+    if not body.get("client_order_id"):
+        body = {**body, "client_order_id": new_client_order_id()}
+    lost = resend
+    for attempt in range(attempts):
+        try:
+            return api.post("/portfolio/events/orders", body)  # 429s are retried inside
+        except (NetworkError, ServerError):  # the answer was lost: it may have landed
+            lost = True
+            if attempt + 1 == attempts:
+                raise
+        except Conflict as exc:
+            if not (lost and exc.code == "order_already_exists"):
+                raise
+            found = find_by_client_order_id(body["ticker"], body["client_order_id"], api)
+            if found is None:
+                raise
+            return Body(
+                order_id=found["order_id"],
+                client_order_id=found["client_order_id"],
+                fill_count=found.get("fill_count_fp"),
+                remaining_count=found.get("remaining_count_fp"),
+                found_existing=True,
             )
-        return price
-
-    def describe_book(self) -> str:
-        bid = usd(self.best_bid) if self.best_bid is not None else "none"
-        ask = usd(self.best_ask) if self.best_ask is not None else "none"
-        return f"best YES bid {bid}, best YES ask {ask}; grid {self.grid.describe()}"
+    raise AssertionError("unreachable")
 
 
-def print_fields(pairs: list[tuple[str, Any]], say: Callable[..., None] = print) -> None:
-    """Aligned `  name  value` lines ('-' for None), printed with `say`."""
-    width = max((len(name) for name, _ in pairs), default=0)
-    for name, value in pairs:
-        say(f"  {name.ljust(width)}  {'-' if value is None else value}")
+# Error codes of a cancel whose order no longer rests (e.g. 400 `order_not_resting`).
+GONE_CODES = ("not_resting", "canceled", "cancelled", "executed", "not_found")
+
+
+def already_gone(exc: KalshiError) -> bool:
+    """True if a cancel or delete failed only because the thing no longer exists (or no
+    longer rests: filled, cancelled by the script or by its group). Decided by type and code,
+    never by the message."""
+    code = (exc.code or "").lower()
+    return isinstance(exc, NotFound) or (
+        isinstance(exc, Conflict | ValidationError) and any(w in code for w in GONE_CODES)
+    )
 
 
 @dataclass
@@ -116,15 +121,18 @@ class Cleanup:
             resp = client.create_order_v2(**body)
             cleanup.order(resp.order_id, ticker)
 
-    Orders that are already gone (filled, cancelled by the script or by a group) are skipped
-    quietly; anything else that fails is reported on stderr and does not hide the original
-    error. Cancels cost 2 write tokens each, group deletes the default 10.
+    Orders that are already gone are skipped quietly. Rate limits and lost connections are
+    retried until `deadline` seconds have passed; whatever is still there then is reported and
+    raised as an error (exit 1), unless the block already failed with its own error. Cancels
+    cost 2 write tokens each, group deletes the default 10.
     """
 
     keep: bool = False
     out: Any = None  # stream for the summary (stderr under --json); None = stdout
     orders: dict[str, str] = field(default_factory=dict)  # order_id -> market ticker
     groups: list[str] = field(default_factory=list)
+    deadline: float = CLEANUP_DEADLINE
+    client: Client | None = None
 
     @classmethod
     def for_args(cls, args: Any) -> Cleanup:
@@ -148,44 +156,56 @@ class Cleanup:
     def __enter__(self) -> Cleanup:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: object, *rest: object) -> None:
         if not self.orders and not self.groups:
             return
         if self.keep:
             self._explain()
             return
-        orders = [self._quietly(self._cancel, oid, t) for oid, t in self.orders.items()]
-        groups = [self._quietly(self._delete_group, gid) for gid in self.groups]
+        api = self.client or default()
+        until = time.monotonic() + self.deadline
+        orders = [
+            self._until_done(until, api.delete, f"/portfolio/events/orders/{oid}", market_ticker=t)
+            for oid, t in self.orders.items()
+        ]
+        groups = [
+            self._until_done(until, api.delete, f"/portfolio/order_groups/{gid}")
+            for gid in self.groups
+        ]
         parts = [f"{orders.count('done')} order(s) cancelled"] if orders else []
         parts += [f"{groups.count('done')} order group(s) deleted"] if groups else []
         gone = orders.count("gone") + groups.count("gone")
         parts += [f"{gone} already gone"] if gone else []
         print(f"\ncleanup: {', '.join(parts)} (pass --keep to leave them)", file=self.out)
+        left = [oid for oid, r in zip(self.orders, orders, strict=True) if r == "failed"]
+        left += [gid for gid, r in zip(self.groups, groups, strict=True) if r == "failed"]
         self.orders.clear()
         self.groups.clear()
+        if left and exc_type is None:
+            raise KalshiError(
+                0,
+                "cleanup_incomplete",
+                f"{len(left)} created object(s) could not be removed: {', '.join(left)}",
+                hint="cancel them with 06_batch_operations/02_batch_cancel_orders.py or retry",
+            )
 
-    @staticmethod
-    def _cancel(order_id: str, ticker: str) -> None:
-        raw_delete(f"/portfolio/events/orders/{order_id}", market_ticker=ticker)
-
-    @staticmethod
-    def _delete_group(group_id: str) -> None:
-        raw_delete(f"/portfolio/order_groups/{group_id}")
-
-    @staticmethod
-    def _quietly(action: Any, *ids: str) -> str:
+    def _until_done(self, until: float, action: Any, *args: Any, **kwargs: Any) -> str:
         """Run one cleanup call: "done", "gone" (nothing left to remove) or "failed"."""
-        try:
-            action(*ids)
-            return "done"
-        except KeyboardInterrupt:
-            print(f"cleanup interrupted: {ids[0]} may still exist", file=sys.stderr)
-            return "failed"
-        except KalshiError as exc:
-            if already_gone(exc):
-                return "gone"
-            print(f"cleanup: could not remove {ids[0]}: {exc}", file=sys.stderr)
-            return "failed"
+        while True:
+            try:
+                action(*args, **kwargs)
+                return "done"
+            except KeyboardInterrupt:
+                print(f"cleanup interrupted: {args[0]} may still exist", file=sys.stderr)
+                return "failed"
+            except KalshiError as exc:
+                if already_gone(exc):
+                    return "gone"
+                transient = isinstance(exc, NetworkError | RateLimited | ServerError)
+                if not transient or time.monotonic() >= until:
+                    print(f"cleanup: could not remove {args[0]}: {exc}", file=sys.stderr)
+                    return "failed"
+                time.sleep(0.5)  # the client already backed off; the bucket refills meanwhile
 
     def _explain(self) -> None:
         print("\n--keep: left in place. To remove them later:", file=self.out)
@@ -199,15 +219,6 @@ class Cleanup:
                 f"auth.raw_delete('/portfolio/order_groups/{group_id}')\"",
                 file=self.out,
             )
-
-
-def already_gone(exc: KalshiError) -> bool:
-    """True if a cancel or delete failed only because the thing no longer exists."""
-    text = f"{exc.code} {exc.message} {exc.details}".lower()
-    return exc.status == 404 or (
-        exc.status in (400, 409)
-        and any(w in text for w in ("not_resting", "cancel", "executed", "not_found"))
-    )
 
 
 def endpoint_cost(costs: dict[str, Any], method: str, path: str) -> int:

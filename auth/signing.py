@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import base64
 import time
-from functools import cache
 from pathlib import Path
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
-from auth.config import mask, require_credentials
+from auth.config import Settings, mask, require_credentials
 from auth.errors import ConfigError
 
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
@@ -90,9 +89,15 @@ def load_private_key(path: Path) -> rsa.RSAPrivateKey | ed25519.Ed25519PrivateKe
     return key
 
 
-@cache
-def signer() -> Signer:
-    """The process-wide signer: credentials resolved and the key parsed on first use only."""
-    s = require_credentials()
+def signer_for(config: Settings) -> Signer:
+    """A signer for these settings, or ConfigError if their credentials are missing or bad."""
+    s = require_credentials(config)
     assert s.key_id and s.key_path  # require_credentials guarantees both
     return Signer(s.key_id, load_private_key(s.key_path))
+
+
+def signer() -> Signer:
+    """The process-wide signer (the default client's): the key is parsed on first use only."""
+    from auth.client import default
+
+    return default().signer

@@ -148,8 +148,8 @@ def is_data(message: dict[str, Any]) -> bool:
 
 def describe_reply(message: dict[str, Any]) -> str:
     """One line for a reply to a command (subscribed, ok, unsubscribed, error)."""
-    kind, body = message.get("type"), message.get("msg")
-    body = body if isinstance(body, dict) else {}
+    kind, raw = message.get("type"), message.get("msg")
+    body: Any = raw if isinstance(raw, dict) else {}  # untyped JSON
     if kind == "subscribed":
         return f"subscribed: channel {body.get('channel')}, sid {body.get('sid')}"
     if kind == "error":
@@ -375,9 +375,9 @@ class Stream:
         kind = message.get("type")
         if kind not in CONTROL_TYPES:
             return
-        command = self._sent.pop(message.get("id"), None)
-        body = message.get("msg")
-        body = body if isinstance(body, dict) else {}
+        command = self._sent.pop(message.get("id"), None)  # type: ignore[arg-type]
+        raw = message.get("msg")
+        body: Any = raw if isinstance(raw, dict) else {}  # untyped JSON
         if kind == "subscribed":
             self.sids[body.get("channel")] = body.get("sid")
         elif kind == "error":
@@ -395,7 +395,7 @@ class Stream:
             return f"handshake refused with HTTP {status}"
         raise KalshiError.from_response(
             status,
-            response.body,
+            bytes(response.body),
             method="GET",
             path=WS_PATH,
             server_date=response.headers.get("Date"),

@@ -13,7 +13,8 @@ from typing import Any
 
 import requests
 
-from auth.signing import Signer, load_private_key
+from auth.client import Client
+from auth.config import Settings
 from tests.conftest import ROOT, clean_env
 
 API = "/trade-api/v2"
@@ -52,8 +53,11 @@ class Api:
     def __init__(self, url: str, key_id: str, key_path: str | Path):
         self.base = url.rstrip("/")
         self.key_path = Path(key_path)
-        self.signer = Signer(key_id, load_private_key(self.key_path))
-        self.session = requests.Session()
+        # The project's own client, one instance per user: its signer and keep-alive session.
+        config = Settings("local", self.base + API, "", key_id, self.key_path, "tests")
+        self.client = Client(config)
+        self.signer = self.client.signer
+        self.session = self.client.session
 
     @classmethod
     def from_env(cls, url: str, env: Mapping[str, str]) -> Api:

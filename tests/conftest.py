@@ -99,12 +99,10 @@ def run_script(
 
 def reset_auth_caches() -> None:
     """Forget the process-wide settings, parsed key, HTTP session and SDK client."""
-    from auth import client, config, signing
+    from auth import client, config
 
     config.settings.cache_clear()
-    signing.signer.cache_clear()
-    client.session.cache_clear()
-    client.get_client.cache_clear()
+    client.default.cache_clear()
 
 
 @pytest.fixture

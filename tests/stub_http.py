@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,6 +24,7 @@ class Canned:
     status: int = 200
     body: Any = field(default_factory=dict)  # dict/list -> JSON; bytes/str sent as is
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (a slow server: read timeouts)
 
 
 class StubServer:
@@ -40,6 +42,8 @@ class StubServer:
                 body = self.rfile.read(length) if length else b""
                 stub.seen.append(Seen(self.command, self.path, dict(self.headers), body))
                 canned = stub.responses.pop(0) if len(stub.responses) > 1 else stub.responses[0]
+                if canned.delay:
+                    time.sleep(canned.delay)
                 payload = canned.body
                 if isinstance(payload, dict | list):
                     payload = json.dumps(payload).encode()

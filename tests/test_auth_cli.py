@@ -103,7 +103,7 @@ def test_sdk_api_exception_maps_to_exit_1():
 def test_network_down_exit_1():
     proc = run_code(
         "from auth import run, raw_get; import auth.client as c; "
-        "c.retry_policy.attempts = 1; run(lambda: raw_get('/exchange/status'))",
+        "c.default().retry.attempts = 1; run(lambda: raw_get('/exchange/status'))",
         KALSHI_ENV="local",
         KALSHI_LOCAL_URL="http://127.0.0.1:9",
     )

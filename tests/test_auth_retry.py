@@ -14,7 +14,7 @@ from tests.stub_http import Canned, StubServer
 @pytest.fixture
 def fast_retries(auth_env, monkeypatch):
     monkeypatch.setattr(
-        client, "retry_policy", client.RetryPolicy(attempts=4, base_delay=0.001, max_delay=0.01)
+        client.default(), "retry", client.RetryPolicy(attempts=4, base_delay=0.001, max_delay=0.01)
     )
     return auth_env
 
@@ -59,13 +59,13 @@ def test_gives_up_after_the_bound(fast_retries):
         point_at(fast_retries, srv.url)
         with pytest.raises(KalshiError) as info:
             client.raw_get("/markets")
-    assert len(srv.seen) == client.retry_policy.attempts
+    assert len(srv.seen) == client.default().retry.attempts
     assert info.value.status == 429 and "token bucket" in info.value.hint
 
 
 def test_total_time_bounds_retries(fast_retries, monkeypatch):
     monkeypatch.setattr(
-        client, "retry_policy", client.RetryPolicy(attempts=50, base_delay=0.05, total_time=0.2)
+        client.default(), "retry", client.RetryPolicy(attempts=50, base_delay=0.05, total_time=0.2)
     )
     with StubServer(Canned(503, "busy")) as srv:
         point_at(fast_retries, srv.url)
@@ -85,7 +85,7 @@ def test_refused_connection_is_a_network_error_after_retries(fast_retries):
     before = client.stats.requests
     with pytest.raises(KalshiError) as info:
         client.raw_get("/exchange/status")
-    assert client.stats.requests - before == client.retry_policy.attempts
+    assert client.stats.requests - before == client.default().retry.attempts
     assert info.value.status == 0 and "python -m sandbox" in info.value.hint
 
 
@@ -99,7 +99,7 @@ def test_write_is_retried_only_when_never_sent(fast_retries, tmp_path):
     before = client.stats.requests
     with pytest.raises(KalshiError):
         client.raw_delete("/portfolio/events/orders/abc")
-    assert client.stats.requests - before == client.retry_policy.attempts
+    assert client.stats.requests - before == client.default().retry.attempts
 
 
 def test_retry_delays_use_full_jitter():

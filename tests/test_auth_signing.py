@@ -135,7 +135,7 @@ def test_sdk_client_signs_with_the_same_parsed_key(auth_env, tmp_path):
 
         client = get_client()
         assert client is get_client()  # cached
-        assert client.kalshi_auth is signer()
+        assert client.kalshi_auth.client.signer is signer()
         assert client.get_exchange_status().trading_active is False
         assert client.get_balance().balance == 12345
     seen = srv.seen[-1]

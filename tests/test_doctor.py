@@ -207,3 +207,40 @@ def test_an_unknown_environment_is_explained():
     env_line = line_of(result.stdout, "environment")
     assert env_line.startswith("  FAIL") and "demo, prod, local" in env_line
     assert line_of(result.stdout, "REST").startswith("  skip")
+
+
+def test_an_ignored_key_path_is_a_warning_not_a_silent_pass(exchange: Exchange, tmp_path: Path):
+    env = {**exchange.env, "KALSHI_PRIVATE_KEY_PATH": str(tmp_path / "mine.pem")}
+    result = run_doctor(env)
+    creds = line_of(result.stdout, "credentials")
+    assert creds.startswith("  warn") and "is ignored" in creds, result.stdout
+    assert "1 with a warning" in result.stdout
+
+
+def test_the_clock_limit_is_the_doctors_own_not_kalshis(exchange: Exchange):
+    clock = line_of(run_doctor(exchange.env).stdout, "clock")
+    assert "this doctor flags" in clock and "Kalshi does not publish" in clock
+
+
+def test_no_configuration_suggests_the_local_exchange(tmp_path: Path):
+    env = clean_env(KALSHI_ENV="demo")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "doctor.py")],
+        cwd=tmp_path,  # no .env here; auth still reads the project's .env, if any
+        env={**env, "KALSHI_API_KEY_ID": "", "KALSHI_PRIVATE_KEY_PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    creds = line_of(result.stdout, "credentials")
+    assert "KALSHI_ENV=local" in creds and "python -m sandbox" in creds, result.stdout
+
+
+def test_a_fix_is_printed_once(tmp_path: Path):
+    env = clean_env(KALSHI_ENV="local", KALSHI_SANDBOX_DIR=str(tmp_path), KALSHI_LOCAL_URL=_dead())
+    fixes = [
+        line.strip()
+        for line in run_doctor(env).stdout.splitlines()
+        if line.strip().startswith("fix:") and line.strip() != "fix: as above"
+    ]
+    assert len(fixes) == len(set(fixes))

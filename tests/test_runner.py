@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from run_waves import WAVES, Script, discover, select, summarize
 from tests.conftest import ROOT, clean_env
 
 ALL_FOLDERS = [
+    "00_quickstart",
     "01_exchange_info",
     "02_market_discovery",
     "03_market_data",
@@ -29,7 +31,7 @@ ALL_FOLDERS = [
     "09_account_management",
     "10_websocket",
 ]
-EXPECTED_SCRIPTS = 42
+EXPECTED_SCRIPTS = 44
 
 
 def runner(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -99,11 +101,12 @@ def test_select_by_wave_and_pattern():
     assert select(scripts, waves=[1], only=["05_"]) == []
 
 
-def test_summary_is_the_last_meaningful_line():
-    out = "[local] Orderbook\n  best bid $0.41\n\nNext: run 02_get_candlesticks.py\n"
-    assert summarize(out, "", 0) == "best bid $0.41"
-    out = "[local] x\ncleanup:   1 order cancelled\n\nWhat to notice:\n  - a\n\nNext: y\n"
-    assert summarize(out, "", 0) == "cleanup: 1 order cancelled"
+def test_summary_is_the_result_line():
+    out = "[local] Orderbook\n  best bid $0.41\n\nNext: y\nRESULT: 3 levels, best bid $0.41\n"
+    assert summarize(out, "", 0) == "3 levels, best bid $0.41"
+    err = "[local] x\nRESULT: 2 fills, fees $0.02\n"  # under --json the human view is on stderr
+    assert summarize('{"fills": []}', err, 0) == "2 fills, fees $0.02"
+    assert summarize("[local] x\ncleanup: 1 order cancelled\n", "", 0) == "(no RESULT line)"
     err = "error: HTTP 404 on GET /markets/X: not_found\n  hint: unknown ticker\n"
     assert summarize("[local] banner\n", err, 1).startswith("error: HTTP 404")
     assert summarize("", "Traceback (most recent call last):\nValueError: boom\n", 1) == (
@@ -141,6 +144,57 @@ def test_every_script_passes_and_the_table_lists_all(tmp_path: Path):
     assert [r["wave"] for r in rows] == sorted(r["wave"] for r in rows)
     for row in rows:  # the table: script, wave, status, seconds, one-line result
         assert row["script"] in result.stdout
+    results = [r["result"] for r in rows]
+    assert "(no RESULT line)" not in results
+    assert len(set(results)) == len(results), "every script's RESULT says something of its own"
+    logs = Path(data["logs"])
+    assert f"full output of every script: {logs}/" in result.stdout
+    for row in rows:  # every table the scripts print fits 100 columns (its rule line is as wide)
+        log = Path(row["log"]).read_text()
+        assert log.startswith(f"$ {row['script']}")
+        rules = [line for line in log.splitlines() if re.fullmatch(r"-+( +-+)+", line)]
+        assert all(len(rule) <= 100 for rule in rules), (row["script"], max(map(len, rules)))
+
+
+FAULT_RECIPE = "--fault-http-429-rate 0.1 --fault-ws-drop-every 2 --fault-seq-gap-rate 0.2"
+
+
+@pytest.mark.timeout(900)
+def test_the_readme_fault_recipe_passes_every_script(tmp_path: Path):
+    assert FAULT_RECIPE in (ROOT / "README.md").read_text()
+    report = tmp_path / "faults.json"
+    result = runner(
+        "--seed", "7", f"--exchange-args={FAULT_RECIPE}", "--report", str(report), timeout=840
+    )
+    rows = json.loads(report.read_text())["results"]
+    failed = [f"{r['script']}: {r['result']}" for r in rows if r["status"] != "pass"]
+    assert not failed and result.returncode == 0, "\n".join(failed) + result.stdout[-2000:]
+
+
+@pytest.mark.timeout(900)
+def test_half_the_requests_answered_429_leave_no_order_and_no_group(tmp_path: Path):
+    from tests.api import Api
+    from tests.conftest import start_exchange
+
+    data_dir = tmp_path / "exchange"
+    runner(
+        "--wave",
+        "4",
+        "--seed",
+        "7",
+        "--data-dir",
+        str(data_dir),
+        "--exchange-args=--fault-http-429-rate 0.5",
+        timeout=840,
+    )  # some scripts may fail: what matters is what they leave
+    exchange = start_exchange(data_dir, "--no-activity")
+    try:
+        api = Api.for_demo(exchange)
+        resting = api.get("/portfolio/orders", status="resting", limit=200)["orders"]
+        groups = api.get("/portfolio/order_groups")["order_groups"]
+    finally:
+        exchange.stop()
+    assert (len(resting), len(groups)) == (0, 0), (resting, groups)
 
 
 @pytest.mark.timeout(120)
@@ -203,4 +257,5 @@ def test_an_interrupted_run_stops_the_exchange(tmp_path: Path, sig: int):
 
 
 def test_runner_module_is_importable_for_the_benchmarks():
-    assert callable(run_waves.discover) and run_waves.WAVES[1] == ("01_exchange_info",)
+    assert callable(run_waves.discover)
+    assert run_waves.WAVES[1] == ("00_quickstart", "01_exchange_info")

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from websockets.asyncio.server import ServerConnection, serve
 
-from auth import config, signing
+from auth import client, config
 from auth.errors import KalshiError
 from auth.ws import Backoff, Stream, StreamError, timestamp
 
@@ -48,10 +48,10 @@ def key(tmp_path, monkeypatch):
     monkeypatch.setenv("KALSHI_API_KEY_ID", "ws-test-key")
     monkeypatch.setenv("KALSHI_PRIVATE_KEY_PATH", str(pem))
     config.settings.cache_clear()
-    signing.signer.cache_clear()
+    client.default.cache_clear()
     yield private.public_key()
     config.settings.cache_clear()
-    signing.signer.cache_clear()
+    client.default.cache_clear()
 
 
 Behaviour = Callable[["FakeKalshi", ServerConnection, int], Awaitable[None]]
@@ -87,7 +87,13 @@ class FakeKalshi:
     def check(self, connection: ServerConnection, request):
         if self.refuse and (not self.times or self.refused < self.times):
             self.refused += 1
-            body = {"error": {"code": "authentication_error", "message": "invalid signature"}}
+            body = {  # Kalshi's 401 shape (kalshi-api-facts.md): the cause is in `details`
+                "error": {
+                    "code": "authentication_error",
+                    "message": "invalid signature",
+                    "details": "INCORRECT_API_KEY_SIGNATURE",
+                }
+            }
             return connection.respond(self.refuse, json.dumps(body))
         headers = request.headers
         ts = headers["KALSHI-ACCESS-TIMESTAMP"]

@@ -34,7 +34,7 @@ def delta(seq, side, price, change, sid=1, ticker=T, clock=11):
 
 
 def feed(books, *messages):
-    return [books.apply(m) for m in messages]
+    return [None if (r := books.apply(m)) is None else str(r) for m in messages]
 
 
 SNAPSHOT = snap(1, yes=[["0.0800", "300.00"], ["0.2200", "333.00"]], no=[["0.5400", "20.00"]])
@@ -125,6 +125,17 @@ def test_out_of_order_and_duplicate_messages_are_not_applied_twice():
     assert results == [None, None, None, "seq gap on sid 1: 2 -> 4", None]
     assert books.stale == 2 and books.gaps == 1
     assert books.books[T].yes[D("0.30")] == D(1)
+
+
+def test_a_gap_is_reported_as_a_value():
+    from auth.orderbook import Resync
+
+    books = Books()
+    books.apply(snap(1))
+    books.apply(delta(2, "yes", "0.3000", "1.00"))
+    gap = books.apply(delta(5, "yes", "0.3000", "1.00"))
+    assert gap == Resync("seq_gap", 1, (T,), last_seq=2, seq=5)
+    assert gap.missed == 2 and str(gap) == "seq gap on sid 1: 2 -> 5"
 
 
 def test_a_gap_on_a_shared_sid_resyncs_every_market_of_that_subscription():
