@@ -65,6 +65,7 @@ FOLDERS: tuple[tuple[str, int], ...] = (
     ("08_historical", 3),
     ("09_account_management", 3),
     ("10_websocket", 5),
+    ("13_live_data", 5),
 )
 # Waves, in the order they run (reads before writes, streaming last). Importable: the benchmarks
 # reuse it.
@@ -95,6 +96,8 @@ EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("10_websocket/*.py", ("--seconds", "{seconds}"), False),
     ("10_websocket/04_ws_user_orders.py", ("--demo-order",), True),
     ("10_websocket/05_ws_user_fills.py", ("--demo-fill",), True),
+    ("13_live_data/02_follow_game.py", ("--seconds", "{seconds}"), False),
+    ("13_live_data/04_crypto_index.py", ("--seconds", "{seconds}"), False),
 )
 
 # Every script's last line is `RESULT: <what it showed>` (auth.cli.result), on stdout, or on

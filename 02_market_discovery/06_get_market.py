@@ -92,7 +92,7 @@ def main() -> int:
         "\nWhat to notice: the NO side is the YES book seen from the other side; an order price "
         "must be on\nthe grid above, which is not always whole cents."
     )
-    print("Next: uv run python 03_market_data/01_get_orderbook.py")
+    print("Next: uv run python 02_market_discovery/07_search_tags_and_sports.py")
     auth.result(
         args,
         f"{ticker}: "

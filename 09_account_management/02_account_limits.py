@@ -105,7 +105,7 @@ def main() -> int:
         "\nWhat to notice: the budget is in tokens, so a cheap call (a cancel at 2) allows five "
         "times as many\ncalls per second as a default one; batching saves round trips, not tokens."
     )
-    print("Next: uv run python 10_websocket/01_ws_ticker.py")
+    print("Next: uv run python 09_account_management/03_incentive_programs.py")
     auth.result(
         args,
         f"read bucket {limits.read.bucket_capacity} (+{limits.read.refill_rate}/s), "

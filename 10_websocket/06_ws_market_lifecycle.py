@@ -132,7 +132,7 @@ def main() -> int:
     say("\nWhat to notice:")
     say("  - determined and settled are two steps: the result first, the payout later.")
     say("  - deactivated/activated pause and resume trading without closing the market.")
-    say("\nThat was the last script of the path; the README lists where to go from here.")
+    say("\nNext: uv run python 13_live_data/01_milestones_and_targets.py")
     auth.result(
         args,
         f"market_lifecycle_v2: {stream.data_messages} message(s) "

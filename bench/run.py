@@ -46,12 +46,14 @@ BENCHES = (
     "bench_ws.py",
     "bench_ws_client.py",
     "bench_scripts.py",  # each script's wall time against its full import floor (goal: 0.3 s)
+    "bench_index_feed.py",
 )
 # --quick: shorter settings for the slow ones (bench_ws's memory run lasts 10 minutes by default).
 QUICK_ARGS = {
     "bench_ws.py": ("--minutes", "1"),
     "bench_ws_client.py": ("--quick",),
     "bench_scripts.py": ("--runs", "1"),
+    "bench_index_feed.py": ("--seconds", "3"),
 }
 OUTPUT = ROOT / "docs" / "benchmarks.md"
 

@@ -30,8 +30,9 @@ ALL_FOLDERS = [
     "08_historical",
     "09_account_management",
     "10_websocket",
+    "13_live_data",
 ]
-EXPECTED_SCRIPTS = 44
+EXPECTED_SCRIPTS = 54
 
 
 def runner(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

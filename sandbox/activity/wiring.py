@@ -12,8 +12,12 @@ import random
 from aiohttp import web
 
 from sandbox.activity.faults import drop_connections_every, http_fault_middleware
+from sandbox.activity.feeclock import run_fee_clock
+from sandbox.activity.indexfeed import IndexFeed
 from sandbox.activity.market_clock import LifecycleClock
 from sandbox.activity.options import LiveOptions
+from sandbox.activity.referee import Referee
+from sandbox.activity.rolling import RollingDesk
 from sandbox.activity.simulator import Simulator
 from sandbox.http.config import Config
 from sandbox.http.routing import EXCHANGE
@@ -39,6 +43,13 @@ def setup(app: web.Application, config: Config, opts: LiveOptions, ws_server: Ws
             exchange, random.Random(seed + 3), fast=opts.fast_lifecycle, on_gone=sim.forget
         )
         jobs.append(clock.run)
+    # Settlement from games and indexes, scheduled fee changes and the index feeds belong to the
+    # exchange itself: they run even with --no-activity (quoting the markets does not).
+    quote = activity and opts.activity_rate > 0
+    jobs.append(Referee(exchange, quote=quote).run)
+    jobs.append(lambda: run_fee_clock(exchange))
+    jobs.append(IndexFeed(exchange.seed, ws_server.hub).run)
+    jobs.append(RollingDesk(exchange, quote=quote).run)
     if opts.fault_ws_drop_every > 0:
         jobs.append(lambda: drop_connections_every(opts.fault_ws_drop_every, ws_server))
     if jobs:

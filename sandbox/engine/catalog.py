@@ -103,6 +103,27 @@ class Catalog:
             op.emit(ev.MarketLifecycle("created", copy(market), now))
         return market
 
+    def set_series_fees(self, series_ticker: str, fee_type: str, multiplier: Decimal) -> bool:
+        """A series' fee structure (scheduled fee changes); False if it already was that."""
+        s = self.get_series(series_ticker)
+        if (s.fee_type, s.fee_multiplier) == (fee_type, multiplier):
+            return False
+        self.op.touch("series", s, self.series)
+        s.fee_type, s.fee_multiplier, s.last_updated_ts = fee_type, multiplier, self.op.now
+        return True
+
+    def set_event_fees(
+        self, event_ticker: str, fee_type: str | None, multiplier: Decimal | None
+    ) -> bool:
+        """An event's fee override (None, None = cleared); False if it already was that."""
+        e = self.get_event(event_ticker)
+        if (e.fee_type_override, e.fee_multiplier_override) == (fee_type, multiplier):
+            return False
+        self.op.touch("event", e, self.events)
+        e.fee_type_override, e.fee_multiplier_override = fee_type, multiplier
+        e.last_updated_ts = self.op.now
+        return True
+
     # ------------------------------------------------------------------ reads
 
     def is_historical_market(self, m: Market) -> bool:

@@ -7,6 +7,8 @@
     MarketData  trades, market statistics, minute candles               marketdata.py
     Lifecycle   market status, determination, settlement, pauses        lifecycle.py
     Portfolio   fills and settlements history, position reads           portfolio.py
+    LiveData    milestones, structured targets, games (derived, read)   livedata.py
+    FeeChanges  scheduled series/event fee changes (derived schedule)   feechanges.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -40,9 +42,11 @@ from .accounts import Accounts
 from .catalog import Catalog
 from .common import CancelResult, EventPosition, real_clock
 from .errors import EngineError
+from .feechanges import FeeChanges
 from .groups import Groups
 from .invariants import check_invariants, escrow, total_money
 from .lifecycle import Lifecycle
+from .livedata import LiveData
 from .marketdata import MarketData
 from .models import (
     Account,
@@ -85,7 +89,10 @@ class Exchange:
         self.data = MarketData(op, self.catalog, self.trading.books.__getitem__)
         self.trading.data = self.data
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
-        op.listening = lambda: bool(self.listeners) and self._listening()
+        self.live = LiveData(op, self.catalog)
+        self.fee_changes = FeeChanges(op, self.catalog)
+        op.listeners = self.listeners
+        op.listening = self._listening
         op.notify = self._notify
         self.journal = journal
         if journal is not None:
@@ -99,7 +106,7 @@ class Exchange:
         """An exchange without a journal (unit tests, benchmarks); seeded unless populate=False."""
         ex = cls(seed=seed, clock=clock)
         if populate:
-            from sandbox.seed import seed_universe  # seed data lives outside the engine
+            from sandbox.seed.universe import seed_universe  # seed data lives outside the engine
 
             seed_universe(ex)
         return ex
@@ -236,8 +243,15 @@ class Exchange:
     def event_status(self, event_ticker: str) -> str:
         return self.catalog.event_status(event_ticker)
 
-    def list_events(self, *args, **kwargs) -> list[Event]:
-        return self.catalog.list_events(*args, **kwargs)
+    def list_events(
+        self,
+        series_ticker: str | None = None,
+        status: str | None = None,
+        event_tickers: Iterable[str] | None = None,
+        min_close_ts: int | None = None,
+    ) -> list[Event]:
+        """Live events (those with at least one live market), in creation order."""
+        return self.catalog.list_events(series_ticker, status, event_tickers, min_close_ts)
 
     def event_markets(self, event_ticker: str, *, include_historical: bool = False) -> list[Market]:
         e = self.catalog.get_event(event_ticker)
@@ -254,8 +268,39 @@ class Exchange:
         self.data.roll_volume(m)
         return m
 
-    def list_markets(self, **filters) -> list[Market]:
-        out = self.catalog.list_markets(**filters)
+    def list_markets(
+        self,
+        *,
+        event_ticker: str | None = None,
+        series_ticker: str | None = None,
+        status: str | None = None,
+        tickers: Iterable[str] | None = None,
+        min_created_ts: int | None = None,
+        max_created_ts: int | None = None,
+        min_close_ts: int | None = None,
+        max_close_ts: int | None = None,
+        min_settled_ts: int | None = None,
+        max_settled_ts: int | None = None,
+        min_updated_ts: int | None = None,
+        max_updated_ts: int | None = None,
+        historical: bool = False,
+    ) -> list[Market]:
+        """Markets by filter (see Catalog.list_markets); 24 h volume brought up to now."""
+        out = self.catalog.list_markets(
+            event_ticker=event_ticker,
+            series_ticker=series_ticker,
+            status=status,
+            tickers=tickers,
+            min_created_ts=min_created_ts,
+            max_created_ts=max_created_ts,
+            min_close_ts=min_close_ts,
+            max_close_ts=max_close_ts,
+            min_settled_ts=min_settled_ts,
+            max_settled_ts=max_settled_ts,
+            min_updated_ts=min_updated_ts,
+            max_updated_ts=max_updated_ts,
+            historical=historical,
+        )
         for m in out:
             self.data.roll_volume(m)
         return out
@@ -312,19 +357,54 @@ class Exchange:
 
     # ------------------------------------------------------------------ orders
 
-    def create_order(self, user_id: str, **kwargs) -> OrderResult:
-        """Place a V2 order (see Trading.create_order for the arguments)."""
+    def create_order(
+        self,
+        user_id: str,
+        *,
+        ticker: str,
+        side: str,
+        price: Decimal | str,
+        count: Decimal | str,
+        time_in_force: str,
+        self_trade_prevention_type: str,
+        client_order_id: str | None = None,
+        expiration_time: int | None = None,
+        post_only: bool = False,
+        reduce_only: bool = False,
+        order_group_id: str | None = None,
+        cancel_order_on_pause: bool = False,
+        subaccount: int = 0,
+    ) -> OrderResult:
+        """Place a V2 order: a bid buys YES at `price`, an ask sells YES (buys NO at 1-price);
+        it matches at once and a good-till-canceled remainder rests."""
         if self.trading.expiry:
             self._expire_first()
         with self._op:
-            return self.trading.create_order(user_id, **kwargs)
+            return self.trading.create_order(
+                user_id,
+                ticker,
+                side,
+                price,
+                count,
+                time_in_force,
+                self_trade_prevention_type,
+                client_order_id,
+                expiration_time,
+                post_only,
+                reduce_only,
+                order_group_id,
+                cancel_order_on_pause,
+                subaccount,
+            )
 
     def batch_create_orders(
         self, user_id: str, items: list[dict]
     ) -> list[OrderResult | EngineError]:
-        """Kalshi's batch create: every item is its own order with its own result (the spec's
-        BatchCreateOrdersV2 response has one `order` or `error` per item); an item that fails
-        leaves nothing behind, and the items before it stand."""
+        """Kalshi's batch create: every item is its own order with its own result. The spec's
+        batch response carries one `order` or one `error` per item, and
+        docs.kalshi.com/getting_started/order_errors describes "errors inside a batch response"
+        per item: items are independent, so an item that fails leaves nothing behind and the
+        items before it stand."""
         out: list[OrderResult | EngineError] = []
         for kw in items:
             try:
@@ -351,17 +431,53 @@ class Exchange:
         with self._op:
             return self.trading.cancel_all_orders(user_id, ticker, subaccount, event_ticker)
 
-    def decrease_order(self, user_id: str, order_id: str, **kwargs) -> Order:
+    def decrease_order(
+        self,
+        user_id: str,
+        order_id: str,
+        *,
+        reduce_by: Decimal | str | None = None,
+        reduce_to: Decimal | str | None = None,
+        subaccount: int = 0,
+    ) -> Order:
+        """Shrink a resting order in place (keeps queue priority); to 0 cancels it."""
         if self.trading.expiry:
             self._expire_first()
         with self._op:
-            return self.trading.decrease_order(user_id, order_id, **kwargs)
+            return self.trading.decrease_order(
+                user_id, order_id, reduce_by=reduce_by, reduce_to=reduce_to, subaccount=subaccount
+            )
 
-    def amend_order(self, user_id: str, order_id: str, **kwargs) -> tuple[Order, Order]:
+    def amend_order(
+        self,
+        user_id: str,
+        order_id: str,
+        *,
+        ticker: str,
+        side: str,
+        price: Decimal | str,
+        count: Decimal | str,
+        client_order_id: str | None = None,
+        updated_client_order_id: str | None = None,
+        expiration_time: int | None = None,
+        subaccount: int = 0,
+    ) -> tuple[Order, Order]:
+        """Change price and/or total size; returns (old, new) (see Trading.amend_order)."""
         if self.trading.expiry:
             self._expire_first()
         with self._op:
-            return self.trading.amend_order(user_id, order_id, **kwargs)
+            return self.trading.amend_order(
+                user_id,
+                order_id,
+                ticker=ticker,
+                side=side,
+                price=price,
+                count=count,
+                client_order_id=client_order_id,
+                updated_client_order_id=updated_client_order_id,
+                expiration_time=expiration_time,
+                subaccount=subaccount,
+            )
 
     def expire_orders(self) -> int:
         """Cancel resting orders whose expiration_time has passed; returns how many."""
@@ -373,9 +489,22 @@ class Exchange:
         self._expire_reads()
         return self.trading.own_order(user_id, order_id, None)
 
-    def list_orders(self, user_id: str, *args, **kwargs) -> list[Order]:
+    def list_orders(
+        self,
+        user_id: str,
+        status: str | None = None,
+        ticker: str | Iterable[str] | None = None,
+        event_ticker: str | Iterable[str] | None = None,
+        min_ts: int | None = None,
+        max_ts: int | None = None,
+        subaccount: int | None = None,
+        historical: bool = False,
+    ) -> list[Order]:
+        """The user's orders, newest first (live, or historical=True)."""
         self._expire_reads()
-        return self.trading.list_orders(user_id, *args, **kwargs)
+        return self.trading.list_orders(
+            user_id, status, ticker, event_ticker, min_ts, max_ts, subaccount, historical
+        )
 
     def order_fills(self, order_id: str) -> list[Fill]:
         return self.portfolio.order_fills(order_id)
@@ -384,9 +513,15 @@ class Exchange:
         self._expire_reads()
         return self.trading.queue_position(user_id, order_id)
 
-    def queue_positions(self, user_id: str, *args, **kwargs) -> list[QueuePosition]:
+    def queue_positions(
+        self,
+        user_id: str,
+        market_tickers: Iterable[str] | None = None,
+        event_ticker: str | None = None,
+        subaccount: int = 0,
+    ) -> list[QueuePosition]:
         self._expire_reads()
-        return self.trading.queue_positions(user_id, *args, **kwargs)
+        return self.trading.queue_positions(user_id, market_tickers, event_ticker, subaccount)
 
     def book(self, ticker: str, depth: int = 0):
         """(yes, no) aggregated (price, count) levels, ascending; depth>0 keeps the best N."""
@@ -447,11 +582,27 @@ class Exchange:
     def last_trade(self, ticker: str) -> Trade | None:
         return self.data.last_trade(ticker)
 
-    def list_trades(self, *args, **kwargs) -> list[Trade]:
-        return self.data.list_trades(*args, **kwargs)
+    def list_trades(
+        self,
+        ticker: str | None = None,
+        min_ts: int | None = None,
+        max_ts: int | None = None,
+        historical: bool = False,
+    ) -> list[Trade]:
+        return self.data.list_trades(ticker, min_ts, max_ts, historical)
 
-    def market_candlesticks(self, *args, **kwargs) -> list[Candlestick]:
-        return self.data.market_candlesticks(*args, **kwargs)
+    def market_candlesticks(
+        self,
+        ticker: str,
+        start_ts: int,
+        end_ts: int,
+        period_interval: int,
+        include_latest_before_start: bool = False,
+        historical: bool = False,
+    ) -> list[Candlestick]:
+        return self.data.market_candlesticks(
+            ticker, start_ts, end_ts, period_interval, include_latest_before_start, historical
+        )
 
     def event_candlesticks(
         self, event_ticker: str, start_ts: int, end_ts: int, period_interval: int
@@ -468,16 +619,46 @@ class Exchange:
 
     # ------------------------------------------------------------------ portfolio
 
-    def list_fills(self, user_id: str, *args, **kwargs) -> list[Fill]:
-        return self.portfolio.list_fills(user_id, *args, **kwargs)
+    def list_fills(
+        self,
+        user_id: str,
+        ticker: str | Iterable[str] | None = None,
+        order_id: str | None = None,
+        min_ts: int | None = None,
+        max_ts: int | None = None,
+        subaccount: int | None = None,
+        historical: bool = False,
+    ) -> list[Fill]:
+        return self.portfolio.list_fills(
+            user_id, ticker, order_id, min_ts, max_ts, subaccount, historical
+        )
 
-    def list_settlements(self, user_id: str, *args, **kwargs) -> list[Settlement]:
-        return self.portfolio.list_settlements(user_id, *args, **kwargs)
+    def list_settlements(
+        self,
+        user_id: str,
+        ticker: str | None = None,
+        event_ticker: str | None = None,
+        min_ts: int | None = None,
+        max_ts: int | None = None,
+        subaccount: int | None = None,
+    ) -> list[Settlement]:
+        return self.portfolio.list_settlements(
+            user_id, ticker, event_ticker, min_ts, max_ts, subaccount
+        )
 
     def list_positions(
-        self, user_id: str, *args, **kwargs
+        self,
+        user_id: str,
+        ticker: str | None = None,
+        event_ticker: str | None = None,
+        settlement_status: str = "unsettled",
+        subaccount: int = 0,
+        historical: bool = False,
     ) -> tuple[list[Position], list[EventPosition]]:
-        return self.portfolio.list_positions(user_id, *args, **kwargs)
+        """(market positions, event positions); settlement_status: unsettled | settled | all."""
+        return self.portfolio.list_positions(
+            user_id, ticker, event_ticker, settlement_status, subaccount, historical
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -515,6 +696,11 @@ class Exchange:
     def settle_market(self, ticker: str) -> list[Settlement]:
         with self._op:
             return self.lifecycle.settle_market(ticker)
+
+    def apply_fee_changes(self) -> int:
+        """Apply the scheduled fee changes whose time has come (the fee clock calls this)."""
+        with self._op as now:
+            return self.fee_changes.apply_due(now)
 
     def pause_trading(self) -> None:
         with self._op:

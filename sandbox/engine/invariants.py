@@ -23,7 +23,12 @@ def check_invariants(ex: Exchange) -> None:
                 orders = book.orders_at(side, price)
                 assert orders and total == sum(o.remaining_count for o in orders), (t, price)
     resting = [o for o in trading.orders.values() if o.status == RESTING]
-    indexed = {o.order_id for mine in trading.user_orders.values() for o in mine.values()}
+    indexed = {
+        o.order_id
+        for by_key in trading.user_orders.values()
+        for mine in by_key.values()
+        for o in mine.values()
+    }
     assert indexed == {o.order_id for o in resting}, "resting-order index out of step"
     on_books = {o.order_id for book in trading.books.values() for o in book.all_orders()}
     assert on_books == indexed, "books and resting-order index disagree"
@@ -38,7 +43,7 @@ def check_invariants(ex: Exchange) -> None:
         assert acct.balance % prec == 0 and acct.reserved % prec == 0, acct
         assert cash.user_accounts[acct.user_id][acct.subaccount] is acct
     for (u, s, t), p in cash.positions.items():
-        mine = trading.user_orders.get((u, s, t), {}).values()
+        mine = trading.resting(u, s, t).values()
         assert p.covered_bid == sum((o.covered for o in mine if o.side == BID), ZERO), p
         assert p.covered_ask == sum((o.covered for o in mine if o.side == ASK), ZERO), p
         assert p.covered_bid <= max(ZERO, -p.position) or p.settled, p

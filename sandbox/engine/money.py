@@ -26,6 +26,10 @@ def dec(value: object, what: str = "value", bounded: bool = True) -> Decimal:
         d = value
     elif isinstance(value, (bool, float)):
         raise EngineError(400, "invalid_parameters", f"{what} must be a decimal string")
+    elif isinstance(value, int):
+        if value.bit_length() > 64:  # str() of a 5000-digit int would itself raise
+            raise EngineError(400, "invalid_parameters", f"{what} is out of range")
+        d = Decimal(value)
     else:
         text = str(value).strip()
         # Decimal() also reads non-ASCII digits ("١٢"); the API's numbers are ASCII.

@@ -130,6 +130,7 @@ class Operation:
         self.events: list | None = None
         self.changes = ChangeSet()
         self.step: Callable[[str], Any] = _NO_STEP
+        self.listeners: list = []  # the front's listeners (events are built only if wanted)
         self.listening: Callable[[], bool] = lambda: False
         self.begin_hooks: list[Callable[[], None]] = []
         self.end_hooks: list[Callable[[], None]] = []  # before the commit (market stats)
@@ -148,7 +149,7 @@ class Operation:
             return self.now
         self.depth = 1
         self.now = self.fixed_now if self.fixed_now is not None else self.clock()
-        self.events = [] if self.listening() else None
+        self.events = [] if self.listeners and self.listening() else None
         return self.now
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -179,6 +180,10 @@ class Operation:
 
     def _rollback(self) -> None:
         cs = self.changes
+        if not (cs.touched or cs.undo or cs.history):  # rejected before changing anything
+            self.depth = 0
+            self.events = None
+            return
         try:
             for fn, args in reversed(cs.undo):
                 fn(*args)

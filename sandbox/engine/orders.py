@@ -22,7 +22,7 @@ from . import fees
 from .accounts import Accounts
 from .book import Book
 from .catalog import Catalog
-from .common import MICRO, PRICE_Q, CancelResult, as_set, within
+from .common import MAX_TS, MICRO, PRICE_Q, CancelResult, as_set, within
 from .errors import EngineError, invalid, not_found
 from .groups import Groups
 from .marketdata import MarketData
@@ -77,7 +77,8 @@ class Trading:
         self._touch = partial(op.touch, "order", table=self.orders)
         # Indexes (derived: rebuilt on restore, repaired on rollback).
         self.client_ids: dict[tuple[str, str], str] = {}
-        self.user_orders: dict[tuple[str, int, str], dict[str, Order]] = {}  # resting
+        # resting orders: user -> (subaccount, ticker) -> {order id: order}
+        self.user_orders: dict[str, dict[tuple[int, str], dict[str, Order]]] = {}
         self.orders_by_user: dict[str, dict[str, Order]] = {}  # all, creation order
         self.group_orders: dict[str, dict[str, Order]] = {}  # resting
         self.expiry: list[tuple[int, int, str]] = []
@@ -149,7 +150,6 @@ class Trading:
     def create_order(
         self,
         user_id: str,
-        *,
         ticker: str,
         side: str,
         price: Decimal | str,
@@ -164,7 +164,8 @@ class Trading:
         cancel_order_on_pause: bool = False,
         subaccount: int = 0,
     ) -> OrderResult:
-        """Place a V2 order (bid buys YES at price, ask sells YES); match it; rest a GTC rest."""
+        """Place a V2 order (bid buys YES at price, ask sells YES); match it; rest a GTC rest.
+        (Positional arguments: the front passes them on without building a keyword dict.)"""
         op = self.op
         op.step("create.validate")
         m, p, c, eff, covered, fok_short = self._validate(
@@ -272,7 +273,7 @@ class Trading:
         if expiration_time is not None:
             if time_in_force != GTC:
                 raise invalid("expiration_time is only allowed with good_till_canceled")
-            if not isinstance(expiration_time, int) or expiration_time <= now:
+            if not _is_ts(expiration_time) or expiration_time <= now:
                 raise invalid("expiration_time must be in the future")
         if reduce_only and time_in_force != IOC:
             raise invalid("reduce_only requires immediate_or_cancel", "reduce only")
@@ -385,7 +386,8 @@ class Trading:
         # Rest.
         o.status = RESTING
         self.books[o.ticker].add(o)
-        self.user_orders.setdefault((o.user_id, o.subaccount, o.ticker), {})[o.order_id] = o
+        mine = self.user_orders.setdefault(o.user_id, {})
+        mine.setdefault((o.subaccount, o.ticker), {})[o.order_id] = o
         if o.order_group_id:
             self.group_orders.setdefault(o.order_group_id, {})[o.order_id] = o
         if o.expiration_time is not None:
@@ -404,12 +406,16 @@ class Trading:
         heapq.heapify(self.expiry)
 
     def _unindex(self, o: Order) -> None:
-        key = (o.user_id, o.subaccount, o.ticker)
-        mine = self.user_orders.get(key)
-        if mine is not None:
-            mine.pop(o.order_id, None)
-            if not mine:
-                del self.user_orders[key]
+        by_key = self.user_orders.get(o.user_id)
+        if by_key is not None:
+            key = (o.subaccount, o.ticker)
+            mine = by_key.get(key)
+            if mine is not None:
+                mine.pop(o.order_id, None)
+                if not mine:
+                    del by_key[key]
+                    if not by_key:
+                        del self.user_orders[o.user_id]
         if o.order_group_id:
             g = self.group_orders.get(o.order_group_id)
             if g is not None:
@@ -594,7 +600,7 @@ class Trading:
             return
         acct = self.accounts.accounts[(pos.user_id, pos.subaccount)]
         self.accounts.touch_position(pos)
-        mine = self.user_orders.get((pos.user_id, pos.subaccount, pos.ticker), {})
+        mine = self.resting(pos.user_id, pos.subaccount, pos.ticker)
         candidates = [x for x in mine.values() if x.side == side and x.covered > 0]
         for x in reversed(candidates):
             take = min(x.covered, excess)
@@ -654,6 +660,10 @@ class Trading:
             op.emit(ev.OrderEvent("canceled", copy(o), now, reason))
         return reduced
 
+    def resting(self, user_id: str, subaccount: int, ticker: str) -> dict[str, Order]:
+        """The user's resting orders in one market (queue order)."""
+        return self.user_orders.get(user_id, {}).get((subaccount, ticker), {})
+
     def own_order(self, user_id: str, order_id: str, subaccount: int | None) -> Order:
         o = self.orders.get(order_id)
         if (
@@ -683,15 +693,14 @@ class Trading:
         """Cancel every resting order of the user (optionally one market/event/subaccount)."""
         self.op.step("cancel_all.validate")
         out = []
-        for key in [k for k in self.user_orders if k[0] == user_id]:
-            _, s, t = key
+        for (s, t), mine in list(self.user_orders.get(user_id, {}).items()):
             if subaccount is not None and s != subaccount:
                 continue
             if ticker is not None and t != ticker:
                 continue
             if event_ticker is not None and self.catalog.markets[t].event_ticker != event_ticker:
                 continue
-            for o in list(self.user_orders.get(key, {}).values()):
+            for o in list(mine.values()):
                 self.op.step("cancel_all.cancel")
                 out.append(CancelResult(o, self.cancel(o)))
         return out
@@ -808,7 +817,7 @@ class Trading:
         if expiration_time is not None:
             if expiration_time == 0:
                 new_exp = None
-            elif not isinstance(expiration_time, int) or expiration_time <= now:
+            elif not _is_ts(expiration_time) or expiration_time <= now:
                 raise invalid("expiration_time must be in the future")
             else:
                 new_exp = expiration_time
@@ -969,8 +978,8 @@ class Trading:
         """Queue positions of the user's resting orders."""
         tickers = as_set(market_tickers)
         out = []
-        for (u, s, t), mine in self.user_orders.items():
-            if u != user_id or s != subaccount or (tickers and t not in tickers):
+        for (s, t), mine in self.user_orders.get(user_id, {}).items():
+            if s != subaccount or (tickers and t not in tickers):
                 continue
             if event_ticker and self.catalog.markets[t].event_ticker != event_ticker:
                 continue
@@ -1000,7 +1009,8 @@ class Trading:
                 self.client_ids[(o.user_id, o.client_order_id)] = o.order_id
         for o in sorted((o for o in orders if o.status == RESTING), key=lambda o: o.seq):
             self.books[o.ticker].add(o)
-            self.user_orders.setdefault((o.user_id, o.subaccount, o.ticker), {})[o.order_id] = o
+            mine = self.user_orders.setdefault(o.user_id, {})
+            mine.setdefault((o.subaccount, o.ticker), {})[o.order_id] = o
             if o.order_group_id:
                 self.group_orders.setdefault(o.order_group_id, {})[o.order_id] = o
             if o.expiration_time is not None:
@@ -1046,7 +1056,8 @@ class Trading:
                     book.add(o)
             self.books[t] = book
         for key in keys:
-            mine = dict(self.user_orders.get(key, {}))
+            by_key = self.user_orders.setdefault(key[0], {})
+            mine = dict(by_key.get(key[1:], {}))
             mine.update(
                 (i, o) for i, o in extra.items() if (o.user_id, o.subaccount, o.ticker) == key
             )
@@ -1056,9 +1067,11 @@ class Trading:
                 if o.status == RESTING and o.order_id in self.orders
             }
             if rebuilt:
-                self.user_orders[key] = rebuilt
+                by_key[key[1:]] = rebuilt
             else:
-                self.user_orders.pop(key, None)
+                by_key.pop(key[1:], None)
+                if not by_key:
+                    del self.user_orders[key[0]]
         for gid in group_ids:
             mine = dict(self.group_orders.get(gid, {}))
             mine.update((i, o) for i, o in extra.items() if o.order_group_id == gid)
@@ -1067,6 +1080,11 @@ class Trading:
                 for o in sorted(mine.values(), key=lambda o: o.seq)
                 if o.status == RESTING and o.order_id in self.orders
             }
+
+
+def _is_ts(v: object) -> bool:
+    """An epoch-ms integer up to year 9999 (a 5000-digit number would not even load back)."""
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_TS
 
 
 def _apply_fill(pos: Position, side: str, q: Decimal, px: Decimal) -> tuple[Decimal, Decimal]:

@@ -16,8 +16,11 @@ from sandbox.engine.errors import EngineError
 from sandbox.http import (
     ratelimit,
     routes_account,
+    routes_discovery,
     routes_exchange,
+    routes_fees,
     routes_historical,
+    routes_live,
     routes_market,
     routes_orders,
     routes_portfolio,
@@ -41,12 +44,15 @@ from sandbox.http.signature import verify_request
 log = logging.getLogger("sandbox.http")
 
 ROUTE_MODULES = (
+    routes_fees,  # before routes_market: /series/fee_changes is not a series ticker
     routes_exchange,
     routes_market,
     routes_portfolio,
     routes_orders,
     routes_historical,
     routes_account,
+    routes_discovery,
+    routes_live,
 )
 
 

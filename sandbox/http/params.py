@@ -91,9 +91,11 @@ def q_choice(request: web.Request, name: str, choices: Sequence[str]) -> str | N
     return value
 
 
-def q_limit(request: web.Request, default: int, maximum: int, minimum: int = 1) -> int:
-    """`limit` within the spec's bounds for the endpoint (some allow 0: an empty page)."""
-    value = q_int(request, "limit", default, lo=minimum, hi=maximum)
+def q_limit(
+    request: web.Request, default: int, maximum: int, minimum: int = 1, name: str = "limit"
+) -> int:
+    """A page size within the spec's bounds for the endpoint (some allow 0: an empty page)."""
+    value = q_int(request, name, default, lo=minimum, hi=maximum)
     return default if value is None else value
 
 
@@ -192,6 +194,7 @@ def paginate(
     descending: bool = False,
     minimum: int = 1,
     presorted: bool = False,
+    size_param: str = "limit",
 ) -> tuple[list, str]:
     """One page of `items` in `key` order and the cursor of the next page ("" on the last).
 
@@ -201,7 +204,7 @@ def paginate(
     in key order (the engine's trade and fill lists are kept in id order): no sort per request.
     """
     after = decode_cursor(q_str(request, "cursor"))
-    limit = q_limit(request, default, maximum, minimum)
+    limit = q_limit(request, default, maximum, minimum, size_param)
     ordered = items if presorted else sorted(items, key=key, reverse=descending)
     start = 0
     if after:

@@ -19,6 +19,7 @@ from sandbox.http.params import (
     q_ts,
     trade_key,
 )
+from sandbox.http.routes_live import milestones_of
 from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response
 
 ROUTES = Routes()
@@ -99,7 +100,10 @@ async def list_events(request: web.Request) -> web.Response:
             [ser.market(mk, strict) for mk in ex.event_markets(e.event_ticker)] if nested else None
         )
         out.append(ser.event(e, strict, markets))
-    return json_response({"events": out, "cursor": cursor})
+    body = {"events": out, "cursor": cursor}
+    if q_bool(request, "with_milestones"):  # the milestones of this page's events
+        body["milestones"] = milestones_of(ex, [e.event_ticker for e in page])
+    return json_response(body)
 
 
 @ROUTES.get("/events/{event_ticker}")

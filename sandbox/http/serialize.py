@@ -213,6 +213,10 @@ def event(e: m.Event, strict: bool, markets: list[dict] | None = None) -> dict:
         "last_updated_ts": iso_ms(e.last_updated_ts),
         "exchange_index": 0,
     }
+    if e.fee_type_override is not None:  # x-omitempty: absent while no override is set
+        out["fee_type_override"] = e.fee_type_override
+        if e.fee_multiplier_override is not None:  # a JSON number in the spec (not money)
+            out["fee_multiplier_override"] = float(e.fee_multiplier_override)
     if markets is not None:
         out["markets"] = markets
     return finish(out, strict)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from sandbox.activity import rolling
 from sandbox.engine.models import (
     ASK,
     BID,
@@ -25,6 +26,7 @@ from sandbox.engine.models import (
     Series,
 )
 from sandbox.engine.money import ONE
+from sandbox.seed.sports import seed_basketball
 
 if TYPE_CHECKING:
     from sandbox.engine import Exchange
@@ -342,7 +344,9 @@ def seed_universe(ex: Exchange) -> None:
         _fed(b)
         _football(b)
         _gas(b)
+        seed_basketball(b)
         b.run()
+        rolling.seed(ex)  # the 15-minute crypto and hourly temperature series
         ex.set_historical_cutoff(_ms(b.today - timedelta(days=30)))
 
 

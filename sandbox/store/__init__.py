@@ -25,7 +25,7 @@ def open_exchange(
     A new journal is seeded deterministically from `seed`; an existing one is restored exactly
     (its stored seed wins).
     """
-    from sandbox.seed import seed_universe
+    from sandbox.seed.universe import seed_universe
 
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)

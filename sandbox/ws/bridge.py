@@ -10,6 +10,7 @@ from typing import Any
 
 from sandbox.engine import events as ev
 from sandbox.engine.errors import EngineError
+from sandbox.engine.feechanges import EventFeeUpdate
 from sandbox.ws import messages
 from sandbox.ws.hub import Hub
 
@@ -39,6 +40,7 @@ class Bridge:
             ev.OrderGroupUpdate: self._group,
             ev.MarketLifecycle: self._market_lifecycle,
             ev.EventLifecycle: self._event_lifecycle,
+            EventFeeUpdate: self._event_fee_update,
         }
 
     def wants_events(self) -> bool:
@@ -119,6 +121,12 @@ class Bridge:
         if event is None:
             return
         self.hub.publish("market_lifecycle_v2", "event_lifecycle", messages.event_lifecycle(event))
+
+    def _event_fee_update(self, e: EventFeeUpdate) -> None:
+        msg = messages.event_fee_update(
+            e.event_ticker, e.fee_type_override, e.fee_multiplier_override
+        )
+        self.hub.publish("market_lifecycle_v2", "event_fee_update", msg)
 
     def _last_size(self, ticker: str) -> Decimal:
         """Size of the market's last trade (read from the engine: also right for trades made

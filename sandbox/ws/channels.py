@@ -2,7 +2,8 @@
 
 All channels of the AsyncAPI are accepted so that a client written for live never meets an
 "Unknown channel name" here; those the local exchange has no data for (multivariate markets,
-RFQ communications, CF Benchmarks and Pyth feeds) subscribe fine and stay silent.
+RFQ communications, Pyth) subscribe fine and stay silent; the CF Benchmarks channels carry
+the simulated indices (sandbox/ws/indexes.py, sandbox/activity/indexfeed.py).
 """
 
 from __future__ import annotations

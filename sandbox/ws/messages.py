@@ -307,3 +307,17 @@ def event_lifecycle(e: Any) -> dict[str, Any]:
     if e.strike_period:
         msg["strike_period"] = e.strike_period
     return msg
+
+
+def event_fee_update(
+    event_ticker: str, fee_type: str | None, multiplier: Decimal | None
+) -> dict[str, Any]:
+    """An event's fee override set (or cleared: both null); the multiplier is a JSON number."""
+    mult = None if multiplier is None else float(multiplier)
+    if mult is not None and mult.is_integer():
+        mult = int(mult)
+    return {
+        "event_ticker": event_ticker,
+        "fee_type_override": fee_type,
+        "fee_multiplier_override": mult,
+    }

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sandbox.ws import messages, wire
+from sandbox.ws import indexes, messages, wire
 from sandbox.ws.channels import CHANNELS
 from sandbox.ws.hub import Hub, Sink, Subscription
 
@@ -125,6 +125,9 @@ class Session:
             filtered = channel.markets != "ignored" and any(k in params for k in keys)
             if not filtered:
                 wanted = []
+            if name in indexes.AVAILABLE:  # index channels filter by index_ids instead
+                following = _index_call(indexes.initial, params)
+                filtered, wanted = following is not None, sorted(following or ())
             sub = existing.get(name)
             if sub is not None:  # re-subscribing adds markets to the existing subscription
                 self.sink.send(
@@ -172,6 +175,9 @@ class Session:
         sub = self.subs.get(_one_sid(params))
         if sub is None:
             raise CommandError(7, sid=_one_sid(params))
+        if sub.channel.name in indexes.AVAILABLE:
+            self.sink.send(_index_call(indexes.update, self.hub, sub, cmd_id, params))
+            return
         if action not in ACTIONS or sub.channel.markets == "ignored":
             raise CommandError(13, sid=sub.sid)
         if action == "get_snapshot" and not sub.channel.snapshot:
@@ -257,6 +263,14 @@ class Session:
                 items = [t for t in map(self.view.ticker_for_id, items) if t is not None]
             out.extend(items)
         return list(dict.fromkeys(out))
+
+
+def _index_call(fn: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except indexes.IndexCommandError as exc:
+        extra = {} if exc.sid is None else {"sid": exc.sid}
+        raise CommandError(exc.code, **extra) from None
 
 
 def _flag(params: dict[str, Any], name: str) -> bool:

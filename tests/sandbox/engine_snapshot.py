@@ -53,7 +53,7 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         o is trading.orders[o.order_id] for b in trading.books.values() for o in b.all_orders()
     ) and all(
         o is trading.orders[o.order_id]
-        for index in (trading.user_orders, trading.group_orders, trading.orders_by_user)
+        for index in (trading.group_orders, trading.orders_by_user, *trading.user_orders.values())
         for mine in index.values()
         for o in mine.values()
     )
@@ -61,7 +61,11 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         k: (list(v) if attr is None else _ids(v, attr)) for k, v in index.items() if v
     }
     snap["client_ids"] = dict(trading.client_ids)
-    snap["user_orders"] = nonempty(trading.user_orders)
+    snap["user_orders"] = {
+        (u, *k): list(mine)
+        for u, by_key in trading.user_orders.items()
+        for k, mine in by_key.items()
+    }
     snap["orders_by_user"] = nonempty(trading.orders_by_user)
     snap["group_orders"] = nonempty(trading.group_orders)
     snap["expiry"] = sorted(trading.expiry)

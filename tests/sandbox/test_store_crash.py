@@ -142,6 +142,7 @@ def test_kill_9_at_random_points_keeps_the_money(tmp_path):
         proc.wait()
         assert proc.returncode == -signal.SIGKILL, proc.stderr.read()  # type: ignore[union-attr]
         orders.append(_check(tmp_path, total))
+        print(f"kill point {i + 1}/{points}: {orders[-1]} orders, total {total}", flush=True)
     assert orders[-1] > orders[0], "the workers made no progress"
     print(f"{points} kill points, {orders[-1]} orders at the end, total {total}")
 
