@@ -15,8 +15,9 @@ from sandbox.world.sports import kickoff
 from tests.api import API, Api
 from tests.conftest import start_exchange
 from tests.sandbox.test_http_sdk import _openapi_validator
-from tests.sandbox.test_ws_schema import SPEC, validator_for
+from tests.sandbox.test_ws_schema import validator_for
 from tests.sandbox.ws_helpers import connect, in_process_server
+from tests.spec_check import ASYNCAPI as SPEC  # the vendored AsyncAPI
 
 D = Decimal
 T0 = 1_796_061_600_000  # 2026-11-30T18:00:00Z

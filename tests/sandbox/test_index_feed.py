@@ -18,8 +18,9 @@ from sandbox.engine.exchange import Exchange
 from sandbox.engine.models import ASK, BID, IOC, STP_TAKER
 from sandbox.seed import crypto
 from sandbox.world import cfindex
-from tests.sandbox.test_ws_schema import SPEC, validator_for
+from tests.sandbox.test_ws_schema import validator_for
 from tests.sandbox.ws_helpers import connect, in_process_server
+from tests.spec_check import ASYNCAPI as SPEC  # the vendored AsyncAPI
 
 D = Decimal
 T0 = 1_796_061_600_000 + 7 * 60_000  # 2026-11-30T18:07:00Z, inside the 18:00-18:15 quarter
