@@ -10,6 +10,8 @@ Gotchas (late 2026):
   (there is no separate NO position). It is a fixed-point string and may be fractional.
 - `settlement_status` defaults to `unsettled`; `settled` pages through settled positions still
   in the live data set, `all` returns both. Archived ones are under GET /historical/positions.
+- Paging: unsettled positions page by market; `settled` and `all` page by event ticker
+  (`limit` counts events, and a page carries every market position of its events).
 - Markets you traded back to flat still appear (position 0, with realized P&L); pass
   `count_filter=position` to keep only non-zero positions.
 - All money fields are `*_dollars` strings: exposure, realized P&L, fees, total traded.
@@ -39,6 +41,7 @@ def main() -> int:
         "--settlement-status", choices=("unsettled", "settled", "all"), default="unsettled"
     )
     p.add_argument("--nonzero", action="store_true", help="only non-zero positions")
+    p.add_argument("--cursor", help="continue from a previous page's cursor")
     args = p.parse_args()
     auth.banner(f"Positions ({args.settlement_status})", args)
 
@@ -47,6 +50,7 @@ def main() -> int:
         limit=args.limit,
         ticker=args.ticker.upper() if args.ticker else None,
         count_filter="position" if args.nonzero else None,
+        cursor=args.cursor,
     )
     if args.json:
         auth.print_json(json.loads(reply.raw_data))
@@ -96,7 +100,7 @@ def main() -> int:
         headers = ("event", "contracts", "cost", "exposure", "realized", "fees")
         print(table(event_rows, headers, right="12345"))
     if positions.cursor:
-        print(f"\nmore pages: cursor {positions.cursor}")
+        print(f"\nmore pages: --cursor {positions.cursor}")
 
     print(
         "\nWhat to notice: the sign of position_fp is the side (+YES / -NO); exposure is what "

@@ -12,6 +12,10 @@ Gotchas (late 2026):
   your cost per contract is the price on your outcome side.
 - `is_taker`: true if your order took liquidity; makers and takers pay different fees
   (`fee_cost`, a dollar string).
+- `fee_cost` is the fill's net fee (docs "Fee Rounding"): the trade fee rounded up to $0.0001,
+  plus a rounding fee that brings your balance back to whole cents ($0.0001 for direct
+  members), minus a rebate of rounding overpaid earlier in the same order (whole cents). Over
+  one order the fees add up to what a single fill would cost.
 - `fill_id` is the key (`trade_id` is the same value under its legacy name).
 - Without `subaccount`, fills of all subaccounts are returned. Fills older than the historical
   cutoff are only under GET /historical/fills (see 08_historical/04_historical_fills.py).
@@ -58,7 +62,8 @@ def main() -> int:
     ]
     headers = ("time (UTC)", "market", "outcome", "book", "price", "count", "fee", "role")
     print(table(rows, headers, right="456"))
-    print(f"\n{len(fills)} fill(s)")
+    total = sum((dec(f.fee_cost) or 0 for f in fills), dec(0))
+    print(f"\n{len(fills)} fill(s), fees {usd(total, 4)} in all")
     if reply.data.cursor:
         print(f"next page: --cursor {reply.data.cursor}")
 
@@ -67,9 +72,7 @@ def main() -> int:
         "bid = bought\nYES, ask = sold YES (bought NO). Takers usually pay more fee than makers."
     )
     print("Next: uv run python 04_portfolio/04_get_settlements.py")
-    auth.result(
-        args, f"{len(fills)} fill(s), fees {usd(sum((dec(f.fee_cost) or 0) for f in fills), 4)}"
-    )
+    auth.result(args, f"{len(fills)} fill(s), fees {usd(total, 4)}")
     return 0
 
 

@@ -31,7 +31,7 @@ are not rate limited. On first start the user `demo` ($1,000.00) gets an RSA key
 are written to DATA_DIR/credentials.env. One server owns a data dir at a time (DATA_DIR/owner.lock).
 """
 
-# A starting balance is whole cents up to a trillion dollars: far beyond any test, and its cent
+# A starting balance is at most a trillion dollars (to $0.0001): far beyond any test, and its cent
 # count stays well inside the int64 the API reports balances in.
 MAX_BALANCE = Decimal(10) ** 12
 
@@ -50,9 +50,10 @@ def _dollars(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from None
     if not value.is_finite() or not 0 <= value <= MAX_BALANCE:
         raise argparse.ArgumentTypeError(f"the balance must be between 0 and {MAX_BALANCE:,f}")
-    if value != value.quantize(Decimal("0.01")):
-        raise argparse.ArgumentTypeError("the balance must be whole cents (at most 2 decimals)")
-    return value.quantize(Decimal("0.01"))
+    # At most $0.0001 (a direct member's precision); the engine holds a regular member to cents.
+    if value != value.quantize(Decimal("0.0001")):
+        raise argparse.ArgumentTypeError("the balance has at most 4 decimals ($0.0001)")
+    return value
 
 
 def _port(text: str) -> int:
@@ -158,6 +159,15 @@ def add_user_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=_data_dir, default=Path(".sandbox"))
     p.add_argument("--read-only", action="store_true", help="key with the read scope only")
     p.add_argument("--key-type", choices=("rsa", "ed25519"), default="rsa")
+    member = p.add_mutually_exclusive_group()
+    member.set_defaults(member_type="regular")
+    member.add_argument(
+        "--direct",
+        dest="member_type",
+        action="store_const",
+        const="direct",
+        help="a direct member: balance kept to $0.0001 (others: whole cents)",
+    )
     return p
 
 
@@ -178,6 +188,7 @@ def add_user(argv: list[str]) -> int:
             args.balance,
             key_type=args.key_type,
             read_only=args.read_only,
+            member_type=args.member_type,
         )
     except (EngineError, ApiError) as exc:
         print(f"python -m sandbox add-user: {exc.message}", file=sys.stderr)

@@ -53,6 +53,7 @@ class LifecycleClock:
         self.pace = FAST if fast else DEFAULT
         self.on_gone = on_gone or (lambda ticker: None)
         self._tasks: set[asyncio.Task] = set()
+        self.midlives = 0
 
     def ensure_series(self) -> None:
         if SERIES not in self.ex.series:
@@ -136,6 +137,20 @@ class LifecycleClock:
                     self_trade_prevention_type="maker",
                 )
 
+    def midlife(self, ticker: str) -> None:
+        """Every other market, halfway through its life: a new YES subtitle and finer ticks at
+        the tails, so market_lifecycle_v2 streams `metadata_updated` and
+        `price_level_structure_updated` (live Kalshi changes these now and then)."""
+        self.midlives += 1
+        if self.midlives % 2 == 0:
+            return
+        m = self.ex.markets[ticker]
+        try:
+            self.ex.update_market_metadata(ticker, yes_sub_title=f"{m.yes_sub_title} (updated)")
+            self.ex.update_price_level_structure(ticker, "tapered_deci_cent")
+        except EngineError as exc:  # e.g. closed early by the control plane
+            log.warning("cannot update %s: %s", ticker, exc)
+
     def finish(self, ticker: str) -> None:
         """Determine (coin flip) and settle; move the historical cutoff forward."""
         m = self.ex.markets[ticker]
@@ -157,7 +172,9 @@ class LifecycleClock:
         p = self.pace
         await asyncio.sleep(p.open_delay)
         self.open(ticker)
-        await asyncio.sleep(p.lifetime)
+        await asyncio.sleep(p.lifetime / 2)
+        self.midlife(ticker)
+        await asyncio.sleep(p.lifetime / 2)
         self.ex.close_market(ticker)
         self.on_gone(ticker)
         await asyncio.sleep(p.determine_delay)

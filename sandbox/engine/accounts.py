@@ -11,9 +11,12 @@ from decimal import Decimal
 
 from .common import MAX_SUBACCOUNT
 from .errors import EngineError, not_found
+from .fees import balance_precision, down
 from .models import Account, Position
 from .money import ZERO, dec
 from .operation import ChangeSet, Operation
+
+MEMBER_TYPES = ("regular", "direct", "fcm")
 
 
 class Accounts:
@@ -31,14 +34,26 @@ class Accounts:
 
     # ------------------------------------------------------------------ writes (in an operation)
 
-    def add_user(self, user_id: str, balance: Decimal) -> Account:
-        """Create a user with cash in subaccount 0 (409 if the user exists)."""
+    def add_user(self, user_id: str, balance: Decimal, member_type: str = "regular") -> Account:
+        """Create a user with cash in subaccount 0 (409 if the user exists). The balance must
+        sit on the member type's precision (fees.balance_precision)."""
         op = self.op
         op.step("add_user.validate")
         if (user_id, 0) in self.accounts:
             raise EngineError(409, "user_already_exists", f"user {user_id} already exists")
+        if member_type not in MEMBER_TYPES:
+            raise EngineError(400, "invalid_parameters", "unknown member type", member_type)
+        balance = dec(balance, "balance")
+        if balance < 0 or balance != down(balance, balance_precision(member_type)):
+            raise EngineError(
+                400,
+                "invalid_parameters",
+                f"balance must be a non-negative multiple of {balance_precision(member_type)}",
+            )
         op.step("add_user.record")
-        return self._new(user_id, 0, balance)
+        acct = self._new(user_id, 0, balance)
+        acct.member_type = member_type
+        return acct
 
     def create_subaccount(self, user_id: str) -> Account:
         """The user's next numbered subaccount (1, 2, ... 63; Kalshi numbers them in sequence
@@ -60,6 +75,12 @@ class Accounts:
         op = self.op
         op.step("deposit.validate")
         acct = self.account(user_id, subaccount)
+        if amount != down(amount, self.precision(user_id)):
+            raise EngineError(
+                400,
+                "invalid_parameters",
+                f"amount must be a multiple of {self.precision(user_id)}",
+            )
         if acct.balance + amount < 0:
             raise EngineError(400, "available_balance_too_low", "insufficient balance")
         op.step("deposit.record")
@@ -113,6 +134,10 @@ class Accounts:
 
     def has_user(self, user_id: str) -> bool:
         return (user_id, 0) in self.accounts
+
+    def precision(self, user_id: str) -> Decimal:
+        """The user's balance precision (Kalshi's fee rounding page: by member type)."""
+        return balance_precision(self.accounts[(user_id, 0)].member_type)
 
     def of_user(self, user_id: str) -> dict[int, Account]:
         return self.user_accounts.get(user_id, {})

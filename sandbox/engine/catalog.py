@@ -58,6 +58,11 @@ class Catalog:
             raise not_found("series")
         if event.event_ticker in self.events:
             raise EngineError(409, "event_already_exists", "event already exists")
+        if event.strike_date is not None and event.strike_period is not None:
+            # spec EventData: strike_date is "mutually exclusive with strike_period"
+            raise EngineError(
+                400, "invalid_parameters", "an event has strike_date or strike_period, not both"
+            )
         op.step("create_event.record")
         event.last_updated_ts = event.last_updated_ts or op.now
         self.events[event.event_ticker] = event

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,7 +17,30 @@ from .models import (
     INACTIVE,
     INITIALIZED,
     Order,
+    PriceRange,
 )
+
+# Users are named ("demo", "alice"); the API's user_id is a UUID (spec Order.user_id,
+# AsyncAPI `format: uuid`). A name-based UUID is the same for the user on every restart.
+USER_ID_NAMESPACE = uuid.UUID("6b616c73-6869-4c6f-8361-6c2d75736572")
+
+
+def user_uuid(name: str) -> str:
+    """The API's user_id of the user called `name` (stable: derived from the name)."""
+    return str(uuid.uuid5(USER_ID_NAMESPACE, name))
+
+
+# Kalshi's price level structures and their tick grids (docs: fixed_point_migration).
+_D = Decimal
+PRICE_LEVEL_STRUCTURES: dict[str, tuple[PriceRange, ...]] = {
+    "linear_cent": (PriceRange(_D("0"), _D("1"), _D("0.01")),),
+    "tapered_deci_cent": (
+        PriceRange(_D("0"), _D("0.1"), _D("0.001")),
+        PriceRange(_D("0.1"), _D("0.9"), _D("0.01")),
+        PriceRange(_D("0.9"), _D("1"), _D("0.001")),
+    ),
+    "deci_cent": (PriceRange(_D("0"), _D("1"), _D("0.001")),),
+}
 
 GROUP_WINDOW_MS = 15_000
 DAY_MS = 86_400_000

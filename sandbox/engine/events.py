@@ -75,11 +75,13 @@ class OrderGroupUpdate:
 
 @dataclass(frozen=True, slots=True)
 class MarketLifecycle:
-    """kind: created | activated | deactivated | close_date_updated | determined | settled."""
+    """kind: created | activated | deactivated | close_date_updated | determined | settled |
+    metadata_updated (`changed` names the fields) | price_level_structure_updated."""
 
     kind: str
     market: Market
     ts: int
+    changed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -343,13 +343,16 @@ class Exchange:
 
     # ------------------------------------------------------------------ accounts
 
-    def add_user(self, user_id: str, balance: Decimal = ZERO) -> Account:
-        """Create a user with cash in subaccount 0 (409 if the user exists)."""
+    def add_user(
+        self, user_id: str, balance: Decimal = ZERO, member_type: str = "regular"
+    ) -> Account:
+        """Create a user with cash in subaccount 0 (409 if the user exists). `member_type`
+        "direct" keeps the balance to $0.0001 instead of whole cents."""
         balance = dec(balance, "balance")
         if not user_id or balance < 0:
             raise EngineError(400, "invalid_parameters", "user id and a non-negative balance")
         with self._op:
-            return self.cash.add_user(user_id, balance)
+            return self.cash.add_user(user_id, balance, member_type)
 
     def has_user(self, user_id: str) -> bool:
         return self.cash.has_user(user_id)
@@ -374,7 +377,7 @@ class Exchange:
 
     def member_type(self, user_id: str) -> str:
         """regular | direct | fcm (the member type lives on the primary account)."""
-        return getattr(self.cash.account(user_id, 0), "member_type", "regular")
+        return self.cash.account(user_id, 0).member_type
 
     def require_subaccount(self, user_id: str, subaccount: int | None) -> None:
         """404 unless the subaccount exists (None: no filter); for read filters."""
@@ -780,6 +783,15 @@ class Exchange:
     def update_close_time(self, ticker: str, close_time: int) -> Market:
         with self._op:
             return self.lifecycle.update_close_time(ticker, close_time)
+
+    def update_market_metadata(self, ticker: str, **changes) -> Market:
+        """yes_sub_title / strike_type / floor_strike / cap_strike of a market."""
+        with self._op:
+            return self.lifecycle.update_market_metadata(ticker, **changes)
+
+    def update_price_level_structure(self, ticker: str, structure: str) -> Market:
+        with self._op:
+            return self.lifecycle.update_price_level_structure(ticker, structure)
 
     def determine_market(
         self, ticker: str, result: str, settlement_value: Decimal | str | None = None

@@ -1,76 +1,130 @@
-"""Trading fees by the series' fee type.
+"""Trading fees by the series' fee type, and Kalshi's fee rounding.
 
-Kalshi's fee schedule (docs.kalshi.com fee schedule, as quoted by Capitola Research "Understanding
-Kalshi Fees" and the July 2025 fee update coverage): taker fee = round up(0.07 x C x P x (1-P)) to
-the next cent; on series with maker fees the resting side pays round up(0.0175 x C x P x (1-P)).
-docs.kalshi.com/getting_started/fee_rounding adds a per-order fee accumulator "so that the total
-fee across many small fills converges to what a single equivalent fill would cost": we keep the
-unrounded fee of all of an order's fills (`Order.fee_base`) and charge, on each fill, the rounded-up
-total minus what the order has paid so far.
-`flat` has no public formula we could confirm; we charge a flat $0.01 per contract to takers (an
-assumption, marked as such). Every rate is multiplied by the series' `fee_multiplier`.
+Fee model (the spec's `Series.fee_type`, which points to kalshi.com/docs/kalshi-fee-schedule.pdf):
+taker fee = 0.07 x C x P x (1-P); on `quadratic_with_maker_fees` series the resting side pays
+0.25 of the taker rate (0.0175), on `quadratic_with_combo_maker_fees` 0.5 of it (0.035) — the
+spec: "the same maker-fee structure with a 0.5 maker multiplier instead of 0.25". `flat` is the
+fee schedule's "Specific Trading Fees Table", which we could not obtain: we charge takers $0.01
+per contract (a documented difference, README "Known differences"). Every rate is multiplied by
+the series' (or event override's) `fee_multiplier`.
+
+Rounding (docs.kalshi.com/getting_started/fee_rounding, read 2026-11-30): every fill has three
+components. The trade fee is rounded up to $0.0001; the balance change `revenue - trade_fee` is
+floored to the member's target precision ($0.01 for non-direct members, $0.0001 for direct ones)
+and the difference is the rounding fee; rounding overpaid over an order's fills accumulates and
+comes back as a rebate in whole cents. The page also says the fee accumulator makes "the total
+fee converge to what a single equivalent fill would cost": we read that as the trade fee too
+being rounded on the order's running total (each fill pays the rounded-up total minus what the
+order has paid), so an order's trade fees equal one equivalent fill's exactly. Net fee of a fill
+= trade fee + rounding fee - rebate; over an order it is never negative.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from .models import Order
-from .money import ONE, ZERO, cents_up
+from .money import CENT, ONE, ZERO
 
 TAKER_RATE = Decimal("0.07")
-MAKER_RATE = Decimal("0.0175")
+MAKER_SHARE = {  # maker rate = taker rate x share (spec Series.fee_type)
+    "quadratic_with_maker_fees": Decimal("0.25"),
+    "quadratic_with_combo_maker_fees": Decimal("0.5"),
+}
 FLAT_PER_CONTRACT = Decimal("0.01")  # assumption, see module docstring
-QUARTER = Decimal("0.25")
+TRADE_FEE_QUANTUM = Decimal("0.0001")  # trade fees round up to a centicent
 HALF = Decimal("0.5")
+
+DIRECT_PRECISION = Decimal("0.0001")
+# Member types whose balances keep $0.0001 (Kalshi's direct members; FCMs are members of the
+# exchange too). Everyone else is a non-direct member at $0.01.
+DIRECT_MEMBERS = frozenset({"direct", "fcm"})
+
+
+def balance_precision(member_type: str) -> Decimal:
+    return DIRECT_PRECISION if member_type in DIRECT_MEMBERS else CENT
+
+
+def up(amount: Decimal, quantum: Decimal = TRADE_FEE_QUANTUM) -> Decimal:
+    return amount.quantize(quantum, rounding=ROUND_CEILING)
+
+
+def down(amount: Decimal, quantum: Decimal) -> Decimal:
+    return amount.quantize(quantum, rounding=ROUND_FLOOR)
 
 
 def fee_increment(
     fee_type: str, multiplier: Decimal, is_taker: bool, count: Decimal, price: Decimal
-):
-    """Unrounded fee of one fill of `count` contracts at YES price `price`."""
+) -> Decimal:
+    """Unrounded model fee of one fill of `count` contracts at YES price `price`."""
     if fee_type == "flat":
         return FLAT_PER_CONTRACT * count * multiplier if is_taker else ZERO
     if is_taker:
         rate = TAKER_RATE
-    elif fee_type.startswith("quadratic_with"):
-        rate = MAKER_RATE
+    elif fee_type in MAKER_SHARE:
+        rate = TAKER_RATE * MAKER_SHARE[fee_type]
     else:
         return ZERO
     return rate * count * price * (ONE - price) * multiplier
 
 
-def charge(order: Order, increment: Decimal) -> Decimal:
-    """Add one fill's unrounded fee to the order's accumulator; return the cents to charge now."""
+@dataclass(frozen=True, slots=True)
+class FillFee:
+    trade_fee: Decimal
+    rounding_fee: Decimal
+    rebate: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.trade_fee + self.rounding_fee - self.rebate
+
+
+def charge(order: Order, increment: Decimal, revenue: Decimal, precision: Decimal) -> FillFee:
+    """The fee components of one fill of `order` (`revenue` signed, negative for buyers);
+    advances the order's accumulators. The balance changes by `revenue - net`, on `precision`."""
+    paid = up(order.fee_base)
     order.fee_base += increment
-    return cents_up(order.fee_base) - order.taker_fees - order.maker_fees
+    trade_fee = up(order.fee_base) - paid
+    change = revenue - trade_fee
+    rounding = change - down(change, precision)
+    acc = order.rounding_acc + rounding
+    rebate = down(acc, CENT)
+    order.rounding_acc = acc - rebate
+    return FillFee(trade_fee, rounding, rebate)
+
+
+def hold(amount: Decimal, acc: Decimal, precision: Decimal) -> Decimal:
+    """Cash to hold so fills costing `amount` (revenue and trade fees, unrounded) can pay their
+    rounding too: an order's rounding paid minus rebates stays below $0.01 - `acc`, and every
+    balance change is a multiple of `precision`."""
+    if amount <= 0:
+        return ZERO
+    return max(ZERO, up(amount + CENT - acc, precision) - precision)
 
 
 def taker_fee_bound(
     fee_type: str, multiplier: Decimal, side: str, count: Decimal, limit: Decimal, base: Decimal
 ) -> Decimal:
-    """Most a taker order of `count` at `limit` can pay in fees (for the balance check).
-
-    A bid executes at or below its limit, an ask at or above; P(1-P) peaks at 0.5.
-    """
+    """Most trade fee a taker order of `count` at `limit` can add to an order that has accrued
+    `base` (for the balance check). A bid executes at or below its limit, an ask at or above;
+    P(1-P) peaks at 0.5."""
     if fee_type == "flat":
         inc = FLAT_PER_CONTRACT * count * multiplier
     else:
         lo_side = side == "bid"
         p = limit if (lo_side and limit <= HALF) or (not lo_side and limit >= HALF) else HALF
         inc = TAKER_RATE * count * p * (ONE - p) * multiplier
-    return cents_up(base + inc) - cents_up(base) if base else cents_up(inc)
+    return up(base + inc) - up(base)
 
 
 def maker_fee_reserve(
     fee_type: str, multiplier: Decimal, order: Order, remaining: Decimal | None = None
 ) -> Decimal:
-    """Cash to hold so the resting rest of `order` can pay its maker fees when it fills."""
-    if not fee_type.startswith("quadratic_with"):
-        return ZERO
+    """Most trade fee the resting rest of `order` can pay when it fills (it fills at its own
+    price, so this is exact)."""
     r = order.remaining_count if remaining is None else remaining
-    if not r:
+    if not r or fee_type not in MAKER_SHARE:
         return ZERO
-    p = order.price
-    inc = MAKER_RATE * r * p * (ONE - p) * multiplier
-    return cents_up(order.fee_base + inc) - order.taker_fees - order.maker_fees
+    inc = fee_increment(fee_type, multiplier, False, r, order.price)
+    return up(order.fee_base + inc) - up(order.fee_base)

@@ -38,6 +38,9 @@ def check_invariants(ex: Exchange) -> None:
     for key, acct in cash.accounts.items():
         assert held.get(key, ZERO) == acct.reserved, (acct, held.get(key, ZERO))
         assert acct.balance >= 0, acct
+        # Balances and holds stay on the member's precision (fees.charge, fees.hold).
+        prec = cash.precision(acct.user_id)
+        assert acct.balance % prec == 0 and acct.reserved % prec == 0, acct
         assert cash.user_accounts[acct.user_id][acct.subaccount] is acct
     for (u, s, t), p in cash.positions.items():
         mine = trading.resting(u, s, t).values()

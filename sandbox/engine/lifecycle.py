@@ -11,8 +11,10 @@ from copy import copy
 from decimal import Decimal
 
 from . import events as ev
+from . import fees
 from .accounts import Accounts
 from .catalog import Catalog
+from .common import PRICE_LEVEL_STRUCTURES
 from .errors import EngineError, not_found
 from .models import (
     ACTIVE,
@@ -112,6 +114,68 @@ class Lifecycle:
             op.emit(ev.MarketLifecycle("close_date_updated", copy(m), op.now))
         return m
 
+    def update_market_metadata(
+        self,
+        ticker: str,
+        *,
+        yes_sub_title: str | None = None,
+        strike_type: str | None = None,
+        floor_strike: Decimal | None = None,
+        cap_strike: Decimal | None = None,
+    ) -> Market:
+        """New subtitle or strike of an open market: market_lifecycle_v2 `metadata_updated`
+        (AsyncAPI marketMetadataUpdated: "Updated strike information or yes subtitle")."""
+        op = self.op
+        op.step("metadata.validate")
+        m = self.catalog.any_market(ticker)
+        if m.status in (DETERMINED, DISPUTED, AMENDED, FINALIZED):
+            raise EngineError(409, "market_closed", f"market is {m.status}")
+        changes = {
+            "yes_sub_title": yes_sub_title,
+            "strike_type": strike_type,
+            "floor_strike": floor_strike,
+            "cap_strike": cap_strike,
+        }
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            raise EngineError(400, "invalid_parameters", "nothing to update")
+        op.step("metadata.record")
+        self.catalog.touch_market(m)
+        for k, v in changes.items():
+            setattr(m, k, v)
+        m.updated_time = op.now
+        if op.events is not None:
+            op.emit(ev.MarketLifecycle("metadata_updated", copy(m), op.now, tuple(changes)))
+        return m
+
+    def update_price_level_structure(self, ticker: str, structure: str) -> Market:
+        """Switch the market's tick grid (market_lifecycle_v2 `price_level_structure_updated`);
+        resting orders the new grid has no tick for are cancelled."""
+        op = self.op
+        op.step("price_levels.validate")
+        m = self.catalog.any_market(ticker)
+        ranges = PRICE_LEVEL_STRUCTURES.get(structure)
+        if ranges is None:
+            raise EngineError(
+                400, "invalid_parameters", f"unknown price level structure {structure!r}"
+            )
+        if m.status in (DETERMINED, DISPUTED, AMENDED, FINALIZED):
+            raise EngineError(409, "market_closed", f"market is {m.status}")
+        op.step("price_levels.cancel")
+        for o in list(self.trading.books[ticker].all_orders()):
+            if not any(
+                r.start <= o.price <= r.end and (o.price - r.start) % r.step == 0 for r in ranges
+            ):
+                self.trading.cancel(o, "PriceLevelStructureCancel")
+        op.step("price_levels.record")
+        self.catalog.touch_market(m)
+        m.price_level_structure = structure
+        m.price_ranges = ranges
+        m.updated_time = op.now
+        if op.events is not None:
+            op.emit(ev.MarketLifecycle("price_level_structure_updated", copy(m), op.now))
+        return m
+
     def determine_market(
         self, ticker: str, result: str, settlement_value: Decimal | str | None = None
     ) -> Market:
@@ -168,7 +232,12 @@ class Lifecycle:
                 continue
             yes = max(p.position, ZERO)
             no = max(-p.position, ZERO)
-            revenue = yes * v + no * (ONE - v)
+            # A scalar payout of fractional contracts can be finer than the member's balance
+            # precision: as with fills, the balance change is floored to it and the rest is a
+            # rounding fee (docs.kalshi.com/getting_started/fee_rounding).
+            exact = yes * v + no * (ONE - v)
+            revenue = fees.down(exact, accounts.precision(u))
+            accounts.collect_fee(exact - revenue)
             acct = accounts.accounts[(u, s)]
             accounts.touch(acct)
             acct.balance += revenue
@@ -184,7 +253,7 @@ class Lifecycle:
                 no_total_cost=p.exposure if no else ZERO,
                 revenue=cents_down(revenue),
                 revenue_dollars=revenue,
-                fee_cost=p.fees_paid,
+                fee_cost=p.fees_paid + exact - revenue,
                 settled_time=now,
                 subaccount=s,
                 value=cents_down(v),

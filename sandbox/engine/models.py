@@ -144,6 +144,9 @@ class Account:
     reserved: Decimal = ZERO
     created_time: int = 0
     updated_ts: int = 0
+    # Kalshi member type, kept on subaccount 0: "regular" (non-direct, balances in whole
+    # cents), "direct" (balances to $0.0001), "fcm" (an FCM member). See fees.balance_precision.
+    member_type: str = "regular"
 
 
 @dataclass(slots=True)
@@ -177,7 +180,8 @@ class Order:
     seq: int = 0  # queue priority: lower is earlier
     covered: Decimal = ZERO  # resting contracts backed by an opposite position, not cash
     reserved: Decimal = ZERO  # cash held for the rest
-    fee_base: Decimal = ZERO  # unrounded fee accrued over all fills (fee accumulator)
+    fee_base: Decimal = ZERO  # unrounded model fee accrued over all fills
+    rounding_acc: Decimal = ZERO  # rounding fees paid and not yet rebated (fees.charge)
 
     @property
     def outcome_side(self) -> str:
@@ -228,6 +232,10 @@ class Fill(YesPriced):
     created_time: int
     subaccount: int = 0
     post_position: Decimal = ZERO
+    # fee_cost = trade_fee + rounding_fee - rebate (fees.charge; the API carries fee_cost)
+    trade_fee: Decimal = ZERO
+    rounding_fee: Decimal = ZERO
+    rebate: Decimal = ZERO
 
     @property
     def outcome_side(self) -> str:

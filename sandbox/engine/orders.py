@@ -94,12 +94,16 @@ class Trading:
         if p <= 0 or p >= 1:
             raise invalid("price must be strictly between 0 and 1 dollars", str(price))
         q = p.quantize(PRICE_Q)
-        if p != q:  # finer than any grid (and than Decimal can check)
-            raise invalid("price is not on the market's price grid", f"{price} not in price_ranges")
-        for r in m.price_ranges:
-            if r.start <= p <= r.end and (p - r.start) % r.step == 0:
-                return q
-        raise invalid("price is not on the market's price grid", f"{price} not in price_ranges")
+        if p == q:  # finer than any grid (and than Decimal can check) is off every grid
+            for r in m.price_ranges:
+                if r.start <= p <= r.end and (p - r.start) % r.step == 0:
+                    return q
+        # Off the grid: live Kalshi answers `invalid_price` (not `invalid_order`).
+        raise invalid(
+            "price is not on the market's price grid",
+            f"{price} not in price_ranges",
+            "invalid_price",
+        )
 
     check_price = _check_price  # the grid check, for other parts (RFQ quotes)
 
@@ -305,7 +309,9 @@ class Trading:
         if not fee_type.startswith("quadratic_with"):
             # Closing contracts pay at least 1 - limit each, which covers their fee.
             fee_bound = max(ZERO, fee_bound - (ONE - side_px) * covered)
-        need = side_px * (eff - covered) + fee_bound
+        need = fees.hold(
+            side_px * (eff - covered) + fee_bound, ZERO, self.accounts.precision(user_id)
+        )
         if need > acct.balance:
             raise EngineError(
                 400,
@@ -432,7 +438,11 @@ class Trading:
             m = self.catalog.markets[o.ticker]
             fee_type, mult = self.catalog.fees_of(m)
             px = o.price if o.side == BID else ONE - o.price
-            new = px * (o.remaining_count - o.covered) + fees.maker_fee_reserve(fee_type, mult, o)
+            new = fees.hold(
+                px * (o.remaining_count - o.covered) + fees.maker_fee_reserve(fee_type, mult, o),
+                o.rounding_acc,
+                self.accounts.precision(o.user_id),
+            )
         else:
             new = ZERO
         d = new - o.reserved
@@ -517,20 +527,26 @@ class Trading:
         accounts.touch(acct)
         accounts.touch_position(pos)
         self.catalog.touch_market(m)
-        fee = fees.charge(o, fees.fee_increment(fee_type, mult, is_taker, q, e))
+        px = e if o.side == BID else ONE - e
+        before = pos.position
+        cash, closing = _apply_fill(pos, o.side, q, px)
+        parts = fees.charge(
+            o,
+            fees.fee_increment(fee_type, mult, is_taker, q, e),
+            cash,
+            accounts.precision(o.user_id),
+        )
+        fee = parts.net
         o.remaining_count -= q
         o.fill_count += q
         o.last_update_time = now
         o.last_update_reason = "Trade"
-        px = e if o.side == BID else ONE - e
         if is_taker:
             o.taker_fill_cost += px * q
             o.taker_fees += fee
         else:
             o.maker_fill_cost += px * q
             o.maker_fees += fee
-        before = pos.position
-        cash, closing = _apply_fill(pos, o.side, q, px)
         m.open_interest += max(pos.position, ZERO) - max(before, ZERO)
         used = min(q, o.covered)
         if used:
@@ -564,6 +580,9 @@ class Trading:
             now,
             o.subaccount,
             pos.position,
+            parts.trade_fee,
+            parts.rounding_fee,
+            parts.rebate,
         )
         self.portfolio.record_fill(fill)
         if op.events is not None:
@@ -815,8 +834,11 @@ class Trading:
             covered = min(new_remaining, free)
             fee_type, mult = self.catalog.fees_of(m)
             side_px = p if side == BID else ONE - p
-            need = side_px * (new_remaining - covered) + fees.taker_fee_bound(
-                fee_type, mult, side, new_remaining, p, o.fee_base
+            need = fees.hold(
+                side_px * (new_remaining - covered)
+                + fees.taker_fee_bound(fee_type, mult, side, new_remaining, p, o.fee_base),
+                o.rounding_acc,
+                self.accounts.precision(user_id),
             )
             if need > acct.balance + o.reserved:
                 raise EngineError(

@@ -43,6 +43,7 @@ from sandbox.http.provision import adopt_user
 from sandbox.http.ratelimit import API_PREFIX, RateLimiter
 from sandbox.http.recorder import Recorder
 from sandbox.http.routing import CONFIG, EXCHANGE, KEYS, LIMITER, PRIVATE, RECORDER, Handler
+from sandbox.http.signature import HEADERS as AUTH_HEADERS
 from sandbox.http.signature import verify_request
 
 log = logging.getLogger("sandbox.http")
@@ -85,14 +86,19 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Signature check, scope check and token-bucket charge for private routes."""
+    """Signature check, scope check and token-bucket charge for private routes, and for public
+    routes called with a signature: "Every authenticated request costs tokens"
+    (docs.kalshi.com/getting_started/rate_limits), so a signed public read is verified (a bad
+    signature is 401) and charged; an unsigned one stays free."""
     route = request.match_info.route
     template = getattr(route.resource, "canonical", "")
     if not template.startswith(API_PREFIX):
         return await handler(request)
     path = template[len(API_PREFIX) :]
     method = request.method
-    if (method, path) not in request.app[PRIVATE]:
+    if (method, path) not in request.app[PRIVATE] and not any(
+        h in request.headers for h in AUTH_HEADERS
+    ):
         return await handler(request)
     signed_path = request.raw_path.partition("?")[0]  # as sent (still percent-encoded)
     key = verify_request(request.app[KEYS], method, signed_path, request.headers)

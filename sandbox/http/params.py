@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -91,8 +91,12 @@ def q_choice(request: web.Request, name: str, choices: Sequence[str]) -> str | N
     return value
 
 
-def q_limit(request: web.Request, default: int, maximum: int) -> int:
-    return q_int(request, "limit", default, lo=1, hi=maximum) or default
+def q_limit(
+    request: web.Request, default: int, maximum: int, minimum: int = 1, name: str = "limit"
+) -> int:
+    """A page size within the spec's bounds for the endpoint (some allow 0: an empty page)."""
+    value = q_int(request, name, default, lo=minimum, hi=maximum)
+    return default if value is None else value
 
 
 async def json_body(request: web.Request, *, required: bool = True) -> dict[str, Any]:
@@ -156,27 +160,99 @@ def client_order_id_field(body: dict, name: str = "client_order_id") -> str | No
     return value
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+Key = tuple[str | int, ...]
 
 
-def decode_cursor(cursor: str | None) -> int:
+def encode_cursor(key: Key | list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> Key | None:
+    """The sort key a page ended at (None: start at the top). Anything a previous page did not
+    hand out is a 400, as the spec says."""
     if not cursor:
-        return 0
+        return None
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, offset = text.partition(":")
-        if kind == "o" and offset.isdigit():
-            return int(offset)
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+        if isinstance(key, list) and all(
+            isinstance(k, (str, int)) and not isinstance(k, bool) for k in key
+        ):
+            return tuple(key)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         pass
     raise bad_request("cursor is not valid (pass the cursor of a previous page)", "cursor")
 
 
-def paginate(request: web.Request, items: Sequence, default: int, maximum: int) -> tuple[list, str]:
-    """One page of `items` and the cursor of the next page ("" when this is the last)."""
-    start = decode_cursor(q_str(request, "cursor"))
-    limit = q_limit(request, default, maximum)
-    page = list(items[start : start + limit])
-    more = start + limit < len(items)
-    return page, encode_cursor(start + limit) if more else ""
+def paginate(
+    request: web.Request,
+    items: Sequence,
+    default: int,
+    maximum: int,
+    key: Callable[[Any], Key],
+    *,
+    descending: bool = False,
+    minimum: int = 1,
+    presorted: bool = False,
+    size_param: str = "limit",
+) -> tuple[list, str]:
+    """One page of `items` in `key` order and the cursor of the next page ("" on the last).
+
+    Keyset paging: the cursor is the key of the page's last item and the next page starts after
+    it, so items inserted meanwhile (new trades at the top of a newest-first list) never shift a
+    page: no repeats, no gaps. `key` must be unique per item. `presorted`: `items` already come
+    in key order (the engine's trade and fill lists are kept in id order): no sort per request.
+    """
+    after = decode_cursor(q_str(request, "cursor"))
+    limit = q_limit(request, default, maximum, minimum, size_param)
+    ordered = items if presorted else sorted(items, key=key, reverse=descending)
+    start = 0
+    if after:
+        lo, hi = 0, len(ordered)
+        try:
+            while lo < hi:  # first item past `after` in list order
+                mid = (lo + hi) // 2
+                k = key(ordered[mid])
+                if len(k) != len(after):
+                    raise TypeError
+                if (k < after) if descending else (k > after):
+                    hi = mid
+                else:
+                    lo = mid + 1
+        except TypeError:  # a cursor of another list
+            raise bad_request("cursor does not belong to this list", "cursor") from None
+        start = lo
+    page = list(ordered[start : start + limit])
+    if start + limit >= len(ordered):
+        return page, ""
+    # limit=0 hands back a cursor for the same position.
+    return page, encode_cursor(key(page[-1]) if page else (after or ()))
+
+
+# Sort keys of the paged records (unique per record; ids grow with time, see Operation.new_id).
+def order_key(o: Any) -> Key:
+    return (o.order_id,)
+
+
+def fill_key(f: Any) -> Key:
+    return (f.fill_id,)
+
+
+def trade_key(t: Any) -> Key:
+    return (t.trade_id,)
+
+
+def settlement_key(s: Any) -> Key:
+    return (s.settled_time, s.ticker, s.subaccount)
+
+
+def market_key(m: Any) -> Key:
+    return (m.created_time, m.ticker)
+
+
+def event_key(e: Any) -> Key:
+    return (e.event_ticker,)
+
+
+def position_key(p: Any) -> Key:
+    return (p.ticker,)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +44,21 @@ def add_user(
     key_type: str = "rsa",
     read_only: bool = False,
     rekey: bool = False,
+    member_type: str = "regular",
 ) -> Credentials:
-    """Create `name` with `balance` and a fresh API key written to keys/NAME.pem. An existing
-    user is refused (409) unless `rekey`: then it keeps its account and gets a new key."""
+    """Create `name` with `balance`, `member_type` ("regular" or "direct": the balance precision)
+    and a fresh API key written to keys/NAME.pem. An existing user is refused (409) unless
+    `rekey`: then it keeps its account and gets a new key."""
     if not USER_NAME.fullmatch(name):
         raise ApiError(400, "invalid_parameters", "user names are 1-64 of A-Z a-z 0-9 _ . -")
     if not exchange.has_user(name):
         with exchange.operation():  # the user and its funding history, or nothing
-            exchange.add_user(name, 0)
-            seed_funding(exchange, name, balance, demo=name == DEMO_USER)
+            exchange.add_user(name, 0, member_type)
+            # Deposits are whole cents (spec); a direct member's sub-cent rest is credited as is.
+            cents = balance.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+            seed_funding(exchange, name, cents, demo=name == DEMO_USER)
+            if balance > cents:
+                exchange.deposit(name, balance - cents)
     elif not rekey:
         raise ApiError(409, "user_already_exists", f"user {name} already exists")
     scopes = ("read",) if read_only else SCOPES

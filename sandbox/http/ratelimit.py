@@ -6,7 +6,8 @@ separate bucket for `GET /portfolio/balance`. A request costs `DEFAULT_COST` tok
 bucket is rejected whole. This one table drives both enforcement and `GET /account/limits` /
 `GET /account/endpoint_costs`, so what the server reports is exactly what it enforces.
 
-Public (unauthenticated) endpoints are not rate limited here: they carry no user to charge.
+Public endpoints called without a signature are not rate limited here (no user to charge);
+signed ones are charged like any other request ("Every authenticated request costs tokens").
 """
 
 from __future__ import annotations
@@ -18,8 +19,13 @@ from dataclasses import dataclass
 DEFAULT_COST = 10
 API_PREFIX = "/trade-api/v2"
 
-# tier: (read tokens/s, write tokens/s). Kalshi's published table (mid/late 2026); for Prestige
-# the docs show 6,000 or 10,000 read, we take the lower.
+# tier: (read tokens/s, write tokens/s). Source: docs.kalshi.com/getting_started/rate_limits
+# ("Tiers and budgets"), checked 2026-11-30: Basic 200/100, Advanced 300/300, Premier 1,000/1,000,
+# Paragon 2,000/2,000, Prime 4,000/4,000. Expert and Prestige are tiers of the spec's
+# GET /account/limits (3.34.0) that page does not list; their numbers are from an earlier version
+# of it (Prestige read: 6,000 or 10,000 in two versions, we take the lower). A changelog entry of
+# 2026-09-24 announced 20% higher read and write limits; no stored Kalshi page gives the new
+# numbers, so these stay as published (README, "Known differences").
 TIER_RATES = {
     "basic": (200, 100),
     "advanced": (300, 300),

@@ -157,7 +157,9 @@ async def get_rfqs(request: web.Request) -> web.Response:
     )
     if creator is not None and creator != viewer:
         rfqs = []  # other users' ids are never revealed, so no RFQ matches them
-    page, cursor = paginate(request, rfqs, 100, 100)
+    page, cursor = paginate(
+        request, rfqs, 100, 100, lambda r: (r.created_ts, r.rfq_id), descending=True
+    )
     return json_response({"rfqs": [rfq_json(ex.comms, r, viewer) for r in page], "cursor": cursor})
 
 
@@ -222,7 +224,7 @@ async def get_quotes(request: web.Request) -> web.Response:
     for deprecated in ("quote_creator_user_id", "rfq_creator_user_id"):
         other = q_str(request, deprecated)
         if other is not None and other != viewer:
-            page, cursor = paginate(request, [], 500, 500)
+            page, cursor = paginate(request, [], 500, 500, lambda q: (q.created_ts, q.quote_id))
             return json_response({"quotes": [], "cursor": cursor})
     if q_str(request, "rfq_creator_subtrader_id") is not None:
         raise ApiError(403, "forbidden", "rfq_creator_subtrader_id is for FCM members only")
@@ -237,7 +239,9 @@ async def get_quotes(request: web.Request) -> web.Response:
         min_ts=None if min_ts is None else min_ts * 1000,
         max_ts=None if max_ts is None else max_ts * 1000,
     )
-    page, cursor = paginate(request, quotes, 500, 500)
+    page, cursor = paginate(
+        request, quotes, 500, 500, lambda q: (q.created_ts, q.quote_id), descending=True
+    )
     return json_response(
         {"quotes": [quote_json(ex.comms, q, viewer) for q in page], "cursor": cursor}
     )
@@ -374,7 +378,9 @@ async def get_block_trades(request: web.Request) -> web.Response:
     found = ex.list_block_trades(
         viewer, ticker=q_str(request, "market_ticker"), status=q_str(request, "status")
     )
-    page, cursor = paginate(request, found, 100, 100)
+    page, cursor = paginate(
+        request, found, 100, 100, lambda b: (b.created_ts, b.proposal_id), descending=True
+    )
     now = ex.now()
     return json_response(
         {"block_trade_proposals": [block_json(b, viewer, now) for b in page], "cursor": cursor}

@@ -65,7 +65,9 @@ async def incentive_programs(request: web.Request) -> web.Response:
         q_choice(request, "type", ("all", *incentives.TYPES)) or "all",
         q_str(request, "incentive_description"),
     )
-    page, cursor = paginate(request, found, 100, 10_000)
+    page, cursor = paginate(
+        request, found, 100, 10_000, lambda p: (p.start, p.market_ticker, p.id)
+    )  # keyset cursor (issue 12), in the list's own order
     body: dict = {"incentive_programs": [program_json(p, now) for p in page]}
     if cursor:
         body["next_cursor"] = cursor

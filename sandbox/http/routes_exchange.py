@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -14,6 +17,8 @@ from sandbox.http.serialize import iso
 ROUTES = Routes()
 
 ALL_DAY = [{"open_time": "00:00", "close_time": "23:59"}]
+ET = ZoneInfo("America/New_York")
+MAINTENANCE = (clock(3, 0), clock(5, 0))  # Thursdays, ET
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -31,10 +36,26 @@ async def exchange_status(request: web.Request) -> web.Response:
     )
 
 
+def maintenance_windows(now: datetime, weeks: int = 4) -> list[dict]:
+    """Kalshi's weekly maintenance, "Every Thursday from 3:00 AM to 5:00 AM ET"
+    (docs.kalshi.com/getting_started/maintenance_and_pauses, read 2026-11-30): the window in
+    progress or next, and the ones after it, as UTC timestamps (ET moves with daylight saving).
+    The local exchange reports them; it does not pause trading in them."""
+    local = now.astimezone(ET)
+    thursday = (local - timedelta(days=(local.weekday() - 3) % 7)).date()
+    out: list[dict] = []
+    for week in range(weeks + 1):
+        day = thursday + timedelta(weeks=week)
+        start = datetime.combine(day, MAINTENANCE[0], ET)
+        end = datetime.combine(day, MAINTENANCE[1], ET)
+        if end > now and len(out) < weeks:
+            out.append({"start_datetime": iso(start), "end_datetime": iso(end)})
+    return out
+
+
 @ROUTES.get("/exchange/schedule")
 async def exchange_schedule(request: web.Request) -> web.Response:
-    """The local exchange trades around the clock: one open-ended weekly schedule, no
-    maintenance windows."""
+    """Trading hours around the clock, and Kalshi's weekly Thursday maintenance windows."""
     week = {day: ALL_DAY for day in DAYS}
     return json_response(
         {
@@ -46,7 +67,7 @@ async def exchange_schedule(request: web.Request) -> web.Response:
                         **week,
                     }
                 ],
-                "maintenance_windows": [],
+                "maintenance_windows": maintenance_windows(datetime.now(UTC)),
             }
         }
     )
@@ -72,5 +93,5 @@ async def announcements(request: web.Request) -> web.Response:
             "status": "active",
         }
     ]
-    page, cursor = paginate(request, items, 100, 1000)
+    page, cursor = paginate(request, items, 100, 1000, lambda a: (a["delivery_time"], a["message"]))
     return json_response({"announcements": page, "cursor": cursor})

@@ -66,7 +66,9 @@ async def event_fee_changes(request: web.Request) -> web.Response:
     fees, _ = _fees(request)
     ticker = q_str(request, "event_ticker")
     found = fees.list_events(ticker.upper() if ticker else None)
-    page, cursor = paginate(request, found, 100, 1000)
+    page, cursor = paginate(
+        request, found, 100, 1000, lambda c: (c.scheduled_ts, c.id), presorted=True
+    )  # keyset cursor (issue 12); the list comes in this order
     return json_response(
         {"event_fee_changes": [event_change_json(c) for c in page], "cursor": cursor}
     )

@@ -28,7 +28,9 @@ def _entry(e) -> dict:
 def _history(request: web.Request, kind: str, key: str) -> web.Response:
     refuse_restricted(request, "read the account's funding history")
     entries = request.app[EXCHANGE].list_funding(user_id(request), kind)
-    page, cursor = paginate(request, entries, 100, 500)
+    page, cursor = paginate(
+        request, entries, 100, 500, lambda e: (e.created_ts, e.entry_id), descending=True
+    )
     return json_response({key: [_entry(e) for e in page], "cursor": cursor})
 
 

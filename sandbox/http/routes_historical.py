@@ -9,7 +9,7 @@ from aiohttp import web
 
 from sandbox.http import serialize as ser
 from sandbox.http.errors import bad_request
-from sandbox.http.params import paginate, q_bool, q_choice, q_list, q_str
+from sandbox.http.params import market_key, paginate, q_bool, q_choice, q_list, q_str
 from sandbox.http.routes_market import candle_params, trades_body
 from sandbox.http.routes_orders import orders_body
 from sandbox.http.routes_portfolio import fills_body, positions_body
@@ -61,7 +61,7 @@ async def historical_markets(request: web.Request) -> web.Response:
             historical=True,
         )
     )
-    page, cursor = paginate(request, markets, 100, 1000)
+    page, cursor = paginate(request, markets, 100, 1000, market_key, minimum=0)
     strict = request.app[CONFIG].strict_spec
     return json_response({"markets": [ser.market(m, strict) for m in page], "cursor": cursor})
 

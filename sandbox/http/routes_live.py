@@ -13,8 +13,7 @@ from aiohttp import web
 from sandbox.engine.livedata import LiveData, Milestone, Target
 from sandbox.http.errors import ApiError, bad_request
 from sandbox.http.params import (
-    decode_cursor,
-    encode_cursor,
+    paginate,
     q_bool,
     q_int,
     q_list,
@@ -66,13 +65,6 @@ def target_json(t: Target) -> dict:
     }
 
 
-def _page(request: web.Request, items: list, size_param: str, default: int, maximum: int):
-    start = decode_cursor(q_str(request, "cursor"))
-    size = q_int(request, size_param, default, lo=1, hi=maximum) or default
-    page = items[start : start + size]
-    return page, encode_cursor(start + size) if start + size < len(items) else ""
-
-
 def _rfc3339_ms(request: web.Request, name: str) -> int | None:
     raw = q_str(request, name)
     if raw is None:
@@ -105,7 +97,8 @@ async def list_milestones(request: web.Request) -> web.Response:
         type=q_str(request, "type"),
         related_event_ticker=q_str(request, "related_event_ticker"),
     )
-    page, cursor = _page(request, found, "limit", 100, 500)
+    # keyset cursor (issue 12): the list comes ordered by (start, id)
+    page, cursor = paginate(request, found, 100, 500, lambda m: (m.start, m.id), presorted=True)
     return json_response(
         {"milestones": [milestone_json(live, m, now) for m in page], "cursor": cursor}
     )
@@ -127,7 +120,10 @@ async def list_structured_targets(request: web.Request) -> web.Response:
     found = live.list_targets(
         ids=ids, type=q_str(request, "type"), competition=q_str(request, "competition")
     )
-    page, cursor = _page(request, found, "page_size", 100, 2000)
+    # keyset cursor (issue 12): the list comes ordered by (type, name); id breaks ties
+    page, cursor = paginate(
+        request, found, 100, 2000, lambda t: (t.type, t.name, t.id), size_param="page_size"
+    )
     return json_response({"structured_targets": [target_json(t) for t in page], "cursor": cursor})
 
 

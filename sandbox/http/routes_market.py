@@ -7,7 +7,18 @@ from aiohttp import web
 from sandbox.engine import models as m
 from sandbox.http import serialize as ser
 from sandbox.http.errors import bad_request, not_found
-from sandbox.http.params import paginate, q_bool, q_choice, q_int, q_list, q_str, q_ts
+from sandbox.http.params import (
+    event_key,
+    market_key,
+    paginate,
+    q_bool,
+    q_choice,
+    q_int,
+    q_list,
+    q_str,
+    q_ts,
+    trade_key,
+)
 from sandbox.http.routes_live import milestones_of
 from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response
 
@@ -84,7 +95,7 @@ async def list_events(request: web.Request) -> web.Response:
         events = [e for e in events if e.last_updated_ts >= min_updated]
     # "This endpoint excludes multivariate events" (spec): those are at /events/multivariate.
     events = [e for e in events if not ex.collections.is_combo_event(e.event_ticker)]
-    page, cursor = paginate(request, events, 200, 200)
+    page, cursor = paginate(request, events, 200, 200, event_key)
     out = []
     for e in page:
         markets = (
@@ -142,7 +153,7 @@ async def list_markets(request: web.Request) -> web.Response:
     )
     if mve is not None:  # combo (multivariate) markets: only them, or none of them
         markets = [mk for mk in markets if bool(mk.mve_collection_ticker) == (mve == "only")]
-    page, cursor = paginate(request, markets, 100, 1000)
+    page, cursor = paginate(request, markets, 100, 1000, market_key, minimum=0)
     return json_response({"markets": [ser.market(mk, strict) for mk in page], "cursor": cursor})
 
 
@@ -182,7 +193,9 @@ def trades_body(request: web.Request, historical: bool) -> dict:
     if block is not None:
         wanted = q_bool(request, "is_block_trade")
         trades = [t for t in trades if t.is_block_trade == wanted]
-    page, cursor = paginate(request, trades, 100, 1000)
+    page, cursor = paginate(
+        request, trades, 100, 1000, trade_key, descending=True, minimum=0, presorted=True
+    )
     return {"trades": [ser.trade(t) for t in page], "cursor": cursor}
 
 

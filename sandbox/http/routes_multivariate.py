@@ -54,7 +54,7 @@ async def list_collections(request: web.Request) -> web.Response:
         associated_event_ticker=q_str(request, "associated_event_ticker"),
         series_ticker=q_str(request, "series_ticker"),
     )
-    page, cursor = paginate(request, found, 200, 200)
+    page, cursor = paginate(request, found, 200, 200, lambda c: (c.collection_ticker,))
     return json_response(
         {"multivariate_contracts": [collection_json(c) for c in page], "cursor": cursor}
     )
@@ -96,8 +96,9 @@ async def list_multivariate_events(request: web.Request) -> web.Response:
         if (series is None or ex.events[t].series_ticker == series)
         and (wanted is None or t in wanted)
     ]
-    events.sort(key=lambda e: (e.last_updated_ts, e.event_ticker), reverse=True)
-    page, cursor = paginate(request, events, 100, 200)
+    page, cursor = paginate(
+        request, events, 100, 200, lambda e: (e.last_updated_ts, e.event_ticker), descending=True
+    )
     nested = q_bool(request, "with_nested_markets")
     out = []
     for e in page:

@@ -14,6 +14,7 @@ from sandbox.http.params import (
     count_field,
     field,
     json_body,
+    order_key,
     paginate,
     price_field,
     q_choice,
@@ -281,7 +282,7 @@ def orders_body(request: web.Request, historical: bool) -> dict:
         subaccount=subaccount(request, None),
         historical=historical,
     )
-    page, cursor = paginate(request, orders, 100, 1000)
+    page, cursor = paginate(request, orders, 100, 1000, order_key, descending=True)
     strict = request.app[CONFIG].strict_spec
     return {"orders": [ser.order(o, strict) for o in page], "cursor": cursor}
 

@@ -6,7 +6,17 @@ from aiohttp import web
 
 from sandbox.http import serialize as ser
 from sandbox.http.errors import bad_request
-from sandbox.http.params import paginate, q_choice, q_list, q_str, q_ts
+from sandbox.http.params import (
+    event_key,
+    fill_key,
+    paginate,
+    position_key,
+    q_choice,
+    q_list,
+    q_str,
+    q_ts,
+    settlement_key,
+)
 from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response, user_id
 from sandbox.http.scope import locked_subaccount, require_fcm, subaccount_query
 
@@ -66,11 +76,23 @@ def positions_body(request: web.Request, historical: bool) -> dict:
     )
     if filters:  # keep positions where any named count is non-zero
         markets = [p for p in markets if any(getattr(p, f) for f in filters)]
-    page, cursor = paginate(request, markets, 100, 1000)
-    kept = {ex.markets[p.ticker].event_ticker for p in markets}
+    event_of = {p.ticker: ex.markets[p.ticker].event_ticker for p in markets}
+    kept = set(event_of.values())
+    events = [e for e in events if e.event_ticker in kept]
+    if (q_str(request, "settlement_status") or "unsettled") == "unsettled":
+        # Unsettled positions page by market; a page carries the events of its markets.
+        page, cursor = paginate(request, markets, 100, 1000, position_key)
+        on_page = {event_of[p.ticker] for p in page}
+        events = sorted((e for e in events if e.event_ticker in on_page), key=event_key)
+    else:
+        # Spec (GetPositions): "Settled and all-state positions are paginated by event
+        # ticker": `limit` counts events, and a page carries all their market positions.
+        events, cursor = paginate(request, events, 100, 1000, event_key)
+        on_page = {e.event_ticker for e in events}
+        page = sorted((p for p in markets if event_of[p.ticker] in on_page), key=position_key)
     return {
         "market_positions": [ser.market_position(p) for p in page],
-        "event_positions": [ser.event_position(e) for e in events if e.event_ticker in kept],
+        "event_positions": [ser.event_position(e) for e in events],
         "cursor": cursor,
     }
 
@@ -91,7 +113,7 @@ def fills_body(request: web.Request, historical: bool) -> dict:
         subaccount=subaccount(request, None),
         historical=historical,
     )
-    page, cursor = paginate(request, fills, 100, 1000)
+    page, cursor = paginate(request, fills, 100, 1000, fill_key, descending=True, presorted=True)
     strict = request.app[CONFIG].strict_spec
     return {"fills": [ser.fill(f, strict) for f in page], "cursor": cursor}
 
@@ -107,7 +129,7 @@ async def get_settlements(request: web.Request) -> web.Response:
         max_ts=ts_ms(request, "max_ts"),
         subaccount=subaccount(request, None),
     )
-    page, cursor = paginate(request, items, 100, 1000)
+    page, cursor = paginate(request, items, 100, 1000, settlement_key, descending=True)
     strict = request.app[CONFIG].strict_spec
     return json_response(
         {"settlements": [ser.settlement(s, strict) for s in page], "cursor": cursor}

@@ -95,7 +95,9 @@ async def transfers(request: web.Request) -> web.Response:
     locked = locked_subaccount(request)
     if locked is not None:
         items = [t for t in items if locked in (t.from_subaccount, t.to_subaccount)]
-    page, cursor = paginate(request, items, 100, 1000)
+    page, cursor = paginate(
+        request, items, 100, 1000, lambda t: (t.created_ts, t.transfer_id), descending=True
+    )
     return json_response(
         {
             "transfers": [

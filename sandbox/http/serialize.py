@@ -19,6 +19,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from sandbox.engine import models as m
+from sandbox.engine.common import user_uuid
 
 _P4 = Decimal("0.0001")
 _P6 = Decimal("0.000001")
@@ -236,7 +237,7 @@ def order(o: m.Order, strict: bool) -> dict:
     return finish(
         {
             "order_id": o.order_id,
-            "user_id": o.user_id,
+            "user_id": user_uuid(o.user_id),
             "client_order_id": o.client_order_id,
             "ticker": o.ticker,
             "side": o.outcome_side,  # deprecated, still sent live

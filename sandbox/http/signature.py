@@ -10,8 +10,9 @@ Timestamp window: Kalshi does not document its tolerance. Observed: ±10 s accep
 rejected, −30 s rejected while +30 s accepted. We accept timestamps at most 20 s in the past and
 at most 45 s in the future; outside that, 401 `header_timestamp_expired`.
 
-Public endpoints (the spec's unsecured GETs) ignore these headers entirely: the official SDK
-signs every request, and a public read never fails because of them.
+Public endpoints (the spec's unsecured GETs) need no signature; but a public request that
+carries the headers is checked like a private one (a bad signature is 401) and charged, as
+Kalshi's rate-limit page says every authenticated request costs tokens (app.auth_middleware).
 
 Each failure has its own 401 body, in the live nested shape:
 - missing header(s):        code `authentication_error`, details `MISSING_AUTH_HEADERS`

@@ -62,7 +62,7 @@ def create_quarter(ex, close_ms: int) -> str:
             True,
             "MECNET",
             close_ms,
-            "fifteen_min",
+            None,  # a date strike, so no strike_period (spec: mutually exclusive)
             list(series().settlement_sources),
         )
     )

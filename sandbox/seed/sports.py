@@ -51,8 +51,7 @@ def seed_basketball(b: _Builder) -> None:
             f"{sport.series}-{_tk(day)}{away.code}{home.code}",
             f"{away.name} at {home.name}",
             f"{away.code} at {home.code} ({day:%b} {day.day})",
-            day,
-            period="game",
+            day,  # a date strike: strike_period stays empty (they exclude each other)
         )
         open_t, close_t = tip - 3 * DAY, tip + 4 * HOUR
         fair = Decimal(str(round(b.rng.uniform(0.3, 0.7), 2)))

@@ -367,7 +367,6 @@ def _weather(b: _Builder) -> None:
             f"Highest temperature in NYC on {day:%b} {day.day}, {day:%Y}?",
             f"On {day:%b} {day.day}, {day:%Y}",
             day,
-            period="day",
         )
         open_t = _ms(day - timedelta(hours=14))
         close_t = _ms(day + timedelta(hours=28, minutes=59))
@@ -437,7 +436,6 @@ def _bitcoin(b: _Builder) -> None:
             f"Bitcoin price range on {hour:%b %d, %Y} at {hour:%H}:00 UTC?",
             f"{hour:%b %d} at {hour:%H}:00 UTC",
             hour,
-            period="hour",
         )
         open_t = _ms(hour - timedelta(hours=24))
         close_t = _ms(hour)
@@ -487,8 +485,8 @@ def _fed(b: _Builder) -> None:
         f"KXFEDDECISION-{code}",
         f"Fed decision in {meeting:%B %Y}?",
         f"{meeting:%B %Y} meeting",
-        meeting,
-        period="fomc",
+        None,  # a meeting month: a period strike (strike_date and strike_period exclude
+        period="month",  # each other, spec EventData)
     )
     open_t = _ms(b.today - timedelta(days=60))
     close_t = _ms(meeting + timedelta(hours=18))
@@ -525,7 +523,6 @@ def _football(b: _Builder) -> None:
             f"{a_name} at {h_name}",
             f"{a_code} at {h_code} ({day:%b} {day.day})",
             day,
-            period="game",
         )
         kickoff = day + timedelta(hours=21, minutes=25)
         open_t = _ms(day - timedelta(days=7))
@@ -562,7 +559,6 @@ def _gas(b: _Builder) -> None:
         f"On {day:%b} {day.day}",
         day,
         mutually_exclusive=False,
-        period="day",
     )
     base = D("3.05") + D(rng.randrange(-20, 20)) / 100
     open_t = _ms(b.today - timedelta(days=1))

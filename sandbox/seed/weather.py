@@ -57,7 +57,7 @@ def create(ex, close_ms: int) -> str:
             True,
             "MECNET",
             close_ms,
-            "hour",
+            None,  # a date strike, so no strike_period (spec: mutually exclusive)
             [SOURCE],
         )
     )

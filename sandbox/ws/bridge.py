@@ -124,7 +124,7 @@ class Bridge:
     def _market_lifecycle(self, e: ev.MarketLifecycle) -> None:
         """Combo (KXMVE) markets go to `multivariate_market_lifecycle` only: the
         `market_lifecycle_v2` channel excludes them (Kalshi changelog, Mar 19, 2026)."""
-        msg = messages.market_lifecycle(e.kind, e.market, e.ts)
+        msg = messages.market_lifecycle(e.kind, e.market, e.ts, e.changed)
         if e.market.mve_collection_ticker:
             msg.pop("price_ranges", None)  # not in the multivariate payload
             name = "multivariate_market_lifecycle"

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sandbox.engine.common import user_uuid
 from sandbox.ws.wire import count, price, value
 
 ONE = Decimal(1)
@@ -158,7 +159,7 @@ def market_position(p: Any, volume: Decimal) -> dict[str, Any]:
     is not tracked separately, so `position_fee_cost_dollars` repeats the fees paid. `volume`
     is contracts traded in the market."""
     msg: dict[str, Any] = {
-        "user_id": p.user_id,
+        "user_id": user_uuid(p.user_id),
         "market_ticker": p.ticker,
         "position_fp": count(p.position),
         "position_cost_dollars": value(p.exposure),
@@ -176,7 +177,7 @@ def user_order(o: Any) -> dict[str, Any]:
     outcome = "yes" if o.side == "bid" else "no"
     msg: dict[str, Any] = {
         "order_id": o.order_id,
-        "user_id": o.user_id,
+        "user_id": user_uuid(o.user_id),
         "ticker": o.ticker,
         "exchange_index": 0,
         "status": o.status,
@@ -227,10 +228,29 @@ def _number(d: Decimal) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
-def market_lifecycle(event_type: str, m: Any, ts_ms: int) -> dict[str, Any]:
+def _price_ranges(m: Any) -> list[dict[str, str]]:
+    return [
+        {"start": price(r.start), "end": price(r.end), "step": price(r.step)}
+        for r in m.price_ranges
+    ]
+
+
+def market_lifecycle(
+    event_type: str, m: Any, ts_ms: int, changed: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """One `market_lifecycle_v2` body; which optional keys appear depends on `event_type`
-    exactly as the spec's "This key will ONLY exist when..." notes say."""
+    exactly as the spec's "This key will ONLY exist when..." notes say. `metadata_updated`
+    carries the fields in `changed` (AsyncAPI marketMetadataUpdatedPayload)."""
     msg: dict[str, Any] = {"market_ticker": m.ticker, "event_type": event_type}
+    if event_type == "metadata_updated":
+        for name in changed:
+            v = getattr(m, name)
+            msg[name] = _number(v) if isinstance(v, Decimal) else v
+        return msg
+    if event_type == "price_level_structure_updated":
+        msg["price_level_structure"] = m.price_level_structure
+        msg["price_ranges"] = _price_ranges(m)
+        return msg
     if event_type == "created":
         meta: dict[str, Any] = {
             "name": m.title,
@@ -257,10 +277,7 @@ def market_lifecycle(event_type: str, m: Any, ts_ms: int) -> dict[str, Any]:
             close_ts=m.close_time // 1000,
             additional_metadata=meta,
             price_level_structure=m.price_level_structure,
-            price_ranges=[
-                {"start": price(r.start), "end": price(r.end), "step": price(r.step)}
-                for r in m.price_ranges
-            ],
+            price_ranges=_price_ranges(m),
         )
     elif event_type == "close_date_updated":
         msg["close_ts"] = m.close_time // 1000

@@ -106,7 +106,7 @@ def test_amend_validation():
         ({"side": "ask"}, "order_side_mismatch"),
         ({"client_order_id": "zz"}, "order_id_and_client_order_id_mismatch"),
         ({"updated_client_order_id": "x2"}, "order_already_exists"),
-        ({"price": "0.405"}, "invalid_order"),
+        ({"price": "0.405"}, "invalid_price"),
         ({"count": "100000"}, "available_balance_too_low"),
     ]
     for change, code in cases:

@@ -290,6 +290,17 @@ SCENARIOS: dict[str, Scenario] = {
     "funding_withdrawal": Scenario(
         lambda ex, ids: ex.record_funding("bob", "withdrawal", 100, fee_cents=2)
     ),
+    "add_direct_user": Scenario(lambda ex, ids: ex.add_user("erin", D("10.0001"), "direct")),
+    "metadata_update": Scenario(
+        lambda ex, ids: ex.update_market_metadata("TEST-1", yes_sub_title="y2", floor_strike=D(3))
+    ),
+    "price_levels_cancel_off_grid": Scenario(
+        lambda ex, ids: ex.update_price_level_structure("TEST-1", "linear_cent"),
+        prepare=lambda ex, clock, ids: (
+            ex.update_price_level_structure("TEST-1", "deci_cent"),
+            order(ex, "carol", "bid", "0.425", "2"),
+        ),
+    ),
     "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
     # The control plane's composite actions (sandbox.control.actions): one operation each.
     "ctl_set_book": Scenario(

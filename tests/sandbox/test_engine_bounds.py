@@ -47,14 +47,16 @@ def test_create_rejects_counts_and_prices_that_are_not_ascii_numbers(ex, value):
 
 @pytest.mark.parametrize("price", BAD_PRICES)
 def test_create_rejects_prices_off_the_grid_or_out_of_range(ex, price):
-    _rejects(ex, lambda: order(ex, "alice", "bid", price, "1"), 400, {"invalid_order"})
+    _rejects(
+        ex, lambda: order(ex, "alice", "bid", price, "1"), 400, {"invalid_order", "invalid_price"}
+    )  # off the grid: invalid_price (issue 12)
 
 
 @pytest.mark.parametrize("value", ["1e30", "0.50000000000000000000000000001", "١"])
 def test_amend_rejects_unbounded_prices_and_counts(ex, value):
     oid = ex.list_orders("alice")[0].order_id
     amend = dict(ticker="TEST-1", side="bid")
-    codes = {"invalid_order", "invalid_order_size", "invalid_parameters"}
+    codes = {"invalid_order", "invalid_price", "invalid_order_size", "invalid_parameters"}
     _rejects(ex, lambda: ex.amend_order("alice", oid, price=value, count="10", **amend), 400, codes)
     _rejects(
         ex, lambda: ex.amend_order("alice", oid, price="0.40", count=value, **amend), 400, codes
@@ -96,7 +98,7 @@ def test_batch_items_are_judged_one_by_one(ex):
         "OrderResult",
     ]
     assert (results[1].status, results[1].code) == (400, "invalid_order_size")
-    assert (results[2].status, results[2].code) == (400, "invalid_order")
+    assert (results[2].status, results[2].code) == (400, "invalid_price")
     assert len(ex.list_orders("alice", status="resting")) == 3
     ex.check_invariants()
 

@@ -116,9 +116,23 @@ def test_scalar_settlement_pays_value_per_yes_and_rest_per_no():
     b0, a0 = bal(ex, "bob"), bal(ex, "alice")
     ex.determine_market("TEST-1", "scalar", Decimal("0.2345"))
     sts = {s.user_id: s for s in ex.settle_market("TEST-1")}
-    assert bal(ex, "bob") == b0 + D("2.345") and bal(ex, "alice") == a0 + D("7.655")
+    # 10 x 0.2345 = 2.345 and 10 x 0.7655 = 7.655: balances stay on whole cents (fee rounding
+    # page), the half cents are rounding fees.
+    assert bal(ex, "bob") == b0 + D("2.34") and bal(ex, "alice") == a0 + D("7.65")
     assert sts["bob"].revenue == 234 and sts["bob"].value == 23
+    assert sts["bob"].fee_cost == D("0.005") + ex.list_fills("bob")[0].fee_cost
     assert ex.total_money() == total
+
+
+def test_scalar_settlement_of_a_direct_member_keeps_the_centicents():
+    ex, _ = make_exchange()
+    ex.add_user("dan", D("1000"), member_type="direct")
+    order(ex, "alice", "ask", "0.30", "10")
+    order(ex, "dan", "bid", "0.30", "10")
+    d0 = bal(ex, "dan")
+    ex.determine_market("TEST-1", "scalar", Decimal("0.2345"))
+    ex.settle_market("TEST-1")
+    assert bal(ex, "dan") == d0 + D("2.345")
 
 
 def test_determine_validates_result():

@@ -175,6 +175,15 @@ def test_off_grid_prices_are_rejected(price):
     assert e.value.status == 400
 
 
+@pytest.mark.parametrize("price", ["0.555", "0.40001"])
+def test_off_grid_prices_answer_invalid_price(price):
+    # live Kalshi's code for a price between ticks (issue 12)
+    ex, _ = make_exchange()
+    with pytest.raises(EngineError) as e:
+        order(ex, "alice", "bid", price, "1")
+    assert (e.value.status, e.value.code) == (400, "invalid_price")
+
+
 def test_tapered_grid_allows_sub_penny_only_at_the_edges():
     ex, _ = make_exchange(grid=TAPERED)
     assert order(ex, "alice", "bid", "0.005", "1").order.price == D("0.005")

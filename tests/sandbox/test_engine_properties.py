@@ -79,7 +79,9 @@ def check(ex, total):
 @given(
     st.integers(0, 2**32),
     st.integers(1, 120),
-    st.sampled_from(("quadratic", "quadratic_with_maker_fees", "flat")),
+    st.sampled_from(
+        ("quadratic", "quadratic_with_maker_fees", "quadratic_with_combo_maker_fees", "flat")
+    ),
     st.sampled_from(("yes", "no", "scalar")),
 )
 def test_random_sequences_keep_the_invariants(seed, n, fee_type, result):

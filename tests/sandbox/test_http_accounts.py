@@ -166,13 +166,18 @@ def test_subaccounts_are_isolated_and_unknown_ones_are_404(server):
     assert r.status_code == 404
     api.call("POST", "/portfolio/subaccounts")
     assert _transfer(api, 0, 1, 500).status_code == 200
+    body = {"ticker": ticker, "side": "bid", "price": "0.02", "count": "10", **ORDER}
+    # What this order holds (its cost and its maker-fee reserve, on the member's precision),
+    # measured once in the primary account, then released.
+    before = api.get("/portfolio/balance", subaccount=0)["balance"]
+    probe = api.call("POST", "/portfolio/events/orders", {**body, "subaccount": 0})
+    hold = before - api.get("/portfolio/balance", subaccount=0)["balance"]
+    api.call("DELETE", f"/portfolio/events/orders/{probe['order_id']}")
+    assert hold >= 20 and api.get("/portfolio/balance", subaccount=0)["balance"] == before
     primary_orders = api.get("/portfolio/orders", subaccount=0)["orders"]
-    o = api.call(
-        "POST",
-        "/portfolio/events/orders",
-        {"ticker": ticker, "side": "bid", "price": "0.02", "count": "10", "subaccount": 1, **ORDER},
-    )
-    assert api.get("/portfolio/balance", subaccount=1)["balance"] == 500 - 20
+    o = api.call("POST", "/portfolio/events/orders", {**body, "subaccount": 1})
+    assert api.get("/portfolio/balance", subaccount=1)["balance"] == 500 - hold
+    assert api.get("/portfolio/balance", subaccount=0)["balance"] == before
     assert api.get("/portfolio/orders", subaccount=0)["orders"] == primary_orders
     assert [x["order_id"] for x in api.get("/portfolio/orders", subaccount=1)["orders"]] == [
         o["order_id"]

@@ -70,8 +70,12 @@ def _worker(data_dir: Path, seed: int) -> None:
                     u,
                     ticker=t,
                     side=rng.choice(("bid", "ask")),
-                    price=Decimal(rng.randrange(30, 71)) / 100,
-                    count=Decimal(rng.choice((1, 2, 5, 10, 25))),
+                    # sub-cent prices once a market went deci_cent; fractional counts: the
+                    # fills then carry rounding fees and rebates (issue 12)
+                    price=Decimal(rng.randrange(300, 701)) / 1000
+                    if ex.markets[t].price_level_structure == "deci_cent"
+                    else Decimal(rng.randrange(30, 71)) / 100,
+                    count=Decimal(rng.choice((1, 2, 5, 10, 25, "0.37"))),
                     time_in_force=tif,
                     self_trade_prevention_type=rng.choice(("taker_at_cross", "maker")),
                     **kw,
@@ -108,6 +112,8 @@ def _worker(data_dir: Path, seed: int) -> None:
                 p = rng.randrange(20, 40)
                 levels = [(Decimal(p - k) / 100, Decimal(rng.choice((1, 5)))) for k in range(3)]
                 actions.set_book(ex, t, levels, [])
+            elif r < 0.986:  # off-grid resting orders are cancelled on the way back
+                ex.update_price_level_structure(t, rng.choice(("linear_cent", "deci_cent")))
             elif r < 0.99:
                 ex.cancel_all_orders(u, ticker=t)
             else:  # the RFQ market: request, quote, accept, confirm (executes), or let expire

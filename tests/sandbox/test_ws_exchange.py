@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 import websockets
 
+from sandbox.engine.common import user_uuid
 from tests.api import Api
 from tests.conftest import start_exchange
 from tests.sandbox.ws_helpers import LocalBook, connect
@@ -104,7 +105,7 @@ def test_private_channels_between_two_users(quiet):
             assert {"user_order", "fill", "market_position"} <= set(kinds), kinds
             for x in got:
                 if "user_id" in x["msg"]:
-                    assert x["msg"]["user_id"] == "bob"
+                    assert x["msg"]["user_id"] == user_uuid("bob")
             assert await cd.drain(0.5) == []
             rd.place_order(ticker, "bid", "0.0100", "1", client_order_id="demo-rest")
             mine = await cd.until(lambda x: x["type"] == "user_order")

@@ -12,6 +12,7 @@ import pytest
 import websockets
 
 from sandbox.activity.options import LiveOptions
+from sandbox.engine.common import user_uuid
 from tests.sandbox.ws_helpers import WS_PATH, LocalBook, connect, in_process_server
 
 D = Decimal
@@ -121,7 +122,8 @@ def test_private_channels_carry_only_own_data():
                 got = await al.drain(0.3)
                 kinds = {m["type"] for m in got}
                 assert {"user_order", "fill", "market_position"} <= kinds
-                assert all(m["msg"].get("user_id", "alice") == "alice" for m in got)
+                alice = user_uuid("alice")
+                assert all(m["msg"].get("user_id", alice) == alice for m in got)
                 fill = next(m for m in got if m["type"] == "fill")
                 assert fill["msg"]["client_order_id"] == "alice-1" and "seq" not in fill
                 assert await demo.drain(0.3) == []
@@ -265,7 +267,8 @@ def test_fast_lifecycle_emits_every_event_type_and_settles_holders():
                 held = None
                 loop = asyncio.get_running_loop()
                 deadline = loop.time() + 40
-                want = {"created", "activated", "deactivated", "determined", "settled"}
+                base = {"created", "activated", "deactivated", "determined", "settled"}
+                want = base | {"metadata_updated", "price_level_structure_updated"}  # issue 12
                 while loop.time() < deadline:
                     m = await c.recv(10)
                     if m["type"] == "event_lifecycle":
@@ -277,7 +280,11 @@ def test_fast_lifecycle_emits_every_event_type_and_settles_holders():
                         ask = ex.markets[ticker].yes_ask
                         order(ex, "demo", ticker, "bid", ask, 1, IOC)
                         held = ticker
-                    if ticker == held or kind == "created":
+                    if ticker == held or kind in (
+                        "created",
+                        "metadata_updated",
+                        "price_level_structure_updated",
+                    ):
                         seen[kind] = m
                     if want | {"event_lifecycle"} <= seen.keys() and "settled" in seen:
                         break
@@ -290,6 +297,16 @@ def test_fast_lifecycle_emits_every_event_type_and_settles_holders():
                     "price_ranges",
                 } <= created.keys()
                 assert seen["determined"]["msg"]["result"] in ("yes", "no")
+                meta = seen["metadata_updated"]["msg"]
+                assert meta.keys() == {"market_ticker", "event_type", "yes_sub_title"}
+                assert meta["yes_sub_title"].endswith("(updated)")
+                plsu = seen["price_level_structure_updated"]["msg"]
+                assert plsu["price_level_structure"] == "tapered_deci_cent"
+                assert plsu["price_ranges"][0] == {
+                    "start": "0.0000",
+                    "end": "0.1000",
+                    "step": "0.0010",
+                }
                 seqs = [m["seq"] for m in c.seen if m.get("sid") == 1]
                 assert seqs == list(range(1, len(seqs) + 1))
                 settlements = [s for s in ex.list_settlements("demo") if s.ticker == held]

@@ -83,6 +83,7 @@ async def scenario() -> list[dict]:
             clock.ensure_series()
             quick = clock.create()
             clock.open(quick)
+            clock.midlife(quick)  # metadata_updated, price_level_structure_updated
             ex.create_order(
                 "demo", ticker=quick, side="bid", price=D("0.60"), count=D("1"),
                 time_in_force="immediate_or_cancel", **kw,
@@ -107,9 +108,14 @@ def test_every_message_matches_its_asyncapi_schema():
     validators = {kind: validator_for(spec, name) for kind, name in SCHEMAS.items()}
     ok_list = validator_for(spec, "listSubscriptionsResponsePayload")
     ok_update = validator_for(spec, "okResponsePayload")
+    metadata = validator_for(spec, "marketMetadataUpdatedPayload")
+    events = {m["msg"].get("event_type") for m in seen if m["type"] == "market_lifecycle_v2"}
+    assert {"metadata_updated", "price_level_structure_updated"} <= events
     for m in seen:
         if m["type"] == "ok":
             v = ok_list if isinstance(m.get("msg"), list) else ok_update
+        elif m["type"] == "market_lifecycle_v2" and m["msg"]["event_type"] == "metadata_updated":
+            v = metadata
         else:
             v = validators[m["type"]]
         errors = [e.message for e in v.iter_errors(m)]
