@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import requests
+import urllib3  # requests is built on it; the SDK too
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
@@ -106,7 +107,14 @@ def main() -> int:
     config = kalshi_python_sync.Configuration(host=base + "/trade-api/v2")
     config.api_key_id = os.environ["KALSHI_API_KEY_ID"]
     config.private_key_pem = key_file.read_text()
-    balance = kalshi_python_sync.KalshiClient(config).get_balance()
+    # The SDK does not retry a 429 by itself. A 429 means nothing was done, so resending is safe;
+    # the balance endpoint has a small bucket of its own, and call 1 just used it.
+    config.retries = urllib3.Retry(total=4, status_forcelist=(429,), backoff_factor=0.5)
+    try:
+        balance = kalshi_python_sync.KalshiClient(config).get_balance()
+    except (kalshi_python_sync.ApiException, urllib3.exceptions.HTTPError) as exc:
+        print(f"error: the SDK call failed: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
     print(f"\n2. the SDK:  KalshiClient(config).get_balance() -> balance {balance.balance} cents")
 
     same = "same" if balance.balance == by_hand["balance"] else "DIFFERENT"

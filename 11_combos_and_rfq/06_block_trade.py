@@ -25,7 +25,7 @@ Gotchas (late 2026):
 - Execution here needs the two orders to meet each other at the price: if a third party's
   resting order stands in the way, the acceptance is refused and nothing trades.
 
-Run: uv run python 11_combos_and_rfq/06_block_trade.py --buyer demo --seller bob [--ticker T]
+Run: uv run python 11_combos_and_rfq/06_block_trade.py --buyer demo --seller bob --dry-run
 """
 
 import time

@@ -73,7 +73,11 @@ def test_errors(ex_clock):
     ex, clock = ex_clock
     assert code(propose, ex, clock, seller="alice") == (400, "invalid_parameters")
     assert code(propose, ex, clock, buyer="nobody") == (404, "not_found")
-    assert code(propose, ex, clock, price="0.305") == (400, "invalid_order")
+    # off the grid: invalid_price, the code live Kalshi answers
+    assert code(propose, ex, clock, price="0.305") == (
+        400,
+        "invalid_price",
+    )  # off the grid (issue 12: the code live answers)
     assert code(propose, ex, clock, maker_side="maybe") == (400, "invalid_parameters")
     assert code(propose, ex, clock, expiration_ts=clock.t - 1) == (400, "invalid_parameters")
     b = propose(ex, clock)

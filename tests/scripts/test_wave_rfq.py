@@ -73,7 +73,15 @@ def test_help_works_offline(script):
 def test_collections_and_a_combo_market(makers):
     env, api = user(makers, "c")
     out = run_ok(f"{DIR}/01_list_collections.py", env=env)
-    assert result(out) == ("RESULT: 2 collections, KXMVESPORTSPARLAY takes 2-3 legs from 3 events")
+    listed = api.get("/multivariate_event_collections")["multivariate_contracts"]
+    assert {c["collection_ticker"] for c in listed} == {"KXMVESPORTSPARLAY", "KXMVECROSSCATEGORY"}
+    # The script reads the first one in full; which games it takes depends on the clock.
+    first = listed[0]["collection_ticker"]
+    one = api.get(f"/multivariate_event_collections/{first}")["multivariate_contract"]
+    assert result(out) == (
+        f"RESULT: 2 collections, {first} takes {one['size_min']}-{one['size_max']} legs "
+        f"from {len(one['associated_events'])} events"
+    )
     first = result(run_ok(f"{DIR}/02_create_combo_market.py", env=env))
     second = result(run_ok(f"{DIR}/02_create_combo_market.py", env=env))
     assert first == second  # the same legs: a lookup the second time
@@ -121,10 +129,11 @@ def test_two_users_trade_through_scripts_04_and_05(exchange):
     assert maker_line.endswith(", executed"), out
     price = D(re.search(r"at \$(\S+), fee", buyer_line).group(1))
     assert price == D(re.search(r"quoted YES \$(\S+) /", maker_line).group(1))
-    # Combos: taker 7% and maker 1.75% of C x P x (1 - P), each rounded up to the cent.
+    # Combos (fee_type quadratic_with_combo_maker_fees): taker 7% and maker half of it, 3.5%, of
+    # C x P x (1 - P); one fill each, so each fee is rounded up to the cent.
     count = D(6)
     assert requester.balance() == r_before - count * price - fee("0.07", count, price)
-    assert maker.balance() == m_before - count * (1 - price) - fee("0.0175", count, price)
+    assert maker.balance() == m_before - count * (1 - price) - fee("0.035", count, price)
     ticker = re.search(r"of (\S+) at", buyer_line).group(1)
     r_pos = requester.get("/portfolio/positions", ticker=ticker)["market_positions"]
     m_pos = maker.get("/portfolio/positions", ticker=ticker)["market_positions"]
