@@ -64,7 +64,7 @@ def main() -> int:
         for m in markets
     ]
     headers = ("market", "status", "yes bid", "yes ask", "last", "volume", "open int", "closes")
-    print(table(rows, headers, right="234567", width=100))
+    print(table(rows, headers, right="234567"))
 
     statuses = sorted({m.get("status") for m in markets if m.get("status")})
     print(f"\n{len(markets)} market(s); filter status={args.status!r}, field status={statuses}")

@@ -49,7 +49,7 @@ def main() -> int:
         (m["market_ticker"], m["color_code"], m["image_url"].rsplit("/", 1)[-1])
         for m in meta["market_details"]
     )
-    print(table(rows, ("market", "colour", "image file"), width=100))
+    print(table(rows, ("market", "colour", "image file")))
 
     print(
         "\nWhat to notice: metadata is presentation (images, colours) plus where the result "

@@ -72,11 +72,12 @@ def table(
     rows: Iterable[Sequence[Any]],
     headers: Sequence[str],
     right: str = "",
-    width: int | None = None,
+    width: int | None = TABLE_WIDTH,
 ) -> str:
     """A plain aligned text table. Columns whose index is in `right` ("123") align right. If it
-    would be wider than `width`, the widest left-aligned (text) columns are clipped with "…";
-    numbers (right-aligned) are never clipped."""
+    would be wider than `width` (default: a 100-column terminal, whatever the data's widths),
+    the widest left-aligned (text) columns are clipped with "…"; numbers (right-aligned) are never
+    clipped; `width=None` never clips."""
     body = [[("" if c is None else str(c)) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in body:
