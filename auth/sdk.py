@@ -28,7 +28,14 @@ from auth.errors import InvalidResponse
 def _lazy_validate_call() -> Iterator[None]:
     """While the SDK is imported, make pydantic's @validate_call build each method's validator
     on its first call instead of at import: the SDK decorates ~200 methods, and building them
-    all is a third of its import time (~0.3 s CPU per script). Validation is unchanged."""
+    all is a third of its import time (~0.3 s CPU per script). Validation is unchanged.
+
+    Why this is safe (reviewed; tests/test_auth_client.py checks it in a fresh interpreter):
+    the SDK's modules bind `validate_call` when they import it, so only they get the lazy form;
+    pydantic's own attribute is restored on the way out, even if the import fails; the real
+    validator, with the same options, is built on each method's first call and then reused, so
+    a bad argument is still refused before anything is sent. If the SDK was already imported,
+    nothing is patched. Two threads racing on a first call may build a validator twice, harmless."""
     real = pydantic.validate_call
 
     def lazy(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
