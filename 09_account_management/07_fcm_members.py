@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import auth
 from auth.cli import narrator
-from auth.client import raw_get
-from auth.errors import KalshiError
 
 
 def main() -> int:
@@ -30,25 +28,29 @@ def main() -> int:
     auth.banner("FCM members", args)
     say = narrator(args)
     try:
-        body = raw_get("/fcm/subtraders")
-    except KalshiError as exc:
+        body = auth.raw_get("/fcm/subtraders")
+    except auth.KalshiError as exc:
         if exc.status != 403:
             raise
         if args.json:
             auth.print_json({"status": 403, "error": exc.code})
         say("GET /fcm/subtraders -> 403: this account is not an FCM member.")
-        say("That is the normal answer for regular and direct members; the /fcm endpoints and")
-        say("total_resting_order_value are only for FCMs clearing for their own customers.")
+        say("\nWhat to notice: that is the normal answer for regular and direct members; the /fcm")
+        say("endpoints and total_resting_order_value are only for FCMs clearing for customers.")
         say("\nNext: uv run python 10_websocket/01_ws_ticker.py")
         auth.result(args, "not an FCM member (403), nothing to show")
         return 0
     if args.json:
         auth.print_json(body)
+        auth.result(
+            args, f"FCM member with {len(body.get('subtraders') or [])} subtrader(s) (JSON)"
+        )
         return 0
     subtraders = body.get("subtraders") or []
     say(f"{len(subtraders)} subtrader(s)")
     for s in subtraders:
         say(f"  {s}")
+    say("\nWhat to notice: each subtrader trades under this FCM's own caps and categories.")
     say("\nNext: uv run python 10_websocket/01_ws_ticker.py")
     auth.result(args, f"FCM member with {len(subtraders)} subtrader(s)")
     return 0
