@@ -82,6 +82,22 @@ def test_discover_finds_numbered_scripts_in_wave_order(tmp_path: Path):
     assert found[0].args == ()
 
 
+def test_stages_keep_a_barrier_only_where_a_wave_needs_the_one_before():
+    local = run_waves.stages("local")
+    assert sorted(w for stage in local for w in stage) == sorted(WAVES)
+    assert local == [(1, 2, 3), (4, 5), (6,)]  # reads; writes beside streams; serial writes
+    for stage in local:  # the serial wave always runs alone, after everything else
+        assert not set(stage) & run_waves.SERIAL_WAVES or stage == local[-1] == (6,)
+    # On demo/prod each wave waits for the one before (your rate limits, your orders).
+    assert run_waves.stages("demo") == [(w,) for w in WAVES] == run_waves.stages("prod")
+
+
+def test_scripts_that_import_the_sdk_start_first():
+    sdk = [s for s in discover() if run_waves.uses_sdk(s)]
+    assert "04_portfolio/01_get_balance.py" in {s.path for s in sdk}
+    assert not run_waves.uses_sdk(Script("02_market_discovery/01_list_series.py", 2))
+
+
 def test_write_arguments_are_left_out_without_writes():
     path = "10_websocket/04_ws_user_orders.py"
     assert run_waves.extra_args(path, 3) == ("--seconds", "3", "--demo-order")
