@@ -110,11 +110,7 @@ def test_one_output_order(script):
 
 # ---- --json: stdout is JSON, stderr ends with the RESULT line ----------------------------------
 
-READ_SCRIPTS = [
-    s
-    for s in discover(seconds=1, writes=False)
-    if s.wave not in WRITE_WAVES and s.path != QUICKSTART
-]
+READ_SCRIPTS = [s for s in discover(seconds=1, writes=False) if s.wave not in WRITE_WAVES]
 
 
 @pytest.mark.timeout(600)  # ~50 scripts; minutes on a loaded 2-core machine
