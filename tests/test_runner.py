@@ -280,3 +280,20 @@ def test_an_interrupted_run_stops_the_exchange(tmp_path: Path, sig: int):
 def test_runner_module_is_importable_for_the_benchmarks():
     assert callable(run_waves.discover)
     assert run_waves.WAVES[1] == ("00_quickstart", "01_exchange_info")
+
+
+def test_script_benchmark_times_a_script_against_its_import_floor():
+    # bench/bench_scripts.py: one script, one run; the figures themselves are not asserted.
+    run = subprocess.run(
+        [sys.executable, "bench/bench_scripts.py", "--only", "01_exchange_status", "--runs", "1"],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    row = next(line for line in run.stdout.splitlines() if "01_exchange_status" in line)
+    assert row.split()[1] == "ok"  # the script passed against the bench's exchange
+    assert "scripts within 0.3 s of their import floor; over: median" in run.stdout
+    assert "worst" in run.stdout
