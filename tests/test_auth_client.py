@@ -270,9 +270,20 @@ def test_cleanup_tells_gone_from_failed_by_type_and_code(status, code, gone):
 
 LAZY_CHECK = """
 import pydantic
-real = pydantic.validate_call
+real, config = pydantic.validate_call, dict(pydantic.BaseModel.model_config)
 import auth.sdk, kalshi_python_sync
 assert pydantic.validate_call is real, "validate_call not restored"
+assert pydantic.BaseModel.model_config == config, "BaseModel's config not restored"
+class Mine(pydantic.BaseModel):  # a model defined later is built at once, as always
+    x: int
+assert Mine.__pydantic_complete__ and not Mine.model_config.get("defer_build")
+for _ in range(2):  # an SDK model, built on its first validation, still refuses bad data
+    try:
+        kalshi_python_sync.GetBalanceResponse.from_dict({"balance": "lots"})
+    except pydantic.ValidationError:
+        pass
+    else:
+        raise AssertionError("a bad balance was accepted")
 assert "kalshi_python_sync" in auth.sdk.__dict__
 config = kalshi_python_sync.Configuration(host="http://127.0.0.1:9")  # nothing listens
 api = kalshi_python_sync.MarketApi(kalshi_python_sync.ApiClient(config))
@@ -287,9 +298,9 @@ print("ok")
 """
 
 
-def test_sdk_arguments_are_still_validated_after_the_lazy_import():
-    # auth.sdk imports the SDK with pydantic's @validate_call deferred to each method's first
-    # call; the SDK must still reject a bad argument before sending anything, every time.
+def test_sdk_arguments_and_answers_are_still_validated_after_the_lazy_import():
+    # auth.sdk imports the SDK with pydantic's @validate_call and model builds deferred to first
+    # use; the SDK must still reject a bad argument before sending anything, and a bad answer.
     import subprocess
     import sys
 
