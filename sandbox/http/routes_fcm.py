@@ -1,12 +1,19 @@
 """FCM member endpoints (/fcm/*): subtraders, their daily caps and blocked categories, their
 orders, fills and positions, and position transfers (OpenAPI 3.34.0, the `fcm` tag).
 
+Local convenience: a subtrader created here starts with an applied $1,000.00 deposit in its
+funding history, as `add-user` funds a user (on Kalshi the FCM funds its customers outside the
+Trade API). Its keys come from POST /api_keys(/generate) with `fcm_subtrader_id`; locally such a
+bound key works over REST as the subtrader (on Kalshi it is a FIX credential).
+
 A regular or direct member, or a subaccount-restricted key, gets the 403 live sends
 ("Forbidden - requires an unrestricted FCM member API key"). The rules live in the engine's
 FCM part (sandbox/engine/fcm.py); this module parses and shapes.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from aiohttp import web
 
@@ -25,12 +32,14 @@ from sandbox.http.params import (
 from sandbox.http.routes_portfolio import positions_body, ts_ms
 from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response, user_id
 from sandbox.http.scope import require_fcm
+from sandbox.seed.funding import seed_funding
 
 ROUTES = Routes()
 
 ORDER_STATUSES = ("resting", "canceled", "executed")
 MAX_CLIENT_ORDER_IDS = 100  # spec: "maximum 100"
 CLIENT_ORDER_WINDOW_MS = 86_400_000  # spec: "Only orders created within the last 24 hours"
+SUBTRADER_DEPOSIT = Decimal("1000.00")
 
 
 def _fcm(request: web.Request) -> str:
@@ -42,7 +51,10 @@ def _fcm(request: web.Request) -> str:
 async def create_subtrader(request: web.Request) -> web.Response:
     fcm = _fcm(request)
     body = await json_body(request)
-    s = request.app[EXCHANGE].create_subtrader(fcm, body.get("subtrader_suffix"))
+    ex = request.app[EXCHANGE]
+    with ex.operation():  # the subtrader and its starting deposit, or nothing
+        s = ex.create_subtrader(fcm, body.get("subtrader_suffix"))
+        seed_funding(ex, s.subtrader_id, SUBTRADER_DEPOSIT)
     return json_response({"subtrader_id": s.subtrader_id}, status=201)
 
 
