@@ -167,6 +167,19 @@ def test_subtrader_keys_are_for_fcm_members_only(strict):
     assert r.status_code == 404
     body = {"name": "x", "fcm_subtrader_id": "nope_B", "subaccount": 0}
     assert fcm.request("POST", "/api_keys/generate", body).status_code == 400
+    # A bound key: listed and deleted by its FCM, acting as the subtrader meanwhile.
+    sid = fcm.call("POST", "/fcm/subtraders", {"subtrader_suffix": "K1"}, expect=201)[
+        "subtrader_id"
+    ]
+    gen = fcm.call("POST", "/api_keys/generate", {"name": "b", "fcm_subtrader_id": sid}, expect=201)
+    listed = fcm.get("/api_keys", fcm_subtrader_id=sid)["api_keys"]
+    assert [k["api_key_id"] for k in listed] == [gen["api_key_id"]]
+    assert gen["api_key_id"] not in {k["api_key_id"] for k in fcm.get("/api_keys")["api_keys"]}
+    r = regular.request("DELETE", f"/api_keys/{gen['api_key_id']}")
+    assert r.status_code == 404  # not the regular member's key
+    assert regular.request("GET", "/api_keys", fcm_subtrader_id=sid).status_code == 403
+    fcm.call("DELETE", f"/api_keys/{gen['api_key_id']}", expect=204)
+    assert fcm.get("/api_keys", fcm_subtrader_id=sid)["api_keys"] == []
 
 
 def test_sdk_strict_models_parse_the_fcm_responses(strict, tmp_path):
