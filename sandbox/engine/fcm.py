@@ -224,13 +224,15 @@ class Fcm:
 
     # ------------------------------------------------------------------ the order gate
 
-    def gate(self, user_id: str, m: Market, need: Decimal) -> None:
-        """Called by `Trading` for every new order before anything changes: a subtrader's
-        order must be outside its blocked categories and within its daily cap."""
+    def gate(self, user_id: str, m: Market, need: Decimal, amend: bool = False) -> None:
+        """Called by `Trading` before anything changes, for every new order and for every
+        amend that requeues one (`need`: what it adds to the hold): a subtrader's new order
+        must be outside its blocked categories ("orders already resting are not cancelled":
+        amending one is not refused for its category), and within its daily cap."""
         if user_id not in self.subtraders:
             return
         row = self.blocked.get(user_id)
-        if row is not None and row.categories:
+        if not amend and row is not None and row.categories:
             category = self.category_of(m)
             if category in row.categories:
                 raise EngineError(

@@ -81,8 +81,9 @@ class Trading:
         self.orders_by_user: dict[str, dict[str, Order]] = {}  # all, creation order
         self.group_orders: dict[str, dict[str, Order]] = {}  # resting
         self.expiry: list[tuple[int, int, str]] = []
-        # gate(user_id, market, need): a part's veto on new orders (FCM subtraders' caps)
-        self.gate: Callable[[str, Market, Decimal], None] | None = None
+        # gate(user_id, market, added hold, is_amend): a part's veto on new orders and on
+        # amends that grow an order (FCM subtraders' caps and blocked categories)
+        self.gate: Callable[[str, Market, Decimal, bool], None] | None = None
         op.repairs.append(self.repair)
 
     def open_book(self, ticker: str) -> None:
@@ -317,7 +318,7 @@ class Trading:
             side_px * (eff - covered) + fee_bound, ZERO, self.accounts.precision(user_id)
         )
         if self.gate is not None:
-            self.gate(user_id, m, need)
+            self.gate(user_id, m, need, False)
         if need > acct.balance:
             raise EngineError(
                 400,
@@ -846,6 +847,8 @@ class Trading:
                 o.rounding_acc,
                 self.accounts.precision(user_id),
             )
+            if self.gate is not None:  # only what the amend adds to the order's hold
+                self.gate(user_id, m, need - o.reserved, True)
             if need > acct.balance + o.reserved:
                 raise EngineError(
                     400,

@@ -71,6 +71,12 @@ def test_resting_orders_count_against_the_cap_at_their_worst_case_cost():
     ex.set_daily_cap("f", "f_A", "5")  # a lower cap cancels nothing (spec)
     assert ex.orders[first.order_id].status == "resting"
     assert _err(order, ex, "f_A", "bid", "0.01", "1").code == "daily_cap_exceeded"
+    # An amend that grows an order counts what it adds; one that shrinks it always passes.
+    e = _err(ex.amend_order, "f_A", first.order_id, ticker="TEST-1", side="bid", price="0.40",
+             count="21")  # fmt: skip
+    assert e.code == "daily_cap_exceeded"
+    ex.amend_order("f_A", first.order_id, ticker="TEST-1", side="bid", price="0.40", count="15")
+    assert ex.fcm.cap("f", "f_A")[2] == D("8")
     ex.cancel_order("f_A", first.order_id)
     assert ex.fcm.cap("f", "f_A")[2] == D("2")
     order(ex, "f_A", "bid", "0.30", "10")  # $3.00: $5.00 in all
