@@ -237,3 +237,27 @@ def test_control_plane_adds_an_fcm_member(strict):
     assert plain.request("GET", "/fcm/subtraders").status_code == 403
     with pytest.raises(Exception, match="member_type"):
         ctl.add_user(f"c{uuid.uuid4().hex[:6]}", "250", member_type="broker")
+
+
+def test_ctl_cli_adds_an_fcm_member(strict):
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, clean_env
+
+    name = f"cli{uuid.uuid4().hex[:6]}"
+    args = ("add-user", name, "--member-type", "fcm", "--balance", "20")
+    out = subprocess.run(
+        [sys.executable, "-m", "sandbox", "ctl", "--url", strict.url, *args],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    user = json.loads(out.stdout)
+    assert (user["member_type"], user["balance"]) == ("fcm", "20.00")
+    fcm = Api(strict.url, user["api_key_id"], user["private_key_path"])
+    assert fcm.get("/fcm/subtraders") == {"subtraders": []}
