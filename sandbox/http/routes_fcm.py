@@ -19,7 +19,7 @@ from aiohttp import web
 
 from sandbox.engine.errors import EngineError
 from sandbox.http import serialize as ser
-from sandbox.http.errors import bad_request
+from sandbox.http.errors import ApiError, bad_request
 from sandbox.http.params import (
     fill_key,
     json_body,
@@ -45,6 +45,20 @@ SUBTRADER_DEPOSIT = Decimal("1000.00")
 def _fcm(request: web.Request) -> str:
     require_fcm(request)
     return user_id(request)
+
+
+def _subtrader_scope(request: web.Request) -> tuple[str, str | None]:
+    """(FCM id, the `subtrader_id` asked for). Spec (orders, positions, daily cap GET): "API
+    keys bound to a single FCM subtrader may also call this endpoint: `subtrader_id` may be
+    omitted and defaults to the key's bound subtrader, and if supplied it must equal the bound
+    subtrader or the request is rejected" (403)."""
+    asked = q_str(request, "subtrader_id")
+    bound = request.app[EXCHANGE].fcm.subtraders.get(user_id(request))
+    if bound is None:
+        return _fcm(request), asked
+    if asked is not None and asked != bound.subtrader_id:
+        raise ApiError(403, "forbidden", "the API key is bound to a different FCM subtrader")
+    return bound.fcm_id, bound.subtrader_id
 
 
 @ROUTES.post("/fcm/subtraders")
@@ -79,8 +93,8 @@ async def list_subtraders(request: web.Request) -> web.Response:
 
 @ROUTES.get("/fcm/subtraders/event_contract_daily_cap", private=True)
 async def get_daily_cap(request: web.Request) -> web.Response:
-    fcm = _fcm(request)
-    cap, executed, resting, day = request.app[EXCHANGE].fcm.cap(fcm, q_str(request, "subtrader_id"))
+    fcm, sid = _subtrader_scope(request)
+    cap, executed, resting, day = request.app[EXCHANGE].fcm.cap(fcm, sid)
     return json_response(
         {
             "subtrader_id": cap.subtrader_id,
@@ -136,9 +150,8 @@ async def set_blocked_category(request: web.Request) -> web.Response:
 @ROUTES.get("/fcm/orders", private=True)
 async def fcm_orders(request: web.Request) -> web.Response:
     """Orders of one subtrader and/or those with the given client order ids (last 24 hours)."""
-    fcm = _fcm(request)
+    fcm, sid = _subtrader_scope(request)
     ex = request.app[EXCHANGE]
-    sid = q_str(request, "subtrader_id")
     client_ids = set(q_list(request, "client_order_ids"))
     if sid is None and not client_ids:
         raise bad_request("subtrader_id or client_order_ids is required", "subtrader_id")
@@ -201,8 +214,7 @@ def _fcm_fill(f) -> dict:
 
 @ROUTES.get("/fcm/positions", private=True)
 async def fcm_positions(request: web.Request) -> web.Response:
-    fcm = _fcm(request)
-    sid = q_str(request, "subtrader_id")
+    fcm, sid = _subtrader_scope(request)
     if sid is None:  # only a key bound to a subtrader may omit it
         raise bad_request("subtrader_id is required", "subtrader_id")
     owner = request.app[EXCHANGE].fcm.own(fcm, sid).subtrader_id

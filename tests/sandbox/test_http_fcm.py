@@ -15,6 +15,7 @@ from tests.api import API, Api
 from tests.conftest import start_exchange
 
 D = Decimal
+CAP = "/fcm/subtraders/event_contract_daily_cap"
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +120,13 @@ def test_fcm_member_tour(strict, validate, tmp_path):
     assert fills and fills[0]["taker_subtrader_id"] == sid and fills[0]["count_fp"] == "2.00"
     positions = call("GET", "/fcm/positions", subtrader_id=sid)["market_positions"]
     assert [(p["ticker"], p["position_fp"]) for p in positions] == [(m["ticker"], "2.00")]
+
+    # The bound key reads its own orders, positions and cap through /fcm (spec), no one else's.
+    assert [o["order_id"] for o in sub.get("/fcm/orders")["orders"]] == [orders[0]["order_id"]]
+    assert sub.get("/fcm/positions")["market_positions"] == positions
+    assert sub.get(CAP, subtrader_id=sid)["subtrader_id"] == sid
+    assert sub.request("GET", "/fcm/orders", subtrader_id=f"{name}_X").status_code == 403
+    assert sub.request("GET", "/fcm/subtraders").status_code == 403
 
     # Position transfer to a subtrader under the error account (created on first use).
     body = {
