@@ -167,7 +167,14 @@ def test_position_transfer_moves_yes_like_a_trade_and_conserves_money():
     order(ex, "f_A", "bid", "0.40", "10")
     total, a, err = ex.total_money(), bal(ex, "f_A"), bal(ex, "f_ERR")
     oi = ex.markets["TEST-1"].open_interest
+    heard: list = []
+    ex.listeners.append(heard.append)
     t = ex.transfer_fcm_position("f", "f_A", "f_ERR", "TEST-1", 1000, 4500)
+    # Both positions are announced (market_positions on the WebSocket), and nothing else.
+    assert [(type(e).__name__, e.position.user_id, e.position.position) for e in heard] == [
+        ("PositionUpdate", "f_ERR", 10),
+        ("PositionUpdate", "f_A", 0),
+    ]
     assert (t.count, t.yes_price) == (D(10), D("0.45"))
     assert (pos(ex, "f_A"), pos(ex, "f_ERR")) == (0, 10)
     assert (bal(ex, "f_A"), bal(ex, "f_ERR")) == (a + D("4.50"), err - D("4.50"))
