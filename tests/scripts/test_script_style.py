@@ -78,11 +78,23 @@ def calls(module: ast.Module, name: str) -> list[int]:
 
 
 def texts(module: ast.Module, words: str) -> list[int]:
-    """Line numbers of string literals (f-string parts included) that contain `words`."""
+    """Line numbers where `words` is printed: string literals (f-string parts included) that
+    contain it, and uses of a module-level constant that holds it (NEXT = "Next: ...")."""
+    constants = {
+        target.id
+        for node in module.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        and words in node.value.value
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     return [
         n.lineno
         for n in ast.walk(module)
-        if isinstance(n, ast.Constant) and isinstance(n.value, str) and words in n.value
+        if (isinstance(n, ast.Constant) and isinstance(n.value, str) and words in n.value)
+        or (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in constants)
     ]
 
 
