@@ -148,10 +148,13 @@ async def get_rfq_batches(request: web.Request) -> web.Response:
     start = 0
     if after:
         key = tuple(after)
+        if len(key) != 2 or not isinstance(key[0], int) or not isinstance(key[1], str):
+            raise bad_request("cursor does not belong to this list", "cursor")
         start = next(
             (i for i, b in enumerate(found) if (b.updated_ts, b.batch_id) < key), len(found)
         )
-    page, children = [], 0
+    page: list[RfqBatch] = []
+    children = 0
     for b in found[start:]:
         if len(page) == limit or children + len(b.rfq_ids) > MAX_CHILDREN_PER_PAGE:
             break

@@ -7,6 +7,7 @@ parsed with its strict `RFQ` / `Quote` models instead."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from decimal import ROUND_CEILING, Decimal
 
@@ -214,3 +215,40 @@ def test_listing_pages_by_batches_and_children(users):
     assert first_ids[0] == made[-1]["rfq_batch"]["id"]  # most recently updated first
     assert len(first_ids) == len(set(first_ids))
     assert requester.request("GET", BASE, cursor="garbage").status_code == 400
+
+
+@pytest.fixture(scope="module")
+def with_makers(tmp_path_factory):
+    ex = start_exchange(
+        tmp_path_factory.mktemp("batchmakers"),
+        "--seed", "7", "--activity-rate", "0", "--rfq-timers", "5,0.2",
+    )  # fmt: skip
+    yield ex
+    ex.stop()
+
+
+def test_a_lone_user_fills_a_batch_from_the_simulated_makers(with_makers):
+    me = Api.for_new_user(with_makers, f"lone{uuid.uuid4().hex[:6]}")
+    body = {
+        "children": round_robin(me),
+        "mve_collection_ticker": COLLECTION,
+        "contracts_fp": "2.00",
+    }
+    bid = ok(me.request("POST", BASE, body), 201)["rfq_batch"]["id"]
+    best: dict = {}
+    deadline = time.monotonic() + 10
+    while not best.get("yes_complete") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        best = me.get(f"{BASE}/{bid}/best_quotes")["best_quotes"]
+    assert best["yes_complete"], "the makers quote every child within a second or two"
+    min_bids = [{"rfq_id": x["rfq_id"], "bid_dollars": x["yes_bid_dollars"]} for x in best["rfqs"]]
+    me.call("PUT", f"{BASE}/{bid}/accept", {"accepted_side": "yes", "min_bids": min_bids})
+    batch: dict = {}
+    deadline = time.monotonic() + 10
+    while batch.get("status") != "closed" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        batch = me.get(f"{BASE}/{bid}")["rfq_batch"]
+    assert batch["close_reason"] == "executed"
+    positions = me.get("/portfolio/positions")["market_positions"]
+    held = {p["ticker"]: D(p["position_fp"]) for p in positions}
+    assert all(held[r["market_ticker"]] == 2 for r in batch["rfqs"])
