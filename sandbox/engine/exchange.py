@@ -784,7 +784,9 @@ class Exchange:
 
     def close_market(self, ticker: str) -> Market:
         with self._op:
-            return self.lifecycle.close_market(ticker)
+            m = self.lifecycle.close_market(ticker)
+            self.collections.leg_closed(ticker)  # combos on this leg stop trading too
+            return m
 
     def update_close_time(self, ticker: str, close_time: int) -> Market:
         with self._op:
