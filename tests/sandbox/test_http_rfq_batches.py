@@ -252,3 +252,23 @@ def test_a_lone_user_fills_a_batch_from_the_simulated_makers(with_makers):
     positions = me.get("/portfolio/positions")["market_positions"]
     held = {p["ticker"]: D(p["position_fp"]) for p in positions}
     assert all(held[r["market_ticker"]] == 2 for r in batch["rfqs"])
+
+
+def test_the_batch_quote_flow_is_in_the_write_bucket_at_the_default_cost(users):
+    """Kalshi's rate-limit docs put the RFQ quote flow in the Write bucket; no non-default cost
+    is published for the (still hidden) batch operations, so /account/endpoint_costs lists none."""
+    from sandbox.http.ratelimit import DEFAULT_COST, cost, lane
+
+    writes = [
+        ("POST", BASE),
+        ("DELETE", BASE + "/{rfq_batch_id}"),
+        ("PUT", BASE + "/{rfq_batch_id}/accept"),
+        ("POST", BASE + "/{rfq_batch_id}/quotes"),
+        ("DELETE", BASE + "/{rfq_batch_id}/quotes/{batch_quote_id}"),
+        ("PUT", BASE + "/{rfq_batch_id}/quotes/{batch_quote_id}/confirm"),
+    ]
+    assert {lane(m, p) for m, p in writes} == {"write"}
+    assert {cost(m, p) for m, p in writes} == {DEFAULT_COST}
+    assert lane("GET", BASE + "/{rfq_batch_id}/best_quotes") == "read"
+    listed = users[0].get("/account/endpoint_costs")["endpoint_costs"]
+    assert not [c for c in listed if "rfq_batches" in c["path"]]
