@@ -156,7 +156,10 @@ class Bridge:
                 msg = messages_comms.rfq_created(comms, e.rfq, user)
             else:
                 msg = messages_comms.rfq_deleted(comms, e.rfq, user, e.ts)
-            self.hub.publish_private("communications", f"rfq_{e.kind}", msg, user, None)
+            mine = user == e.rfq.user_id
+            self.hub.publish_private(
+                "communications", f"rfq_{e.kind}", msg, user, None, others=not mine
+            )
 
     def _quote(self, e: ev.QuoteEvent) -> None:
         """quote_* go only to the quote's maker and the RFQ's requester (a cancelled quote has
@@ -186,7 +189,14 @@ class Bridge:
                     if e.kind == "created"
                     else mb.rfq_batch_deleted(batches, b, user, e.ts)
                 )
-                hub.publish_private("communications", f"rfq_batch_{e.kind}", msg, user, None)
+                hub.publish_private(
+                    "communications",
+                    f"rfq_batch_{e.kind}",
+                    msg,
+                    user,
+                    None,
+                    others=user != b.user_id,
+                )
             return
         if e.kind == "best":
             if b.status == "open":

@@ -58,11 +58,15 @@ async def scenario() -> tuple[dict[str, list[dict]], dict]:
             connect(url, signers["demo"]) as d,
             connect(url, signers["carol"]) as c,
             connect(url, signers["dave"]) as v,
+            connect(url, signers["dave"]) as own,
         ):
-            clients = (a, d, c, v)
-            for client in clients:
+            clients = (a, d, c, v, own)
+            for client in clients[:4]:
                 await client.cmd("subscribe", channels=["communications"])
+            await own.cmd("subscribe", channels=["communications"], user_filter="bogus")
+            await own.cmd("subscribe", channels=["communications"], user_filter="self")
             await asyncio.gather(*(x.drain(0.2) for x in clients))
+            ids_ = {"errors": [m["msg"]["code"] for m in own.seen if m["type"] == "error"]}
             b = ex.create_rfq_batch(
                 "alice", children=children, mve_collection_ticker=collection, contracts="2",
                 obscure_creator=True, client_batch_id="rr",
@@ -79,13 +83,14 @@ async def scenario() -> tuple[dict[str, list[dict]], dict]:
             ex.delete_rfq_batch("dave", gone.batch_id)
             seen = await asyncio.gather(*(x.drain(0.5) for x in clients))
             ids = {
+                **ids_,
                 "batch": b.batch_id,
                 "rfqs": b.rfq_ids,
                 "alice": ex.communications_id("alice"),
                 "q1": q1.batch_quote_id,
                 "q2": q2.batch_quote_id,
             }
-            return dict(zip(USERS, seen, strict=True)), ids
+            return dict(zip((*USERS, "dave-self"), seen, strict=True)), ids
     finally:
         await runner.cleanup()
 
@@ -130,6 +135,12 @@ def test_who_receives_what(run):
     ]
     # A third party sees batches come and go, nothing else; child RFQs are never announced.
     assert _types(seen["dave"]) == ["rfq_batch_created", "rfq_batch_created", "rfq_batch_deleted"]
+
+
+def test_user_filter_self_keeps_only_your_own_batches(run):
+    seen, ids = run
+    assert ids["errors"] == [11]  # user_filter takes "" or "self" only
+    assert _types(seen["dave-self"]) == ["rfq_batch_created", "rfq_batch_deleted"]
 
 
 def test_contents(run):
