@@ -116,7 +116,8 @@ def _combos(ex: Exchange, ids: dict) -> None:
 
 
 def _batches(ex: Exchange, ids: dict) -> None:
-    """RFQ batches: alice's open one with two makers' batch quotes, carol's accepted one."""
+    """RFQ batches: alice's open one with two makers' batch quotes, carol's with bob's (left
+    open: an accepted combo batch's 1 s window would run out in scenarios that move the clock)."""
     t1y, t3y = ("TEST-EV", "TEST-1", "yes"), ("TEST-EV2", "TEST-3", "yes")
     t3n, t2n = ("TEST-EV2", "TEST-3", "no"), ("TEST-EV", "TEST-2", "no")
     legs = lambda *xs: {  # noqa: E731
@@ -139,8 +140,11 @@ def _batches(ex: Exchange, ids: dict) -> None:
     ids["bq_bob"] = bq("bob", b1, "0.30", "0.60").batch_quote_id
     ids["bq_carol"] = bq("carol", b1, "0.31", "0.55").batch_quote_id
     ids["bq_won"] = bq("bob", b2, "0.25", "0.70").batch_quote_id
-    floors = [{"rfq_id": r, "bid_dollars": "0.20"} for r in b2.rfq_ids]
-    ex.accept_rfq_batch("carol", b2.batch_id, "yes", floors)
+    ids["batch2_floors"] = [{"rfq_id": r, "bid_dollars": "0.20"} for r in b2.rfq_ids]
+
+
+def _batch2_accepted(ex: Exchange, clock: FakeClock, ids: dict) -> None:
+    ex.accept_rfq_batch("carol", ids["batch2"], "yes", ids["batch2_floors"])
 
 
 @dataclass(frozen=True)
@@ -345,11 +349,13 @@ SCENARIOS: dict[str, Scenario] = {
         )
     ),
     "rfq_batch_confirm": Scenario(
-        lambda ex, ids: ex.confirm_batch_quote("bob", ids["batch2"], ids["bq_won"])
+        lambda ex, ids: ex.confirm_batch_quote("bob", ids["batch2"], ids["bq_won"]),
+        prepare=_batch2_accepted,
     ),
     "rfq_batch_executes": Scenario(
         lambda ex, ids: ex.run_timers(),
         prepare=lambda ex, clock, ids: (
+            _batch2_accepted(ex, clock, ids),
             ex.confirm_batch_quote("bob", ids["batch2"], ids["bq_won"]),
             clock.advance(1_000),
         ),
