@@ -12,10 +12,16 @@ Gotchas (late 2026):
   "e3b0c442...b855" (SHA-256 of nothing) to others until a quote executes.
 - `quote_executed` carries YOUR order id and client_order_id for the trade: it arrives before
   the fills, so use it to tell RFQ fills from order-book fills.
-- No market filter: filter client-side (--ticker-prefix KXMVE keeps combos only).
+- No market filter: filter client-side (--ticker-prefix KXMVE keeps combos only). RFQ batch
+  messages name their combos inside (`rfqs`, `quotes`); those naming none pass the filter.
+- RFQ batches: `rfq_batch_created` / `_deleted` go to everyone (their child RFQs are never
+  announced on their own); `rfq_batch_best_quotes` and `rfq_batch_executed` only to the batch's
+  creator (best bids across makers, makers unnamed); `batch_quote_*` only to the maker. Each
+  child's trade still sends `quote_executed`, with `rfq_batch_id` set.
 - Messages carry `seq`; a hole means a message you missed (GET /communications/rfqs and
   /communications/quotes have the current state).
-- To see traffic on the local exchange, run 11_combos_and_rfq/05_full_rfq_trade.py meanwhile.
+- To see traffic on the local exchange, run 11_combos_and_rfq/05_full_rfq_trade.py (or
+  07_rfq_batches.py) meanwhile.
 
 Run: uv run python 10_websocket/07_ws_communications.py --seconds 30 [--ticker-prefix KXMVE]
 """
@@ -30,13 +36,46 @@ from auth.cli import narrator
 from auth.fmt import qty, usd
 from auth.ws import Stream, describe_reply, is_data, run, timestamp
 
-TYPES = ("rfq_created", "rfq_deleted", "quote_created", "quote_accepted", "quote_executed")
+TYPES = (
+    *("rfq_created", "rfq_deleted", "quote_created", "quote_accepted", "quote_executed"),
+    *("rfq_batch_created", "rfq_batch_deleted", "rfq_batch_best_quotes", "rfq_batch_executed"),
+    *("batch_quote_created", "batch_quote_accepted", "batch_quote_executed"),
+)
+
+
+def tickers(m: dict) -> list[str]:
+    """The markets a message is about: its own, or a batch message's children's."""
+    if m.get("market_ticker"):
+        return [m["market_ticker"]]
+    return [
+        x["market_ticker"] for x in m.get("rfqs") or m.get("quotes") or [] if "market_ticker" in x
+    ]
+
+
+def explain_batch(kind: str, m: dict) -> str:
+    """One plain sentence per RFQ batch message."""
+    batch = f"batch {(m.get('rfq_batch_id') or m.get('id') or '?')[-8:]}"
+    if kind == "rfq_batch_created":
+        return f"{batch}: {len(m['rfqs'])} combos from {len(m['legs'])} legs"
+    if kind == "rfq_batch_deleted":
+        return f"{batch} closed ({len(m['rfq_ids'])} children)"
+    if kind == "rfq_batch_best_quotes":
+        ready = ", ".join(s for s in ("yes", "no") if m[f"{s}_complete"]) or "no side yet"
+        return f"{batch}: best quotes v{m['version']}, complete on {ready}"
+    if kind in ("rfq_batch_executed", "batch_quote_executed"):
+        done, failed = len(m["executed_rfq_ids"]), len(m["failed_rfq_ids"])
+        return f"{batch}: {m['close_reason']} ({done} executed, {failed} failed)"
+    if kind == "batch_quote_created":
+        return f"{batch}: your batch quote prices {len(m['quotes'])} children"
+    return f"{batch}: you won {len(m['quotes'])} children on {m['accepted_side']}; confirm them"
 
 
 def explain(kind: str, m: dict) -> str:
     """One plain sentence per message."""
     who = (m.get("creator_id") or m.get("rfq_creator_id") or "?")[:10]
     size = qty(m["contracts_fp"]) if m.get("contracts_fp") else usd(m.get("target_cost_dollars"))
+    if "batch" in kind:
+        return explain_batch(kind, m)
     if kind == "rfq_created":
         legs = len(m.get("mve_selected_legs") or [])
         return f"RFQ {m['id'][:8]} by {who}: {size}" + (f" ({legs}-leg combo)" if legs else "")
@@ -69,9 +108,10 @@ async def watch(args, say) -> tuple[Stream, Counter]:
                 say(f"<- {describe_reply(message)}")
                 continue
             m = message.get("msg") or {}
-            ticker = m.get("market_ticker") or ""
-            if not ticker.startswith(prefix):
+            about = tickers(m)
+            if about and not any(t.startswith(prefix) for t in about):
                 continue
+            ticker = about[0] if about else ""
             seen[kind] += 1
             if args.json:
                 print(json.dumps(message), flush=True)
@@ -91,9 +131,10 @@ def main() -> int:
 
     say(f"\nstopped by {stream.stopped_by}: {stream.data_messages} message(s)")
     for kind in TYPES:
-        say(f"  {kind:16} {seen[kind]:>5}")
+        say(f"  {kind:22} {seen[kind]:>5}")
     say("\nWhat to notice:")
     say("  - You saw every RFQ, but only the quotes you made or received.")
+    say("  - Batch best quotes reach only the batch's creator, and never name the makers.")
     say("  - quote_executed came before the fills of the trade it explains.")
     say("\nNext: uv run python 10_websocket/08_ws_multivariate_lifecycle.py")
     total = sum(seen.values())

@@ -106,7 +106,7 @@ def main() -> int:
     print("\nWhat to notice:")
     print("  - Both parties accept; the second acceptance executes the trade at once.")
     print("  - The fills are ordinary fills: a maker fill and a taker fill, with their fees.")
-    print("\nNext: uv run python 12_subaccounts/01_create_subaccount.py")
+    print("\nNext: uv run python 11_combos_and_rfq/07_rfq_batches.py")
     auth.result(
         args,
         f"block trade {proposal_id[:13]} for {qty(args.contracts)} at "

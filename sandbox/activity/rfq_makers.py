@@ -4,7 +4,9 @@
 when no request arrives; it always runs. `RfqMakers` (on unless --no-rfq-makers) quote every
 open RFQ they have not yet answered within a fraction of a second, around the market's mid (or
 its last price, or 50c) with a few cents of edge on each side, and confirm every quote of
-theirs that gets accepted, so a lone user can complete the whole RFQ flow offline.
+theirs that gets accepted, so a lone user can complete the whole RFQ flow offline. They quote
+RFQ batches the same way (every child, resent before the 30 s a batch quote counts run out) and
+confirm the children they win.
 
 Several makers (`MAKERS`) quote each RFQ with different edges, so the best quote is a real
 choice; they never identify themselves beyond their communications id. A simulated requester
@@ -26,6 +28,7 @@ MAKERS = {"rfq-maker-1": Decimal("0.03"), "rfq-maker-2": Decimal("0.05")}  # use
 REQUESTER = "rfq-flow"
 MAKER_BALANCE = Decimal("1000000")
 RFQ_EVERY_S = 30.0
+BATCH_RESEND_S = 20.0  # a batch quote counts for 30 s after it was last sent
 POLL_S = 0.1
 CENT = Decimal("0.01")
 LOW, HIGH = Decimal("0.01"), Decimal("0.99")
@@ -58,6 +61,7 @@ class RfqMakers:
     def __init__(self, exchange):
         self.ex = exchange
         self.answered: set[tuple[str, str]] = set()  # (maker, rfq id)
+        self.batch_sent: dict[tuple[str, str], float] = {}  # (maker, batch id) -> loop time
         self.next_request = 0.0
 
     def ensure_users(self) -> None:
@@ -118,6 +122,39 @@ class RfqMakers:
                 except EngineError as exc:
                     log.debug("rfq maker %s confirm %s: %s", maker, q.quote_id, exc)
 
+    def step_batches(self, now: float) -> None:
+        """Quote open RFQ batches (every child), resend before the quotes lapse, and confirm
+        the batch quotes that won children."""
+        ex = self.ex
+        batches = ex.list_rfq_batches(status="open")
+        live = {b.batch_id for b in batches}
+        self.batch_sent = {k: t for k, t in self.batch_sent.items() if k[1] in live}
+        for b in batches:
+            markets = [ex.markets.get(ex.comms.rfqs[r].ticker) for r in b.rfq_ids]
+            if any(m is None or m.status != "active" for m in markets):
+                continue
+            for maker, edge in MAKERS.items():
+                key = (maker, b.batch_id)
+                if b.user_id == maker or now < self.batch_sent.get(key, -1e9) + BATCH_RESEND_S:
+                    continue
+                self.batch_sent[key] = now
+                quotes = []
+                for r, m in zip(b.rfq_ids, markets, strict=True):
+                    yes, no = maker_prices(ex.markets, m, edge)
+                    quotes.append({"rfq_id": r, "yes_bid": yes, "no_bid": no})
+                try:
+                    ex.create_batch_quote(maker, b.batch_id, quotes=quotes, rest_remainder=False)
+                except EngineError as exc:
+                    log.debug("rfq maker %s on batch %s: %s", maker, b.batch_id, exc)
+        for b in ex.list_rfq_batches(status="accepted"):
+            for maker in MAKERS:
+                for bq, _ in ex.batch_quotes_visible(maker, b.batch_id):
+                    if bq.user_id == maker and bq.status == "accepted":
+                        try:
+                            ex.confirm_batch_quote(maker, b.batch_id, bq.batch_quote_id)
+                        except EngineError as exc:
+                            log.debug("rfq maker %s confirm %s: %s", maker, bq.batch_quote_id, exc)
+
     async def run(self) -> None:
         self.ensure_users()
         loop = asyncio.get_running_loop()
@@ -126,6 +163,7 @@ class RfqMakers:
             try:
                 self.request(loop.time())
                 self.step()
+                self.step_batches(loop.time())
             except Exception:  # never let one bad tick end the makers
                 log.exception("rfq makers step failed")
 

@@ -20,7 +20,7 @@ import hashlib
 from .catalog import Catalog
 from .errors import EngineError, not_found
 from .lifecycle import Lifecycle
-from .models import ACTIVE, Collection, ComboQuota, Event, Market
+from .models import ACTIVE, INACTIVE, INITIALIZED, Collection, ComboQuota, Event, Market
 from .operation import ChangeSet, Operation
 from .orders import Trading
 
@@ -176,6 +176,17 @@ class Collections:
         quota.times = [*recent, now]
         self._index(m)
         return m, True
+
+    def leg_closed(self, leg_ticker: str) -> list[Market]:
+        """A leg closed: trading in every combo on it stops too (closed like any market, with
+        its lifecycle messages); the combos still settle from their legs (`leg_determined`)."""
+        out = []
+        for ticker in sorted(self.by_leg.get(leg_ticker, ())):
+            combo = self.catalog.markets[ticker]
+            if combo.status in (ACTIVE, INACTIVE, INITIALIZED):
+                self.op.step("combo.close")
+                out.append(self.lifecycle.close_market(ticker))
+        return out
 
     def leg_determined(self, leg_ticker: str) -> list[Market]:
         """A leg's outcome is known: determine (and settle) every combo it decides."""

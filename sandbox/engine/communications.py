@@ -16,7 +16,9 @@ requester's at the same price — so fees, collateral, fills, positions and thei
 order book's own. A remainder rests only where `rest_remainder` asks for it.
 
 State: `rfqs` and `quotes` by id; derived indexes: open RFQs per user, quotes per RFQ, quotes
-per involved user, and the quotes whose timer runs (`pending`).
+per involved user, and the quotes whose timer runs (`pending`). The children of RFQ batches and
+their quotes (rfqbatches.py) are stored here too, so execution is the same, but stay out of
+these indexes: they are quoted, accepted, timed and read through their batch only.
 """
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ class Communications:
     # ------------------------------------------------------------------ index upkeep
 
     def _index_rfq(self, r: Rfq) -> None:
+        if r.rfq_batch_id:
+            return
         mine = self.open_by_user.setdefault(r.user_id, {})
         if r.status == OPEN and r.rfq_id in self.rfqs:
             mine[r.rfq_id] = r
@@ -108,6 +112,8 @@ class Communications:
             del self.open_by_user[r.user_id]
 
     def _index_quote(self, q: Quote) -> None:
+        if self.rfqs[q.rfq_id].rfq_batch_id:
+            return
         there = q.quote_id in self.quotes
         for table, key in (
             (self.by_rfq, q.rfq_id),
@@ -207,6 +213,8 @@ class Communications:
         r = self.rfqs.get(rfq_id)
         if r is None or r.user_id != user_id:
             raise not_found("rfq")
+        if r.rfq_batch_id:
+            raise _rfq_error("a batch's child RFQs close with their batch")
         if r.status != OPEN:
             raise _rfq_error("rfq is not open", "rfq_not_open")
         for q in self.by_rfq.get(rfq_id, {}).values():
@@ -235,6 +243,35 @@ class Communications:
         if op.events is not None:
             op.emit(ev.RfqEvent("deleted", copy(r), now))
 
+    # ---- batch children (rfqbatches.py owns the batch; these records live here)
+
+    def add_child_rfq(self, r: Rfq) -> None:
+        self.rfqs[r.rfq_id] = r
+        self.op.added("rfq", r, self.rfqs)
+
+    def close_child_rfq(self, r: Rfq, reason: str) -> None:
+        self._close_rfq(r, reason)
+
+    def add_child_quote(self, q: Quote) -> None:
+        self.quotes[q.quote_id] = q
+        self.op.added("quote", q, self.quotes)
+
+    def cancel_child_quote(self, q: Quote, reason: str) -> None:
+        self._cancel_quote(q, reason, self.rfqs[q.rfq_id])
+
+    def accept_child_quote(self, q: Quote, side: str, size: Decimal) -> None:
+        """Mark a child quote won; its batch runs the timers (no deadline here)."""
+        self._touch_quote(q)
+        q.status = Q_ACCEPTED
+        q.accepted_side = side
+        q.contracts_accepted = size
+        q.accepted_ts = q.updated_ts = self.op.now
+
+    def confirm_child_quote(self, q: Quote) -> None:
+        self._touch_quote(q)
+        q.status = Q_CONFIRMED
+        q.confirmed_ts = q.updated_ts = self.op.now
+
     # ------------------------------------------------------------------ quotes
 
     def create_quote(
@@ -257,10 +294,12 @@ class Communications:
             raise not_found("rfq")
         if r.status != OPEN:
             raise _rfq_error("rfq is closed", "rfq_closed")
+        if r.rfq_batch_id:
+            raise _rfq_error("a batch's child RFQs are quoted through their batch")
         if r.user_id == user_id:
             raise _rfq_error("you cannot quote your own RFQ", "self_quote")
         m = self.catalog.live_market(r.ticker)
-        yes, no = self._side_price(m, yes_bid, "yes_bid"), self._side_price(m, no_bid, "no_bid")
+        yes, no = self.side_price(m, yes_bid, "yes_bid"), self.side_price(m, no_bid, "no_bid")
         if not yes and not no:
             raise _rfq_error("yes_bid and no_bid cannot both be 0")
         if not isinstance(subaccount, int) or not 0 <= subaccount <= MAX_SUBACCOUNT:
@@ -292,7 +331,7 @@ class Communications:
             op.emit(ev.QuoteEvent("created", copy(q), copy(r), now))
         return q
 
-    def _side_price(self, m, value: object, name: str) -> Decimal:
+    def side_price(self, m, value: object, name: str) -> Decimal:
         p = dec(value, name, bounded=False)
         if p == 0:
             return ZERO
@@ -307,6 +346,7 @@ class Communications:
         if (
             q is None
             or user_id not in (q.user_id, q.rfq_user_id)
+            or self.rfqs[q.rfq_id].rfq_batch_id  # read through its batch quote
             or (rfq_id is not None and q.rfq_id != rfq_id)
         ):
             raise not_found("quote")
@@ -359,6 +399,14 @@ class Communications:
             c -= COUNT_STEP
         return max(c, ZERO)
 
+    def cost_to_accept(self, r: Rfq, accepted_side: str, price: Decimal, size: Decimal) -> Decimal:
+        """What the requester must hold to take `size` at `price`: principal plus taker fee."""
+        m = self.catalog.live_market(r.ticker)
+        fee_type, mult = self.catalog.fees_of(m)
+        side = BID if accepted_side == "yes" else ASK
+        limit = price if side == BID else ONE - price
+        return price * size + fees.taker_fee_bound(fee_type, mult, side, size, limit, ZERO)
+
     def accept_quote(
         self, user_id: str, quote_id: str, accepted_side: str, rfq_id: str | None = None
     ) -> Quote:
@@ -382,11 +430,7 @@ class Communications:
         size = self.contracts_for(r, accepted_side, price)
         if size <= 0:
             raise _rfq_error("the target cost buys no contract at this price")
-        m = self.catalog.live_market(r.ticker)
-        fee_type, mult = self.catalog.fees_of(m)
-        side = BID if accepted_side == "yes" else ASK
-        limit = price if side == BID else ONE - price
-        need = price * size + fees.taker_fee_bound(fee_type, mult, side, size, limit, ZERO)
+        need = self.cost_to_accept(r, accepted_side, price, size)
         acct = self.accounts.account(r.user_id, r.subaccount)
         if need > acct.balance:
             raise EngineError(
@@ -530,7 +574,8 @@ class Communications:
         out = [
             r
             for r in source
-            if (user_id is None or r.user_id == user_id)
+            if not r.rfq_batch_id  # listed inside their batch
+            and (user_id is None or r.user_id == user_id)
             and (status is None or r.status == status)
             and (ticker is None or r.ticker == ticker)
             and (event_ticker is None or r.event_ticker == event_ticker)

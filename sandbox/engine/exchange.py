@@ -11,6 +11,7 @@
     Usage       API usage-level grants, trailing trading volume         usage.py
     Funding     deposits and withdrawals (applied ones move cash)       funding.py
     Communications  RFQs, quotes, accept/confirm, timed execution       communications.py
+    RfqBatches  RFQ batches: batch quotes, best quotes, all-or-none     rfqbatches.py
     Collections multivariate collections, combo markets from legs       collections.py
     Blocks      block trade proposals, acceptance, execution             blocks.py
     LiveData    milestones, structured targets, games (derived, read)   livedata.py
@@ -62,6 +63,7 @@ from .livedata import LiveData
 from .marketdata import MarketData
 from .models import (
     Account,
+    BatchQuote,
     BlockTrade,
     Candlestick,
     Collection,
@@ -81,6 +83,7 @@ from .models import (
     QueuePosition,
     Quote,
     Rfq,
+    RfqBatch,
     Series,
     Settlement,
     SubaccountTransfer,
@@ -91,6 +94,7 @@ from .money import ZERO, cents_down, dec
 from .operation import Operation
 from .orders import Trading
 from .portfolio import Portfolio
+from .rfqbatches import RfqBatches
 from .subaccounts import Subaccounts
 from .usage import Usage
 
@@ -119,6 +123,7 @@ class Exchange:
         self.comms = Communications(op, self.cash, self.catalog, self.trading)
         self.collections = Collections(op, self.catalog, self.trading, self.lifecycle)
         self.blocks = Blocks(op, self.cash, self.catalog, self.trading)
+        self.batches = RfqBatches(op, self.cash, self.catalog, self.comms, self.collections)
         self.live = LiveData(op, self.catalog)
         self.fee_changes = FeeChanges(op, self.catalog)
         self.fcm = Fcm(op, self.cash, self.catalog, self.trading, self.portfolio)
@@ -164,6 +169,7 @@ class Exchange:
             records["blocked_categories"],
             records["position_transfer"],
         )
+        self.batches.restore(records["rfq_batch"], records["batch_quote"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -216,7 +222,7 @@ class Exchange:
         if expiry and expiry[0][0] <= op.time():
             with op:
                 self.trading.expire_due()
-        if self.comms.pending:
+        if self.comms.pending or self.batches.pending:
             self.run_timers()
 
     def _expire_reads(self) -> None:
@@ -830,7 +836,9 @@ class Exchange:
 
     def close_market(self, ticker: str) -> Market:
         with self._op:
-            return self.lifecycle.close_market(ticker)
+            m = self.lifecycle.close_market(ticker)
+            self.collections.leg_closed(ticker)  # combos on this leg stop trading too
+            return m
 
     def update_close_time(self, ticker: str, close_time: int) -> Market:
         with self._op:
@@ -973,14 +981,24 @@ class Exchange:
             except EngineError as exc:
                 with op:
                     self.comms.fail(q, f"execution_failed: {exc.code}")
-        return len(due)
+        batches = self.batches.due(op.time())[: None if limit is None else limit - len(due)]
+        for b in batches:
+            try:
+                with op:  # every child executes in this one operation, or none does
+                    self.batches.run_timer(b)
+            except EngineError as exc:
+                log.info("rfq batch %s failed to execute: %s", b.batch_id, exc)
+                with op:
+                    self.batches.fail(b, f"execution_failed: {exc.code}")
+        return len(due) + len(batches)
 
     def set_rfq_windows(self, confirm_ms: int, execute_ms: int) -> None:
         """Override Kalshi's RFQ timers for every market (tests, demos, benchmarks)."""
         self.comms.windows = self.comms.hvm_windows = (confirm_ms, execute_ms)
 
     def next_rfq_deadline(self) -> int | None:
-        return self.comms.next_deadline()
+        deadlines = [d for d in (self.comms.next_deadline(), self.batches.next_deadline()) if d]
+        return min(deadlines, default=None)
 
     def get_rfq(self, rfq_id: str) -> Rfq:
         self._expire_reads()
@@ -997,6 +1015,65 @@ class Exchange:
     def list_quotes(self, user_id: str, **filters) -> list[Quote]:
         self._expire_reads()
         return self.comms.list_quotes(user_id, **filters)
+
+    # ------------------------------------------------------------------ RFQ batches
+
+    def create_rfq_batch(self, user_id: str, **kwargs) -> RfqBatch:
+        """Open an RFQ batch (see RfqBatches.create_batch for the arguments)."""
+        self._expire_first()
+        with self._op:
+            return self.batches.create_batch(user_id, **kwargs)
+
+    def delete_rfq_batch(self, user_id: str, batch_id: str) -> RfqBatch:
+        self._expire_first()
+        with self._op:
+            return self.batches.delete_batch(user_id, batch_id)
+
+    def create_batch_quote(self, user_id: str, batch_id: str, **kwargs) -> BatchQuote:
+        self._expire_first()
+        with self._op:
+            return self.batches.create_batch_quote(user_id, batch_id, **kwargs)
+
+    def delete_batch_quote(self, user_id: str, batch_id: str, bq_id: str) -> BatchQuote:
+        self._expire_first()
+        with self._op:
+            return self.batches.delete_batch_quote(user_id, batch_id, bq_id)
+
+    def accept_rfq_batch(
+        self,
+        user_id: str,
+        batch_id: str,
+        accepted_side: str,
+        min_bids: list[dict],
+        client_order_id: str = "",
+    ) -> list[Quote]:
+        self._expire_first()
+        with self._op:
+            return self.batches.accept(user_id, batch_id, accepted_side, min_bids, client_order_id)
+
+    def confirm_batch_quote(self, user_id: str, batch_id: str, bq_id: str) -> BatchQuote:
+        """Confirm a won batch quote; the last winner's confirmation starts the timer."""
+        self._expire_first()
+        with self._op:
+            bq = self.batches.confirm(user_id, batch_id, bq_id)
+        self.run_timers()
+        return bq
+
+    def get_rfq_batch(self, batch_id: str) -> RfqBatch:
+        self._expire_reads()
+        return self.batches.get(batch_id)
+
+    def list_rfq_batches(self, **filters) -> list[RfqBatch]:
+        self._expire_reads()
+        return self.batches.find(**filters)
+
+    def batch_best_quotes(self, user_id: str, batch_id: str):
+        self._expire_reads()
+        return self.batches.best(self.batches.own_batch(user_id, batch_id))
+
+    def batch_quotes_visible(self, user_id: str, batch_id: str):
+        self._expire_reads()
+        return self.batches.visible_quotes(user_id, self.batches.get(batch_id))
 
     # ------------------------------------------------------------------ invariants (tests)
 

@@ -60,6 +60,27 @@ def check_invariants(ex: Exchange) -> None:
         assert tr.amount > 0, tr
     for user_id, mine_a in cash.user_accounts.items():  # numbered 0..n-1, no gaps
         assert sorted(mine_a) == list(range(len(mine_a))), (user_id, sorted(mine_a))
+    _check_batches(ex)
+
+
+def _check_batches(ex: Exchange) -> None:
+    """RFQ batches hold no money; their children and indexes agree with their status."""
+    batches, comms = ex.batches, ex.comms
+    for b in batches.batches.values():
+        children = [comms.rfqs[r] for r in b.rfq_ids]
+        assert all(r.rfq_batch_id == b.batch_id for r in children), b
+        assert (b.batch_id in batches.open_by_user.get(b.user_id, {})) == (b.status == "open"), b
+        assert (b.batch_id in batches.pending) == (b.status == "accepted"), b
+        if b.status != "closed":
+            assert all(r.status == "open" for r in children), b
+        won = [
+            comms.quotes[q] for bq in batches.by_batch.get(b.batch_id, {}).values() for q in bq.won
+        ]
+        assert len({q.rfq_id for q in won}) == len(won), b  # one winner per child
+        if b.executed:
+            assert len(won) == len(children) and all(q.status == "executed" for q in won), b
+    for bq in batches.batch_quotes.values():
+        assert batches.by_batch[bq.batch_id][bq.batch_quote_id] is bq, bq
 
 
 def escrow(ex: Exchange) -> Decimal:

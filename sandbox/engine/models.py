@@ -395,6 +395,7 @@ class Rfq:
     executed: bool = False  # a quote executed: the creator's id is no longer obscured
     mve_collection_ticker: str = ""
     mve_selected_legs: list[dict] = field(default_factory=list)
+    rfq_batch_id: str = ""  # a child of an RFQ batch (rfqbatches.py): quoted through the batch
 
 
 @dataclass(slots=True)
@@ -425,6 +426,66 @@ class Quote:
     deadline: int | None = None
     creator_order_id: str = ""
     rfq_creator_order_id: str = ""
+
+
+# RFQBatch.status and RFQBatchQuote.status values beyond the RFQ ones (the spec's enums).
+B_ACCEPTED, B_CLOSED = "accepted", "closed"
+BQ_PARTIAL = "partially_executed"
+
+
+@dataclass(slots=True)
+class RfqBatch:
+    """Several child RFQs (`rfq_ids`, request order) quoted and accepted as one. `deadline` is
+    the running timer: the confirmation window once accepted, the execution timer once every
+    winning maker confirmed (`confirmed`)."""
+
+    batch_id: str
+    user_id: str
+    rfq_ids: list[str]
+    subaccount: int = 0
+    status: str = OPEN
+    created_ts: int = 0
+    updated_ts: int = 0
+    accepted_ts: int | None = None
+    closed_ts: int | None = None
+    close_reason: str = ""
+    client_batch_id: str = ""
+    obscure_creator: bool = False
+    executed: bool = False  # a child executed: the creator's id is no longer obscured
+    accepted_side: str | None = None
+    accept_key: str = ""  # the accept's client_order_id (a retry returns the same result)
+    deadline: int | None = None
+    confirmed: bool = False
+    version: int = 0  # best-quotes snapshot version
+    best_ts: int | None = None  # when a best bid last changed
+    executed_ts: int | None = None
+
+
+@dataclass(slots=True)
+class BatchQuote:
+    """One maker's prices for every child of a batch: child `Quote`s (`quote_ids`, batch
+    order) with the time priority each bid keeps while resent unchanged (`priority`)."""
+
+    batch_quote_id: str
+    batch_id: str
+    user_id: str
+    rfq_user_id: str
+    quote_ids: list[str]
+    priority: list[int]
+    rest_remainder: bool = False
+    post_only: bool = False
+    subaccount: int = 0
+    status: str = Q_OPEN
+    created_ts: int = 0
+    updated_ts: int = 0
+    sent_ts: int = 0  # last submitted: it counts for 30 s after
+    accepted_side: str | None = None
+    accepted_ts: int | None = None
+    confirmed_ts: int | None = None
+    won: list[str] = field(default_factory=list)  # child quote ids this maker won
+    executed_ids: list[str] = field(default_factory=list)  # child rfq ids that executed
+    failed_ids: list[str] = field(default_factory=list)
+    executed_ts: int | None = None
 
 
 @dataclass(slots=True)
@@ -471,6 +532,8 @@ class Meta:
     rfq: int = 0
     quote: int = 0
     block: int = 0
+    rfq_batch: int = 0
+    batch_quote: int = 0
 
     @property
     def cutoff(self) -> HistoricalCutoff:

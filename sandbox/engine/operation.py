@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from .models import (
     Account,
+    BatchQuote,
     BlockedCategories,
     BlockTrade,
     Collection,
@@ -48,6 +49,7 @@ from .models import (
     PositionTransfer,
     Quote,
     Rfq,
+    RfqBatch,
     Series,
     SubaccountTransfer,
     UsageGrant,
@@ -79,6 +81,8 @@ RECORDS: dict[str, type] = {
     "daily_cap": DailyCap,
     "blocked_categories": BlockedCategories,
     "position_transfer": PositionTransfer,
+    "rfq_batch": RfqBatch,
+    "batch_quote": BatchQuote,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 # A record's key in the journal, and in its table where that differs (candles: per-ticker bars).
@@ -106,9 +110,14 @@ KEY: dict[str, Callable[[Any], Any]] = {
     "daily_cap": lambda c: c.subtrader_id,
     "blocked_categories": lambda b: b.subtrader_id,
     "position_transfer": lambda t: t.position_transfer_id,
+    "rfq_batch": lambda b: b.batch_id,
+    "batch_quote": lambda b: b.batch_quote_id,
 }
 TABLE_KEY = {**KEY, "candle": lambda c: c.minute, "funding": lambda e: e.entry_id}
-ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6, "block": 7}
+ID_CODES = {
+    **{"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6, "block": 7},
+    **{"rfq_batch": 8, "batch_quote": 9},
+}
 _NO_STEPS: dict[str, None] = {}
 _NO_STEP: Callable[[str], Any] = _NO_STEPS.get  # C-level no-op: untested steps cost ~nothing
 

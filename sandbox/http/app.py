@@ -28,6 +28,7 @@ from sandbox.http import (
     routes_multivariate,
     routes_orders,
     routes_portfolio,
+    routes_rfqbatches,
     routes_subaccounts,
 )
 from sandbox.http.config import Config
@@ -61,6 +62,7 @@ ROUTE_MODULES = (
     routes_fcm,
     routes_funding,
     routes_communications,
+    routes_rfqbatches,
     routes_discovery,
     routes_live,
 )

@@ -11,7 +11,8 @@ from typing import Any
 from sandbox.engine import events as ev
 from sandbox.engine.errors import EngineError
 from sandbox.engine.feechanges import EventFeeUpdate
-from sandbox.ws import messages, messages_comms
+from sandbox.engine.rfqbatches import BatchEvent
+from sandbox.ws import messages, messages_batches, messages_comms
 from sandbox.ws.hub import Hub
 
 # lastUpdateReason values of the AsyncAPI; engine reasons outside it are not forwarded.
@@ -42,6 +43,7 @@ class Bridge:
             ev.EventLifecycle: self._event_lifecycle,
             ev.RfqEvent: self._rfq,
             ev.QuoteEvent: self._quote,
+            BatchEvent: self._batch,
             EventFeeUpdate: self._event_fee_update,
         }
 
@@ -147,12 +149,17 @@ class Bridge:
     def _rfq(self, e: ev.RfqEvent) -> None:
         """rfq_created / rfq_deleted go to every `communications` subscriber (RFQ guide)."""
         comms = self.exchange.comms
+        if e.rfq.rfq_batch_id:  # announced only inside rfq_batch_created / _deleted
+            return
         for user in self.hub.private_channel_users("communications"):
             if e.kind == "created":
                 msg = messages_comms.rfq_created(comms, e.rfq, user)
             else:
                 msg = messages_comms.rfq_deleted(comms, e.rfq, user, e.ts)
-            self.hub.publish_private("communications", f"rfq_{e.kind}", msg, user, None)
+            mine = user == e.rfq.user_id
+            self.hub.publish_private(
+                "communications", f"rfq_{e.kind}", msg, user, None, others=not mine
+            )
 
     def _quote(self, e: ev.QuoteEvent) -> None:
         """quote_* go only to the quote's maker and the RFQ's requester (a cancelled quote has
@@ -169,6 +176,44 @@ class Bridge:
             else:
                 continue
             self.hub.publish_private("communications", f"quote_{e.kind}", msg, user, None)
+
+    def _batch(self, e: BatchEvent) -> None:
+        """Batch created/deleted go to every subscriber; best quotes and rfq_batch_executed to
+        the creator only; batch_quote_* to the batch quote's maker only (AsyncAPI)."""
+        batches, b, bq, hub = self.exchange.batches, e.batch, e.batch_quote, self.hub
+        mb = messages_batches
+        if e.kind in ("created", "deleted"):
+            for user in hub.private_channel_users("communications"):
+                msg = (
+                    mb.rfq_batch_created(batches, b, user)
+                    if e.kind == "created"
+                    else mb.rfq_batch_deleted(batches, b, user, e.ts)
+                )
+                hub.publish_private(
+                    "communications",
+                    f"rfq_batch_{e.kind}",
+                    msg,
+                    user,
+                    None,
+                    others=user != b.user_id,
+                )
+            return
+        if e.kind == "best":
+            if b.status == "open":
+                msg = mb.rfq_batch_best_quotes(batches, b)
+                hub.publish_private("communications", "rfq_batch_best_quotes", msg, b.user_id, None)
+            return
+        if bq is None:  # executed (or failed): the creator's summary
+            msg = mb.rfq_batch_executed(batches, b)
+            hub.publish_private("communications", "rfq_batch_executed", msg, b.user_id, None)
+            return
+        if e.kind == "quoted":
+            kind, msg = "batch_quote_created", mb.batch_quote_created(batches, bq)
+        elif e.kind == "accepted":
+            kind, msg = "batch_quote_accepted", mb.batch_quote_accepted(batches, b, bq)
+        else:
+            kind, msg = "batch_quote_executed", mb.batch_quote_executed(batches, b, bq)
+        hub.publish_private("communications", kind, msg, bq.user_id, None)
 
     def _event_fee_update(self, e: EventFeeUpdate) -> None:
         msg = messages.event_fee_update(

@@ -37,6 +37,7 @@ class Subscription:
     tickers: set[str] | None = None  # None: every market
     use_yes_price: bool = False
     skip_ticker_ack: bool = False
+    own_only: bool = False  # communications `user_filter: "self"`: only your RFQs and batches
     seq: int = 0
 
     def next_seq(self) -> int | None:
@@ -188,9 +189,13 @@ class Hub:
         user_id: str,
         ticker: str | None,
         subaccount: int = 0,
+        others: bool = False,
     ) -> None:
-        """A message that only `user_id`'s own connections may see (about `subaccount`)."""
+        """A message that only `user_id`'s own connections may see (about `subaccount`).
+        `others`: it is about someone else's RFQ, which own-only subscriptions skip."""
         subs = self.private_subscribers(channel, user_id, ticker, subaccount)
+        if others:
+            subs = [s for s in subs if not s.own_only]
         if subs:
             msg_json, sent = wire.body(msg), wire.now_ms()
             for sub in subs:

@@ -103,5 +103,6 @@ def quote_executed(
             "market_ticker": quote.ticker,
             "executed_ts": _iso(quote.executed_ts),
             "subaccount": _own_subaccount(quote, rfq, viewer),
+            "rfq_batch_id": rfq.rfq_batch_id or None,
         }
     )

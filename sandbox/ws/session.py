@@ -97,8 +97,13 @@ class Session:
             raise CommandError(3)
         if not all(isinstance(n, str) and n in CHANNELS for n in names):
             raise CommandError(8)
+        own_only = False
         if "communications" in names:
             _check_shards(params)
+            user_filter = params.get("user_filter")
+            if user_filter not in (None, "", "self"):
+                raise CommandError(11)
+            own_only = user_filter == "self"
         tickers = self._tickers(params, by_id=False)
         ticker_ids = self._tickers(params, by_id=True)
         for name in names:
@@ -108,6 +113,7 @@ class Session:
             "use_yes_price": _flag(params, "use_yes_price"),
             "skip_ticker_ack": _flag(params, "skip_ticker_ack"),
         }
+        channel_opts = {"communications": {"own_only": own_only}}
         initial = _flag(params, "send_initial_snapshot")
         existing = {s.channel.name: s for s in self.subs.values()}
         self._check_room(
@@ -136,7 +142,12 @@ class Session:
                 self._after_add(sub, self.hub.add_markets(sub, wanted), initial)
                 continue
             sub = Subscription(
-                self._next_sid, channel, self.sink, set(wanted) if filtered else None, **opts
+                self._next_sid,
+                channel,
+                self.sink,
+                set(wanted) if filtered else None,
+                **opts,
+                **channel_opts.get(name, {}),
             )
             self._next_sid += 1
             self.subs[sub.sid] = sub

@@ -39,6 +39,8 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "daily_cap": ex.fcm.caps,
         "blocked_categories": ex.fcm.blocked,
         "position_transfer": ex.fcm.transfers,
+        "rfq_batch": ex.batches.batches,
+        "batch_quote": ex.batches.batch_quotes,
     }
     snap: dict = {}
     for kind, table in tables.items():
@@ -114,6 +116,11 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["combos_by_leg"] = {k: sorted(v) for k, v in combos.by_leg.items() if v}
     snap["combo_events"] = dict(sorted(combos.events_of.items()))
     snap["blocks_by_user"] = {u: sorted(v) for u, v in ex.blocks.by_user.items() if v}
+    batches = ex.batches
+    snap["open_batches"] = {u: sorted(v) for u, v in batches.open_by_user.items() if v}
+    snap["batch_quotes_by_batch"] = {k: sorted(v) for k, v in batches.by_batch.items() if v}
+    snap["pending_batches"] = sorted(batches.pending)
+    snap["batch_client_ids"] = {k: b.batch_id for k, b in sorted(batches.client_ids.items())}
     if not ordered:
         for k in ("candle", "orders_by_user", "groups_by_user"):
             snap[k] = {key: sorted(v, key=str) for key, v in snap[k].items()}

@@ -70,6 +70,7 @@ def setup(data_dir: Path) -> tuple[Exchange, FakeClock, dict]:
     order(ex, "carol", "bid", "0.30", "2", ticker="TEST-2")
     order(ex, "bob", "ask", "0.70", "2", ticker="TEST-2")
     _combos(ex, ids)
+    _batches(ex, ids)
     ids["block"] = ex.propose_block_trade(
         "alice", buyer="alice", seller="bob", ticker="TEST-2", price="0.50", count="4",
         maker_side="yes", expiration_ts=clock.t + 60_000,
@@ -112,6 +113,38 @@ def _combos(ex: Exchange, ids: dict) -> None:
         {"event_ticker": "TEST-EV", "market_ticker": "TEST-1", "side": "no"},
         {"event_ticker": "TEST-EV2", "market_ticker": "TEST-3", "side": "yes"},
     ]
+
+
+def _batches(ex: Exchange, ids: dict) -> None:
+    """RFQ batches: alice's open one with two makers' batch quotes, carol's with bob's (left
+    open: an accepted combo batch's 1 s window would run out in scenarios that move the clock)."""
+    t1y, t3y = ("TEST-EV", "TEST-1", "yes"), ("TEST-EV2", "TEST-3", "yes")
+    t3n, t2n = ("TEST-EV2", "TEST-3", "no"), ("TEST-EV", "TEST-2", "no")
+    legs = lambda *xs: {  # noqa: E731
+        "selected_markets": [{"event_ticker": e, "market_ticker": m, "side": s} for e, m, s in xs]
+    }
+    b1 = ex.create_rfq_batch(
+        "alice", children=[legs(t1y, t3y), legs(t1y, t3n)], mve_collection_ticker="KXMVET",
+        contracts="2", client_batch_id="b-1",
+    )  # fmt: skip
+    b2 = ex.create_rfq_batch(
+        "carol", children=[legs(t2n, t3y), legs(t1y, t3y)], mve_collection_ticker="KXMVET",
+        target_cost="1.00",
+    )  # fmt: skip
+    ids["batch"], ids["batch2"], ids["batch_rfqs"] = b1.batch_id, b2.batch_id, b1.rfq_ids
+
+    def bq(user, b, yes, no):
+        entries = [{"rfq_id": r, "yes_bid": yes, "no_bid": no} for r in b.rfq_ids]
+        return ex.create_batch_quote(user, b.batch_id, quotes=entries, rest_remainder=False)
+
+    ids["bq_bob"] = bq("bob", b1, "0.30", "0.60").batch_quote_id
+    ids["bq_carol"] = bq("carol", b1, "0.31", "0.55").batch_quote_id
+    ids["bq_won"] = bq("bob", b2, "0.25", "0.70").batch_quote_id
+    ids["batch2_floors"] = [{"rfq_id": r, "bid_dollars": "0.20"} for r in b2.rfq_ids]
+
+
+def _batch2_accepted(ex: Exchange, clock: FakeClock, ids: dict) -> None:
+    ex.accept_rfq_batch("carol", ids["batch2"], "yes", ids["batch2_floors"])
 
 
 @dataclass(frozen=True)
@@ -290,6 +323,55 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "block_accept_executes": Scenario(
         lambda ex, ids: ex.accept_block_trade("bob", ids["block"], subaccount=0)
+    ),
+    "rfq_batch_create": Scenario(
+        lambda ex, ids: ex.create_rfq_batch(
+            "alice",
+            children=[
+                {"market_ticker": ids["combo"]},
+                {
+                    "selected_markets": [
+                        {"event_ticker": "TEST-EV", "market_ticker": "TEST-2", "side": "yes"},
+                        {"event_ticker": "TEST-EV2", "market_ticker": "TEST-3", "side": "no"},
+                    ]
+                },
+            ],
+            mve_collection_ticker="KXMVET",
+            contracts="1",
+        )
+    ),
+    "rfq_batch_delete": Scenario(lambda ex, ids: ex.delete_rfq_batch("alice", ids["batch"])),
+    "rfq_batch_quote_replacing": Scenario(
+        lambda ex, ids: ex.create_batch_quote(
+            "bob",
+            ids["batch"],
+            quotes=[{"rfq_id": r, "yes_bid": "0.30", "no_bid": "0.58"} for r in ids["batch_rfqs"]],
+            rest_remainder=False,
+        )
+    ),
+    "rfq_batch_quote_delete": Scenario(
+        lambda ex, ids: ex.delete_batch_quote("carol", ids["batch"], ids["bq_carol"])
+    ),
+    "rfq_batch_accept": Scenario(
+        lambda ex, ids: ex.accept_rfq_batch(
+            "alice",
+            ids["batch"],
+            "no",
+            [{"rfq_id": r, "bid_dollars": "0.5"} for r in ids["batch_rfqs"]],
+        )
+    ),
+    "rfq_batch_confirm": Scenario(
+        lambda ex, ids: ex.confirm_batch_quote("bob", ids["batch2"], ids["bq_won"]),
+        prepare=_batch2_accepted,
+    ),
+    "rfq_batch_executes": Scenario(
+        lambda ex, ids: ex.run_timers(),
+        prepare=lambda ex, clock, ids: (
+            _batch2_accepted(ex, clock, ids),
+            ex.confirm_batch_quote("bob", ids["batch2"], ids["bq_won"]),
+            clock.advance(1_000),
+        ),
+        stands=lambda ex, n: ex.run_timers(limit=n),
     ),
     "add_user": Scenario(lambda ex, ids: ex.add_user("dave", D("10"))),
     "subaccount_create": Scenario(lambda ex, ids: ex.create_subaccount("bob")),

@@ -122,6 +122,43 @@ def test_combo_resolves_from_its_legs_and_pays(ex, outcome):
     ex.check_invariants()
 
 
+def test_a_closing_leg_closes_its_combos_which_still_settle_from_their_legs(ex):
+    """Regression (issue 13): trading in a combo stops when any leg closes, with the lifecycle
+    messages of any close; the combo then settles from its legs as before."""
+    from sandbox.engine.events import MarketLifecycle
+
+    chosen = legs(ex, "KXMVESPORTSPARLAY")
+    m, _ = ex.create_combo_market("demo", "KXMVESPORTSPARLAY", chosen)
+    other, _ = ex.create_combo_market(
+        "demo", "KXMVESPORTSPARLAY", [chosen[1], legs(ex, "KXMVESPORTSPARLAY", 3)[2]]
+    )
+    total = ex.total_money()
+    kw = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "maker"}
+    ex.create_order("kalshi-mm", ticker=m.ticker, side="ask", price="0.250", count="10", **kw)
+    ex.create_order("demo", ticker=m.ticker, side="bid", price="0.250", count="6", **kw)
+    resting = ex.create_order("demo", ticker=m.ticker, side="bid", price="0.200", count="5", **kw)
+    acct = ex.get_account("demo")
+    demo_cash = acct.balance + acct.reserved  # the resting bid's hold comes back at the close
+    seen: list = []
+    ex.listeners.append(seen.append)
+    first, second = (x["market_ticker"] for x in chosen)
+    ex.close_market(first)
+    combo = ex.markets[m.ticker]
+    assert combo.status == "closed" and ex.markets[other.ticker].status == "active"
+    assert ex.get_order("demo", resting.order.order_id).status == "canceled"
+    closed = [e for e in seen if isinstance(e, MarketLifecycle) and e.market.ticker == m.ticker]
+    assert [e.kind for e in closed][-1] == "deactivated"
+    with pytest.raises(EngineError) as refused:
+        ex.create_order("demo", ticker=m.ticker, side="bid", price="0.30", count="1", **kw)
+    assert refused.value.status == 409
+    ex.determine_market(first, "yes")
+    ex.determine_market(second, "yes")
+    assert combo.result == "yes" and combo.status == "finalized"
+    assert acct.reserved == 0 and acct.balance == demo_cash + D(6)  # 6 YES paid $1 each
+    assert ex.total_money() == total
+    ex.check_invariants()
+
+
 def test_one_losing_leg_decides_at_once(ex):
     chosen = legs(ex, "KXMVECROSSCATEGORY", 3)
     m, _ = ex.create_combo_market("demo", "KXMVECROSSCATEGORY", chosen)

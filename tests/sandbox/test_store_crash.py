@@ -57,6 +57,8 @@ def _worker(data_dir: Path, seed: int) -> None:
     ][:4]
     groups: list[tuple[str, str]] = []
     ex.comms.windows = (200, 0)  # RFQs: a short confirmation window, immediate execution
+    ex.comms.hvm_windows = (200, 0)  # combos (RFQ batches) too
+    parlays = _round_robin(ex)
     while True:
         u = rng.choice(USERS)
         t = rng.choice(tickers)
@@ -150,6 +152,25 @@ def _worker(data_dir: Path, seed: int) -> None:
                         rng.choice((100, -100, 500)),
                         rng.randrange(0, 101) * 100,
                     )
+            elif r < 0.997 and parlays:  # RFQ batches: two makers, all or none
+                maker, other = [x for x in USERS if x != u]
+                b = ex.create_rfq_batch(
+                    u, children=parlays[1], mve_collection_ticker=parlays[0], contracts="2",
+                    replace_existing=True,
+                )  # fmt: skip
+                bqs = []
+                for m in (maker, other):
+                    yes = Decimal(rng.randrange(10, 40)) / 100
+                    entries = [{"rfq_id": x, "yes_bid": yes, "no_bid": 1 - yes} for x in b.rfq_ids]
+                    bqs.append(
+                        ex.create_batch_quote(m, b.batch_id, quotes=entries, rest_remainder=False)
+                    )
+                floors = [{"rfq_id": x, "bid_dollars": "0.01"} for x in b.rfq_ids]
+                ex.accept_rfq_batch(u, b.batch_id, rng.choice(("yes", "no")), floors)
+                for bq in bqs:
+                    if bq.status == "accepted" and rng.random() < 0.9:
+                        ex.confirm_batch_quote(bq.user_id, b.batch_id, bq.batch_quote_id)
+                ex.run_timers()
             else:  # the RFQ market: request, quote, accept, confirm (executes), or let expire
                 maker = rng.choice([x for x in USERS if x != u])
                 rfq = ex.create_rfq(u, ticker=t, contracts="3", rest_remainder=rng.random() < 0.5)
@@ -163,6 +184,22 @@ def _worker(data_dir: Path, seed: int) -> None:
                 ex.run_timers()
         except EngineError:
             pass
+
+
+def _round_robin(ex) -> tuple[str, list[dict]] | None:
+    """(collection, children): every 2-leg parlay of three open legs of a seeded collection."""
+    for c in ex.list_collections(status="open"):
+        legs = []
+        for a in c.associated_events:
+            event = ex.events.get(a["ticker"])
+            markets = event.markets if event is not None else []
+            t = next((t for t in markets if ex.markets[t].status == "active"), None)
+            if t is not None and ex.markets[t].price_level_structure == "linear_cent":
+                legs.append({"event_ticker": a["ticker"], "market_ticker": t, "side": "yes"})
+        if len(legs) >= 3 and c.size_min <= 2 <= c.size_max:
+            pairs = [[legs[0], legs[1]], [legs[0], legs[2]], [legs[1], legs[2]]]
+            return c.collection_ticker, [{"selected_markets": p} for p in pairs]
+    return None
 
 
 def _check(data_dir: Path, total: Decimal) -> int:
