@@ -60,6 +60,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--title")
     s.add_argument("--close-in", type=int, default=86_400, metavar="SECONDS")
     s.add_argument("--status", choices=("active", "initialized", "inactive"), default="active")
+    s = sub.add_parser("collection", help="create a multivariate collection over events")
+    s.add_argument("collection_ticker")
+    s.add_argument("series_ticker")
+    s.add_argument("events", nargs="+", metavar="EVENT_TICKER")
+    s.add_argument("--title")
+    s.add_argument("--size-max", type=int)
     s = sub.add_parser("book", help="set the house maker's levels: --yes 0.42:10 --no 0.55:5")
     s.add_argument("ticker")
     s.add_argument("--yes", type=_level, nargs="*", default=[], metavar="PRICE:COUNT")
@@ -101,6 +107,9 @@ def run(args: argparse.Namespace) -> object:
     if cmd == "market":
         extra = {"close_in_seconds": args.close_in, "status": args.status}
         return c.create_market(args.ticker, args.event_ticker, **extra, **_given(title=args.title))
+    if cmd == "collection":
+        extra = _given(title=args.title, size_max=args.size_max)
+        return c.create_collection(args.collection_ticker, args.series_ticker, args.events, **extra)
     if cmd == "book":
         return c.set_book(args.ticker, args.yes, args.no)
     if cmd == "price":

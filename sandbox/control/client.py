@@ -60,6 +60,14 @@ class ControlClient:
         body = {"ticker": ticker, "event_ticker": event_ticker, **fields}
         return self.call("POST", "/markets", body)["market"]
 
+    def create_collection(
+        self, collection_ticker: str, series_ticker: str, events: list[str], **fields: Any
+    ) -> dict[str, Any]:
+        body = {"collection_ticker": collection_ticker, "series_ticker": series_ticker}
+        return self.call("POST", "/collections", body | {"events": events, **fields})[
+            "multivariate_contract"
+        ]
+
     def set_book(self, ticker: str, yes: Any = (), no: Any = ()) -> dict[str, Any]:
         body = {"yes": [[str(p), str(c)] for p, c in yes], "no": [[str(p), str(c)] for p, c in no]}
         return self.call("PUT", f"/markets/{ticker}/book", body)["market"]

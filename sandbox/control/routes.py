@@ -4,11 +4,13 @@ and out, errors in Kalshi's shape. Numbers may be JSON numbers or fixed-point st
     GET  /_sandbox/ctl                              clock, faults and activity now
     POST /_sandbox/ctl/users                        {name, balance, tier, read_only, key_type}
     POST /_sandbox/ctl/series | events | markets    reference data (see `catalog.py`)
+    POST /_sandbox/ctl/collections                  a multivariate event collection
     PUT  /_sandbox/ctl/markets/{ticker}/book        {"yes": [[p, n], ...], "no": [[p, n], ...]}
     POST /_sandbox/ctl/markets/{ticker}/price       {"price": "0.63"}
     POST /_sandbox/ctl/markets/{ticker}/{action}    pause | open | close | determine | settle
                                                     ({"result": "yes", "settlement_value": ...})
-    POST /_sandbox/ctl/clock                        {"advance_seconds": 3600}
+    POST /_sandbox/ctl/clock                        {"advance_seconds": 3600}: fee changes,
+                                                    expiries and closes now due happen
     PUT  /_sandbox/ctl/faults                       any of http_429_rate, http_5xx_rate,
                                                     latency_ms, ws_drop_every, seq_gap_rate
     POST /_sandbox/ctl/faults/ws-drop               cut every WebSocket connection now
@@ -26,7 +28,7 @@ from aiohttp import web
 from sandbox.control import actions, catalog
 from sandbox.control.state import CONTROL, Control
 from sandbox.engine.errors import EngineError
-from sandbox.http import serialize
+from sandbox.http import routes_multivariate, serialize
 from sandbox.http.config import TIERS as CONFIG_TIERS
 from sandbox.http.params import json_body
 from sandbox.http.routing import json_response
@@ -107,6 +109,13 @@ async def create_market(request: web.Request) -> web.Response:
     return json_response({"market": serialize.market(m, _strict(request))}, 201)
 
 
+async def create_collection(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    ex = _control(request).exchange
+    c = ex.add_collection(catalog.collection(ex, body))
+    return json_response({"multivariate_contract": routes_multivariate.collection_json(c)}, 201)
+
+
 def _market_json(request: web.Request, ticker: str) -> web.Response:
     m = _control(request).exchange.get_market(ticker)
     return json_response({"market": serialize.market(m, _strict(request))})
@@ -160,8 +169,8 @@ async def advance_clock(request: web.Request) -> web.Response:
     if seconds is None:
         raise actions.bad("advance_seconds: how far to move the clock forward")
     ctl = _control(request)
-    closed = ctl.clock.advance(round(seconds * 1000))
-    return json_response({"now": serialize.iso_ms(ctl.clock.now()), "closed_markets": closed})
+    done = ctl.clock.advance(round(seconds * 1000))
+    return json_response({"now": serialize.iso_ms(ctl.clock.now()), **done})
 
 
 async def set_faults(request: web.Request) -> web.Response:
@@ -210,6 +219,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post(BASE + "/series", create_series)
     r.add_post(BASE + "/events", create_event)
     r.add_post(BASE + "/markets", create_market)
+    r.add_post(BASE + "/collections", create_collection)
     r.add_put(BASE + "/markets/{ticker}/book", set_book)
     r.add_post(BASE + "/markets/{ticker}/price", move_price)
     r.add_post(BASE + "/markets/{ticker}/{action}", market_action)

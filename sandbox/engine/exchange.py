@@ -15,6 +15,7 @@
     Blocks      block trade proposals, acceptance, execution             blocks.py
     LiveData    milestones, structured targets, games (derived, read)   livedata.py
     FeeChanges  scheduled series/event fee changes (derived schedule)   feechanges.py
+    Tiers       rate-limit tiers the control plane set (journaled)      tiers.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -87,6 +88,7 @@ from .operation import Operation
 from .orders import Trading
 from .portfolio import Portfolio
 from .subaccounts import Subaccounts
+from .tiers import Tiers
 from .usage import Usage
 
 log = logging.getLogger(__name__)
@@ -116,6 +118,7 @@ class Exchange:
         self.blocks = Blocks(op, self.cash, self.catalog, self.trading)
         self.live = LiveData(op, self.catalog)
         self.fee_changes = FeeChanges(op, self.catalog)
+        self.tiers = Tiers(op)
         op.listeners = self.listeners
         op.listening = self._listening
         op.notify = self._notify
@@ -152,6 +155,7 @@ class Exchange:
         self.comms.restore(records["rfq"], records["quote"])
         self.collections.restore(records["collection"], records["combo_quota"])
         self.blocks.restore(records["block"])
+        self.tiers.restore(records["tier"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -428,6 +432,13 @@ class Exchange:
 
     def list_funding(self, user_id: str, kind: str) -> list[FundingEntry]:
         return self.funding.of_user(user_id, kind)
+
+    # ------------------------------------------------------------------ control-plane settings
+
+    def set_tier(self, user_id: str, tier: str) -> None:
+        """Record a user's control-plane rate-limit tier (journaled; the limiter is told)."""
+        with self._op:
+            self.tiers.set(user_id, tier)
 
     # ------------------------------------------------------------------ API usage levels
 

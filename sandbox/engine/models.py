@@ -471,6 +471,7 @@ class Meta:
     rfq: int = 0
     quote: int = 0
     block: int = 0
+    clock_offset_ms: int = 0  # the control plane's clock advance (sandbox/control/actions.py)
 
     @property
     def cutoff(self) -> HistoricalCutoff:
@@ -588,6 +589,14 @@ class NettingSetting:
     subaccount: int
     enabled: bool = True
     updated_ts: int = 0
+
+
+@dataclass(slots=True)
+class TierSetting:
+    """A user's rate-limit tier set through the control plane (survives a restart)."""
+
+    user_id: str
+    tier: str
 
 
 @dataclass(slots=True)

@@ -46,6 +46,7 @@ from .models import (
     Rfq,
     Series,
     SubaccountTransfer,
+    TierSetting,
     UsageGrant,
 )
 
@@ -71,6 +72,7 @@ RECORDS: dict[str, type] = {
     "collection": Collection,
     "combo_quota": ComboQuota,
     "block": BlockTrade,
+    "tier": TierSetting,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 # A record's key in the journal, and in its table where that differs (candles: per-ticker bars).
@@ -94,6 +96,7 @@ KEY: dict[str, Callable[[Any], Any]] = {
     "collection": lambda c: c.collection_ticker,
     "combo_quota": lambda q: q.user_id,
     "block": lambda b: b.proposal_id,
+    "tier": lambda t: t.user_id,
 }
 TABLE_KEY = {**KEY, "candle": lambda c: c.minute, "funding": lambda e: e.entry_id}
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6, "block": 7}

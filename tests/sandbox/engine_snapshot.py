@@ -35,6 +35,7 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "collection": ex.collections.collections,
         "combo_quota": ex.collections.quotas,
         "block": ex.blocks.proposals,
+        "tier": ex.tiers.tiers,
     }
     snap: dict = {}
     for kind, table in tables.items():

@@ -313,6 +313,7 @@ SCENARIOS: dict[str, Scenario] = {
         lambda ex, ids: actions.set_status(ex, "TEST-2", "settle", "yes", None)
     ),
     "ctl_advance_clock": Scenario(lambda ex, ids: actions.Clock(ex).advance(2000)),
+    "ctl_set_tier": Scenario(lambda ex, ids: ex.set_tier("alice", "prime")),
 }
 
 
