@@ -187,6 +187,10 @@ class LocalExchange:
 
     # The control plane's actions, one call each (all atomic, journaled, seen on the WebSocket).
 
+    def set_feeds(self, user: str, **feeds: bool) -> list[str]:
+        """Grant or revoke paid data feeds (`pyth_value=True`); the user's feeds now."""
+        return self.control.set_feeds(user, **feeds)["feeds"]
+
     def create_series(self, ticker: str, **fields: Any) -> dict[str, Any]:
         return self.control.create_series(ticker, **fields)
 

@@ -14,6 +14,7 @@ import os
 import sys
 
 from sandbox.control.client import ControlClient, ControlError
+from sandbox.engine.grants import FEEDS
 
 DEFAULT_URL = "http://127.0.0.1:8765"
 
@@ -47,6 +48,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--tier", help="rate-limit usage tier of this user")
     s.add_argument("--key-type", choices=("rsa", "ed25519"), default="rsa")
     s.add_argument("--read-only", action="store_true")
+    s = sub.add_parser("feed", help="grant or revoke a paid data feed: feed USER pyth_value on")
+    s.add_argument("user")
+    s.add_argument("feed", choices=FEEDS)
+    s.add_argument("switch", type=_switch, metavar="on|off")
     s = sub.add_parser("series", help="create a series")
     s.add_argument("ticker")
     s.add_argument("--title")
@@ -100,6 +105,8 @@ def run(args: argparse.Namespace) -> object:
     if cmd == "add-user":
         opts = {"key_type": args.key_type, "read_only": args.read_only}
         return c.add_user(args.name, args.balance, **opts, **_given(tier=args.tier))
+    if cmd == "feed":
+        return c.set_feeds(args.user, **{args.feed: args.switch})
     if cmd == "series":
         return c.create_series(args.ticker, **_given(title=args.title))
     if cmd == "event":

@@ -49,6 +49,9 @@ class ControlClient:
     def add_user(self, name: str, balance: Any = "1000", **options: Any) -> dict[str, Any]:
         return self.call("POST", "/users", {"name": name, "balance": str(balance), **options})
 
+    def set_feeds(self, user: str, **feeds: bool) -> dict[str, Any]:
+        return self.call("PUT", f"/users/{user}/feeds", feeds)
+
     def create_series(self, ticker: str, **fields: Any) -> dict[str, Any]:
         return self.call("POST", "/series", {"ticker": ticker, **fields})["series"]
 

@@ -3,6 +3,8 @@ and out, errors in Kalshi's shape. Numbers may be JSON numbers or fixed-point st
 
     GET  /_sandbox/ctl                              clock, faults and activity now
     POST /_sandbox/ctl/users                        {name, balance, tier, read_only, key_type}
+    PUT  /_sandbox/ctl/users/{name}/feeds           {"pyth_value": true}: grant/revoke a paid
+                                                    data feed (Kalshi sells Pyth at $1,000/month)
     POST /_sandbox/ctl/series | events | markets    reference data (see `catalog.py`)
     POST /_sandbox/ctl/collections                  a multivariate event collection
     PUT  /_sandbox/ctl/markets/{ticker}/book        {"yes": [[p, n], ...], "no": [[p, n], ...]}
@@ -28,6 +30,7 @@ from aiohttp import web
 from sandbox.control import actions, catalog
 from sandbox.control.state import CONTROL, Control
 from sandbox.engine.errors import EngineError
+from sandbox.engine.grants import FEEDS
 from sandbox.http import routes_multivariate, serialize
 from sandbox.http.config import TIERS as CONFIG_TIERS
 from sandbox.http.params import json_body
@@ -86,6 +89,23 @@ async def add_user(request: web.Request) -> web.Response:
         name, balance, tier=tier, key_type=key_type, read_only=body.get("read_only") is True
     )
     return json_response(user, 201)
+
+
+async def set_feeds(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    name = request.match_info["name"]
+    unknown = set(body) - set(FEEDS)
+    if unknown or not body:
+        raise actions.bad(f"feeds: any of {', '.join(FEEDS)} with true or false")
+    if not all(isinstance(v, bool) for v in body.values()):
+        raise actions.bad("feeds: true or false")
+    ex = _control(request).exchange
+    with ex.operation():  # all the switches, or none
+        for feed, granted in body.items():
+            ex.set_feed(name, feed, granted)
+    return json_response(
+        {"user_id": name, "feeds": [f for f in FEEDS if ex.grants.has_feed(name, f)]}
+    )
 
 
 async def create_series(request: web.Request) -> web.Response:
@@ -216,6 +236,7 @@ def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get(BASE, state)
     r.add_post(BASE + "/users", add_user)
+    r.add_put(BASE + "/users/{name}/feeds", set_feeds)
     r.add_post(BASE + "/series", create_series)
     r.add_post(BASE + "/events", create_event)
     r.add_post(BASE + "/markets", create_market)

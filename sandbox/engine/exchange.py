@@ -15,7 +15,7 @@
     Blocks      block trade proposals, acceptance, execution             blocks.py
     LiveData    milestones, structured targets, games (derived, read)   livedata.py
     FeeChanges  scheduled series/event fee changes (derived schedule)   feechanges.py
-    Tiers       rate-limit tiers the control plane set (journaled)      tiers.py
+    ControlGrants  control-plane tiers and paid feeds (journaled)       grants.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -54,6 +54,7 @@ from .communications import Communications
 from .errors import EngineError
 from .feechanges import FeeChanges
 from .funding import Funding
+from .grants import ControlGrants
 from .groups import Groups
 from .invariants import check_invariants, escrow, total_money
 from .lifecycle import Lifecycle
@@ -88,7 +89,6 @@ from .operation import Operation
 from .orders import Trading
 from .portfolio import Portfolio
 from .subaccounts import Subaccounts
-from .tiers import Tiers
 from .usage import Usage
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ class Exchange:
         self.blocks = Blocks(op, self.cash, self.catalog, self.trading)
         self.live = LiveData(op, self.catalog)
         self.fee_changes = FeeChanges(op, self.catalog)
-        self.tiers = Tiers(op)
+        self.grants = ControlGrants(op)
         op.listeners = self.listeners
         op.listening = self._listening
         op.notify = self._notify
@@ -155,7 +155,7 @@ class Exchange:
         self.comms.restore(records["rfq"], records["quote"])
         self.collections.restore(records["collection"], records["combo_quota"])
         self.blocks.restore(records["block"])
-        self.tiers.restore(records["tier"])
+        self.grants.restore(records["tier"], records["feed_grant"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -438,7 +438,13 @@ class Exchange:
     def set_tier(self, user_id: str, tier: str) -> None:
         """Record a user's control-plane rate-limit tier (journaled; the limiter is told)."""
         with self._op:
-            self.tiers.set(user_id, tier)
+            self.grants.set_tier(user_id, tier)
+
+    def set_feed(self, user_id: str, feed: str, granted: bool = True) -> None:
+        """Grant (or revoke) a paid data feed such as `pyth_value` (control plane, journaled)."""
+        with self._op:
+            self.get_account(user_id)  # 404 for an unknown user
+            self.grants.set_feed(user_id, feed, granted)
 
     # ------------------------------------------------------------------ API usage levels
 

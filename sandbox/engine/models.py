@@ -600,6 +600,15 @@ class TierSetting:
 
 
 @dataclass(slots=True)
+class FeedGrant:
+    """A paid data feed (e.g. pyth_value) granted to a user through the control plane."""
+
+    user_id: str
+    feed: str
+    granted_ts: int
+
+
+@dataclass(slots=True)
 class UsageGrant:
     """An API usage-level grant of one user (POST /account/api_usage_level/upgrade)."""
 

@@ -34,6 +34,7 @@ from .models import (
     Collection,
     ComboQuota,
     Event,
+    FeedGrant,
     FundingEntry,
     Market,
     Meta,
@@ -73,6 +74,7 @@ RECORDS: dict[str, type] = {
     "combo_quota": ComboQuota,
     "block": BlockTrade,
     "tier": TierSetting,
+    "feed_grant": FeedGrant,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 # A record's key in the journal, and in its table where that differs (candles: per-ticker bars).
@@ -97,6 +99,7 @@ KEY: dict[str, Callable[[Any], Any]] = {
     "combo_quota": lambda q: q.user_id,
     "block": lambda b: b.proposal_id,
     "tier": lambda t: t.user_id,
+    "feed_grant": lambda g: (g.user_id, g.feed),
 }
 TABLE_KEY = {**KEY, "candle": lambda c: c.minute, "funding": lambda e: e.entry_id}
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6, "block": 7}

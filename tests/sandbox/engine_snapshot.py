@@ -35,7 +35,8 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "collection": ex.collections.collections,
         "combo_quota": ex.collections.quotas,
         "block": ex.blocks.proposals,
-        "tier": ex.tiers.tiers,
+        "tier": ex.grants.tiers,
+        "feed_grant": ex.grants.feeds,
     }
     snap: dict = {}
     for kind, table in tables.items():

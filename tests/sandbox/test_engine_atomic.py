@@ -314,6 +314,7 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "ctl_advance_clock": Scenario(lambda ex, ids: actions.Clock(ex).advance(2000)),
     "ctl_set_tier": Scenario(lambda ex, ids: ex.set_tier("alice", "prime")),
+    "ctl_set_feed": Scenario(lambda ex, ids: ex.set_feed("alice", "pyth_value")),
 }
 
 
