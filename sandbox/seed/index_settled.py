@@ -63,13 +63,16 @@ def _reading(seed: int, t: int) -> Decimal:
 
 # The index is the true temperature plus station noise (±0.2 °F) and calibration drift: its
 # highest minute is among those where the truth is within this margin of the truth's peak, so
-# only those minutes are read (about 10x fewer index points than the whole day).
+# only those minutes are read (about 10x fewer index points than the whole day). The truth's
+# daily cycle peaks at 15:00 local and is below its mean outside 09:00-21:00, more than the
+# margin plus the ±0.6 °F wobble under the peak: the search starts at 09:00.
 MARGIN_F = 2.0
+PEAK_WINDOW = (9 * wx.HOUR, 21 * wx.HOUR)
 
 
 def daily_high(seed: int, start_ms: int) -> Decimal:
     """The day's high from the minute index, rounded to a whole degree (half up)."""
-    minutes = range(start_ms, start_ms + wx.DAY, wx.MINUTE)
+    minutes = range(start_ms + PEAK_WINDOW[0], start_ms + PEAK_WINDOW[1], wx.MINUTE)
     truth = [wx.true_temp_f(seed, CITY, t) for t in minutes]
     top = max(truth) - MARGIN_F
     peak = max(_reading(seed, t) for t, v in zip(minutes, truth, strict=True) if v >= top)
