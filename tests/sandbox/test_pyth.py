@@ -33,6 +33,7 @@ def schemas():
         "pythUnderlyingListPayload",
         "subscribedUnderlyingsResponsePayload",
         "subscribedResponsePayload",
+        "subscribedIndicesResponsePayload",
     )
     return {n: validator_for(spec, n) for n in names}
 
@@ -134,3 +135,20 @@ def test_feed_switch_from_the_cli_and_revoke(kalshi_exchange, kalshi_user):
             return await c.until(lambda m: m.get("id") == n)
 
     assert run(go())["msg"]["code"] == 10  # revoked: refused again
+
+
+def test_index_and_underlying_replies_carry_their_seq(kalshi_exchange, kalshi_user, schemas):
+    """The AsyncAPI requires `seq` on the ok replies of the index and underlying actions."""
+
+    async def go():
+        async with connect(kalshi_exchange.url, kalshi_user.signer) as c:
+            n = await c.cmd("subscribe", channels=["cfbenchmarks_value"])
+            sid = (await c.until(lambda m: m.get("id") == n))["msg"]["sid"]
+            k = await c.cmd(
+                "update_subscription", sid=sid, action="subscribe_indices", index_ids=["BRTI"]
+            )
+            return await c.until(lambda m: m.get("id") == k)
+
+    ok = run(go())
+    schemas["subscribedIndicesResponsePayload"].validate(ok)
+    assert ok["msg"] == {"index_ids": ["BRTI"]} and ok["seq"] >= 1
