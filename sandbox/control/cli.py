@@ -48,6 +48,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--tier", help="rate-limit usage tier of this user")
     s.add_argument("--key-type", choices=("rsa", "ed25519"), default="rsa")
     s.add_argument("--read-only", action="store_true")
+    s.add_argument("--member-type", choices=("regular", "direct", "fcm"), default="regular")
     s = sub.add_parser("feed", help="grant or revoke a paid data feed: feed USER pyth_value on")
     s.add_argument("user")
     s.add_argument("feed", choices=FEEDS)
@@ -103,7 +104,11 @@ def run(args: argparse.Namespace) -> object:
     if cmd == "state":
         return c.state()
     if cmd == "add-user":
-        opts = {"key_type": args.key_type, "read_only": args.read_only}
+        opts = {
+            "key_type": args.key_type,
+            "read_only": args.read_only,
+            "member_type": args.member_type,
+        }
         return c.add_user(args.name, args.balance, **opts, **_given(tier=args.tier))
     if cmd == "feed":
         return c.set_feeds(args.user, **{args.feed: args.switch})

@@ -64,13 +64,14 @@ class Control:
         tier: str | None = None,
         key_type: str = "rsa",
         read_only: bool = False,
+        member_type: str = "regular",
     ) -> dict[str, Any]:
         """A new user with `balance` dollars and an API key; with a data dir the private key
         is written to keys/NAME.pem (its path is returned), in memory its PEM is returned."""
         if balance > MAX_BALANCE or balance != balance.quantize(Decimal("0.01")):
             raise ApiError(400, "invalid_parameters", "balance: whole cents up to 10^12 dollars")
         with self.exchange.operation():  # the user and its tier (journaled), or nothing
-            out = self._create_user(name, balance, key_type, read_only)
+            out = self._create_user(name, balance, key_type, read_only, member_type)
             if tier is not None:
                 self.exchange.set_tier(name, tier)
         if tier is not None:
@@ -79,10 +80,15 @@ class Control:
         return out
 
     def _create_user(
-        self, name: str, balance: Decimal, key_type: str, read_only: bool
+        self, name: str, balance: Decimal, key_type: str, read_only: bool, member_type: str
     ) -> dict[str, Any]:
         data_dir = self.config.data_dir
-        out: dict[str, Any] = {"user_id": name, "balance": f"{balance:.2f}", "tier": None}
+        out: dict[str, Any] = {
+            "user_id": name,
+            "balance": f"{balance:.2f}",
+            "member_type": member_type,
+            "tier": None,
+        }
         if data_dir is not None:
             creds = provision.add_user(
                 self.exchange,
@@ -92,6 +98,7 @@ class Control:
                 balance,
                 key_type=key_type,
                 read_only=read_only,
+                member_type=member_type,
             )
             out |= {"api_key_id": creds.api_key_id, "private_key_path": str(creds.pem_path)}
         else:
@@ -99,7 +106,7 @@ class Control:
                 raise ApiError(400, "invalid_parameters", "user names: 1-64 of A-Z a-z 0-9 _ . -")
             if self.exchange.has_user(name):
                 raise ApiError(409, "user_already_exists", f"user {name} already exists")
-            self.exchange.add_user(name, balance)
+            self.exchange.add_user(name, balance, member_type)
             scopes = ("read",) if read_only else SCOPES
             key, pem = self.keys.generate(name, f"{name}-{key_type}", key_type, scopes)
             out |= {"api_key_id": key.api_key_id, "private_key_pem": pem}

@@ -15,6 +15,7 @@
     Blocks      block trade proposals, acceptance, execution             blocks.py
     LiveData    milestones, structured targets, games (derived, read)   livedata.py
     FeeChanges  scheduled series/event fee changes (derived schedule)   feechanges.py
+    Fcm         FCM subtraders, daily caps, blocked categories, transfers fcm.py
     ControlGrants  control-plane tiers and paid feeds (journaled)       grants.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
@@ -52,6 +53,7 @@ from .collections import Collections
 from .common import CancelResult, EventPosition, real_clock
 from .communications import Communications
 from .errors import EngineError
+from .fcm import Fcm
 from .feechanges import FeeChanges
 from .funding import Funding
 from .grants import ControlGrants
@@ -65,7 +67,9 @@ from .models import (
     BlockTrade,
     Candlestick,
     Collection,
+    DailyCap,
     Event,
+    FcmSubtrader,
     Fill,
     FundingEntry,
     HistoricalCutoff,
@@ -75,6 +79,7 @@ from .models import (
     OrderGroup,
     OrderResult,
     Position,
+    PositionTransfer,
     QueuePosition,
     Quote,
     Rfq,
@@ -118,6 +123,7 @@ class Exchange:
         self.blocks = Blocks(op, self.cash, self.catalog, self.trading)
         self.live = LiveData(op, self.catalog)
         self.fee_changes = FeeChanges(op, self.catalog)
+        self.fcm = Fcm(op, self.cash, self.catalog, self.trading, self.portfolio)
         self.grants = ControlGrants(op)
         op.listeners = self.listeners
         op.listening = self._listening
@@ -155,6 +161,12 @@ class Exchange:
         self.comms.restore(records["rfq"], records["quote"])
         self.collections.restore(records["collection"], records["combo_quota"])
         self.blocks.restore(records["block"])
+        self.fcm.restore(
+            records["subtrader"],
+            records["daily_cap"],
+            records["blocked_categories"],
+            records["position_transfer"],
+        )
         self.grants.restore(records["tier"], records["feed_grant"])
 
     def close(self) -> None:
@@ -386,6 +398,46 @@ class Exchange:
     def require_subaccount(self, user_id: str, subaccount: int | None) -> None:
         """404 unless the subaccount exists (None: no filter); for read filters."""
         self.cash.require(user_id, subaccount)
+
+    # ------------------------------------------------------------------ FCM members
+
+    def create_subtrader(self, fcm_id: str, suffix: object) -> FcmSubtrader:
+        """A new subtrader `{fcm_id}_{suffix}` of an FCM member (an exchange user, $0)."""
+        with self._op:
+            return self.fcm.create_subtrader(fcm_id, suffix)
+
+    def set_daily_cap(self, fcm_id: str, subtrader_id: object, limit: object) -> DailyCap:
+        with self._op:
+            return self.fcm.set_cap(fcm_id, subtrader_id, limit)
+
+    def remove_daily_cap(self, fcm_id: str, subtrader_id: object) -> None:
+        with self._op:
+            self.fcm.remove_cap(fcm_id, subtrader_id)
+
+    def set_blocked_category(
+        self, fcm_id: str, subtrader_id: object, category: object, blocked: object
+    ) -> list[str]:
+        with self._op:
+            return self.fcm.set_blocked(fcm_id, subtrader_id, category, blocked)
+
+    def transfer_fcm_position(
+        self,
+        fcm_id: str,
+        source_subtrader_id: object,
+        target_subtrader_id: object,
+        market_ticker: object,
+        position_centicount: object,
+        price_centicents: object,
+    ) -> PositionTransfer:
+        with self._op:
+            return self.fcm.transfer_position(
+                fcm_id,
+                source_subtrader_id,
+                target_subtrader_id,
+                market_ticker,
+                position_centicount,
+                price_centicents,
+            )
 
     # ------------------------------------------------------------------ subaccounts
 

@@ -30,10 +30,13 @@ from typing import Any, Literal
 
 from .models import (
     Account,
+    BlockedCategories,
     BlockTrade,
     Collection,
     ComboQuota,
+    DailyCap,
     Event,
+    FcmSubtrader,
     FeedGrant,
     FundingEntry,
     Market,
@@ -43,6 +46,7 @@ from .models import (
     Order,
     OrderGroup,
     Position,
+    PositionTransfer,
     Quote,
     Rfq,
     Series,
@@ -73,6 +77,10 @@ RECORDS: dict[str, type] = {
     "collection": Collection,
     "combo_quota": ComboQuota,
     "block": BlockTrade,
+    "subtrader": FcmSubtrader,
+    "daily_cap": DailyCap,
+    "blocked_categories": BlockedCategories,
+    "position_transfer": PositionTransfer,
     "tier": TierSetting,
     "feed_grant": FeedGrant,
 }
@@ -98,6 +106,10 @@ KEY: dict[str, Callable[[Any], Any]] = {
     "collection": lambda c: c.collection_ticker,
     "combo_quota": lambda q: q.user_id,
     "block": lambda b: b.proposal_id,
+    "subtrader": lambda s: s.subtrader_id,
+    "daily_cap": lambda c: c.subtrader_id,
+    "blocked_categories": lambda b: b.subtrader_id,
+    "position_transfer": lambda t: t.position_transfer_id,
     "tier": lambda t: t.user_id,
     "feed_grant": lambda g: (g.user_id, g.feed),
 }
