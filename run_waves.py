@@ -132,7 +132,6 @@ EXTRA_ARGS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     # A block trade needs a second account's acceptance: the runner shows the request only.
     ("11_combos_and_rfq/06_block_trade.py", ("--dry-run",), False),
     ("13_live_data/02_follow_game.py", ("--seconds", "{seconds}"), False),
-    ("13_live_data/04_crypto_index.py", ("--seconds", "{seconds}"), False),
 )
 
 # Every script's last line is `RESULT: <what it showed>` (auth.cli.result), on stdout, or on

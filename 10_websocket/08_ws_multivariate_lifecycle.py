@@ -80,7 +80,7 @@ def main() -> int:
         say(f"  {event:24} {count:>5}")
     say("\nWhat to notice:")
     say("  - Combos come and go like other markets, on their own channel.")
-    say("\nNext: uv run python 11_combos_and_rfq/01_list_collections.py")
+    say("\nNext: uv run python 10_websocket/09_ws_index_feed.py --seconds 10")
     auth.result(
         args,
         f"{sum(seen.values())} multivariate lifecycle message(s), "

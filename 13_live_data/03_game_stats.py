@@ -77,7 +77,7 @@ def main() -> int:
         "\nWhat to notice: the last event's running score is the live score; periods appear "
         "as they start."
     )
-    print("Next: uv run python 13_live_data/04_crypto_index.py")
+    print("Next: uv run python 13_live_data/04_weather_index.py")
     auth.result(args, f"{len(plays)} plays in {len(periods)} periods, score {score}")
     return 0
 

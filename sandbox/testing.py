@@ -192,6 +192,10 @@ class LocalExchange:
 
     # The control plane's actions, one call each (all atomic, journaled, seen on the WebSocket).
 
+    def set_feeds(self, user: str, **feeds: bool) -> list[str]:
+        """Grant or revoke paid data feeds (`pyth_value=True`); the user's feeds now."""
+        return self.control.set_feeds(user, **feeds)["feeds"]
+
     def create_series(self, ticker: str, **fields: Any) -> dict[str, Any]:
         return self.control.create_series(ticker, **fields)
 
@@ -201,6 +205,13 @@ class LocalExchange:
     def create_market(self, ticker: str, event_ticker: str, **fields: Any) -> dict[str, Any]:
         """A binary market (active, closing in a day unless `close_in_seconds` / `close_time`)."""
         return self.control.create_market(ticker, event_ticker, **fields)
+
+    def create_collection(
+        self, collection_ticker: str, series_ticker: str, events: list[str], **fields: Any
+    ) -> dict[str, Any]:
+        """A multivariate event collection over `events` (combo markets are then created with
+        `POST /multivariate_event_collections/{ticker}`, as on Kalshi)."""
+        return self.control.create_collection(collection_ticker, series_ticker, events, **fields)
 
     def set_book(self, ticker: str, yes: Any = (), no: Any = ()) -> dict[str, Any]:
         """The house maker's resting bids become `yes` and `no`: [(price, count), ...]."""
@@ -247,11 +258,17 @@ class LocalExchange:
     def reset(self, seed: int | None = None) -> LocalExchange:
         """Start over from a fresh seeded universe (`--reset`, optionally another `--seed`) on
         the same port and data dir: clients keep their URL, every user and key is gone."""
+        return self._again(["--reset"] + ([] if seed is None else ["--seed", str(seed)]))
+
+    def restart(self) -> LocalExchange:
+        """Stop it and start it again on the same port and data dir: what was journaled
+        (users, orders, the advanced clock, control-set tiers) is restored."""
+        return self._again([])
+
+    def _again(self, extra: list[str]) -> LocalExchange:
         port = str(urlsplit(self.url).port)
         self._halt()
-        self.args = [*self._base_args, "--reset", "--port", port]
-        if seed is not None:
-            self.args += ["--seed", str(seed)]
+        self.args = [*self._base_args, *extra, "--port", port]
         self._stopped, self.info, self.proc, self._built, self._error = False, {}, None, None, None
         return self.start()
 

@@ -1,15 +1,16 @@
 """The index feed: publishes the simulated CF Benchmarks indices on `cfbenchmarks_value_5hz`
-(every 200 ms) and `cfbenchmarks_value` (every whole second), only to indices somebody follows.
-Each message is built and serialized once per tick, whatever the number of subscribers."""
+(every 200 ms) and `cfbenchmarks_value` (every whole second), and the simulated Pyth values on
+`pyth_value` (every whole second), only to ids somebody follows. Each message is built and
+serialized once per tick, whatever the number of subscribers."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
-from sandbox.world import cfindex
+from sandbox.world import cfindex, pyth
 
-PER_SECOND, FIVE_HZ = "cfbenchmarks_value", "cfbenchmarks_value_5hz"
+PER_SECOND, FIVE_HZ, PYTH = "cfbenchmarks_value", "cfbenchmarks_value_5hz", "pyth_value"
 
 
 class IndexFeed:
@@ -30,6 +31,11 @@ class IndexFeed:
                 if self.hub.subscribers(PER_SECOND, index_id):
                     msg = cfindex.per_second_msg(self.seed, index_id, t_ms, received_at)
                     self.hub.publish(PER_SECOND, PER_SECOND, msg, index_id)
+                    n += 1
+            for symbol in pyth.SYMBOLS:
+                if self.hub.subscribers(PYTH, symbol):
+                    body = pyth.msg(self.seed, symbol, t_ms, received_at)
+                    self.hub.publish(PYTH, PYTH, body, symbol)
                     n += 1
         return n
 

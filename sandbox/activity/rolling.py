@@ -42,17 +42,24 @@ BACKFILL = 2  # settled windows created at the first start, for history
 class Rolling:
     series_ticker: str
     period_ms: int
-    series: Callable[[], object]  # -> Series
-    tickers: Callable[[int], tuple[str, str]]  # close ms -> (event, market)
-    create: Callable[[object, int], str]  # (exchange, close ms) -> market ticker
+    series: Callable[[], object] | None  # -> Series
+    tickers: Callable[[int], tuple[str, str]] | None  # close ms -> (event, market)
+    create: Callable[[object, int], str] | None  # (exchange, close ms) -> market ticker
     result: Callable[[int, object], str]  # (seed, market) -> yes | no
-    fair: Callable[[int, object, int], float]  # (seed, market, now) -> P(yes)
+    fair: Callable[[int, object, int], float] | None  # (seed, market, now) -> P(yes)
+    at_expiration: bool = False  # determined at expected_expiration_time, not at the close
+
+    @classmethod
+    def settle_only(cls, series_ticker: str, result: Callable[[int, object], str]) -> Rolling:
+        """A seeded series whose markets the desk only closes, determines (at their expected
+        expiration) and settles: no new windows, no quotes (the seed made markets and books)."""
+        return cls(series_ticker, 0, None, None, None, result, None, at_expiration=True)
 
 
 def specs() -> tuple[Rolling, ...]:
-    from sandbox.seed import crypto, weather
+    from sandbox.seed import crypto, index_settled, weather
 
-    return (crypto.ROLLING, weather.ROLLING)
+    return (crypto.ROLLING, weather.ROLLING, *index_settled.SPECS)
 
 
 class RollingDesk:
@@ -76,6 +83,29 @@ class RollingDesk:
                 if m.series_ticker in self._pending and m.status != FINALIZED:
                     self._pending[m.series_ticker].add(m.ticker)
         pending = self._pending[spec.series_ticker]
+        if spec.create is not None:
+            self._create(spec, pending, now)
+        for m in [ex.markets[t] for t in sorted(pending)]:
+            if m.status == INITIALIZED and m.open_time <= now < m.close_time:
+                ex.open_market(m.ticker)
+            if m.status in (INITIALIZED, ACTIVE) and now >= m.close_time:
+                ex.close_market(m.ticker)
+            decide_at = m.expected_expiration_time if spec.at_expiration else m.close_time
+            if m.status == CLOSED and now >= decide_at:
+                ex.determine_market(m.ticker, spec.result(ex.seed, m))
+                self._quoted.pop(m.ticker, None)
+            settle_at = (m.determined_time or 0) + m.settlement_timer_seconds * 1000
+            if m.status == DETERMINED and now >= settle_at:
+                ex.settle_market(m.ticker)
+            if m.status == FINALIZED:
+                pending.discard(m.ticker)
+            if m.status == ACTIVE and self.quote and spec.fair and ex.has_user(MAKER):
+                self._requote(spec.fair, m, now)
+
+    def _create(self, spec: Rolling, pending: set[str], now: int) -> None:
+        """The window under way (at the first start also the ones before it), once."""
+        assert spec.series and spec.tickers and spec.create
+        ex = self.ex
         first_start = spec.series_ticker not in ex.series
         if first_start:
             ex.add_series(spec.series())
@@ -84,24 +114,9 @@ class RollingDesk:
         for close in closes if first_start else closes[-1:]:
             if spec.tickers(close)[1] not in ex.markets:
                 pending.add(spec.create(ex, close))
-        for m in [ex.markets[t] for t in sorted(pending)]:
-            if m.status == INITIALIZED and m.open_time <= now < m.close_time:
-                ex.open_market(m.ticker)
-            if m.status in (INITIALIZED, ACTIVE) and now >= m.close_time:
-                ex.close_market(m.ticker)
-            if m.status == CLOSED and now >= m.close_time:
-                ex.determine_market(m.ticker, spec.result(ex.seed, m))
-                self._quoted.pop(m.ticker, None)
-            settle_at = (m.determined_time or 0) + m.settlement_timer_seconds * 1000
-            if m.status == DETERMINED and now >= settle_at:
-                ex.settle_market(m.ticker)
-            if m.status == FINALIZED:
-                pending.discard(m.ticker)
-            if m.status == ACTIVE and self.quote and ex.has_user(MAKER):
-                self._requote(spec, m, now)
 
-    def _requote(self, spec: Rolling, m, now: int) -> None:
-        p = Decimal(str(round(spec.fair(self.ex.seed, m, now), 2)))
+    def _requote(self, fair_of: Callable[[int, object, int], float], m, now: int) -> None:
+        p = Decimal(str(round(fair_of(self.ex.seed, m, now), 2)))
         fair = min(max(p, Decimal("0.02")), Decimal("0.98"))
         if self._quoted.get(m.ticker) == fair:
             return

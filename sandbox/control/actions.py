@@ -125,35 +125,39 @@ class Clock:
     """The exchange's clock with an offset the control plane can move forward.
 
     Installed over the engine's clock, so every operation, order expiry, order-group window
-    and market close time reads the advanced time. Advancing runs what the passage of time
-    does on Kalshi, as one operation: resting orders past their expiration are canceled and
-    active markets past their close time close."""
+    and market close time reads the advanced time. The offset is the journaled
+    `Meta.clock_offset_ms`, so an advanced clock stays advanced across a restart. Advancing
+    runs what the passage of time does on Kalshi, as one operation: scheduled fee changes past
+    their time apply (emitting `event_fee_update`), resting orders past their expiration are
+    canceled and active markets past their close time close."""
 
     def __init__(self, ex: Any):
         self.ex = ex
-        op = ex.operation()
-        self.base: Callable[[], int] = op.clock
-        self.offset_ms = 0
+        op = self.op = ex.operation()
+        installed = getattr(op.clock, "__self__", None)  # a Clock already over this exchange:
+        base = installed.base if isinstance(installed, Clock) else op.clock  # its base, once
+        self.base: Callable[[], int] = base
         op.clock = self.now
 
-    def now(self) -> int:
-        return self.base() + self.offset_ms
+    @property
+    def offset_ms(self) -> int:
+        return int(self.op.meta.clock_offset_ms)
 
-    def advance(self, ms: int) -> list[str]:
-        """Move time forward by `ms`; the tickers of the markets that closed."""
+    def now(self) -> int:
+        return self.base() + self.op.meta.clock_offset_ms
+
+    def advance(self, ms: int) -> dict[str, Any]:
+        """Move time forward by `ms`: the markets that closed and how many fee changes applied."""
         if ms < 0:
             raise bad("the clock only moves forward")
-        self.offset_ms += ms
-        closed = []
-        try:
-            with self.ex.operation():
-                self.ex.expire_orders()
-                now = self.now()
-                for m in list(self.ex.markets.values()):
-                    if m.status == "active" and m.close_time <= now:
-                        self.ex.close_market(m.ticker)
-                        closed.append(m.ticker)
-        except BaseException:
-            self.offset_ms -= ms  # nothing happened: the time does not move either
-            raise
-        return closed
+        op, closed = self.op, []
+        with op:
+            op.touch_meta().clock_offset_ms += ms  # rolled back with everything else
+            op.now = now = self.now()  # the operation runs at the new time
+            fees = self.ex.apply_fee_changes()
+            self.ex.expire_orders()
+            for m in list(self.ex.markets.values()):
+                if m.status == "active" and m.close_time <= now:
+                    self.ex.close_market(m.ticker)
+                    closed.append(m.ticker)
+        return {"closed_markets": closed, "fee_changes_applied": fees}

@@ -14,6 +14,7 @@ import os
 import sys
 
 from sandbox.control.client import ControlClient, ControlError
+from sandbox.engine.grants import FEEDS
 
 DEFAULT_URL = "http://127.0.0.1:8765"
 
@@ -48,6 +49,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--key-type", choices=("rsa", "ed25519"), default="rsa")
     s.add_argument("--read-only", action="store_true")
     s.add_argument("--member-type", choices=("regular", "direct", "fcm"), default="regular")
+    s = sub.add_parser("feed", help="grant or revoke a paid data feed: feed USER pyth_value on")
+    s.add_argument("user")
+    s.add_argument("feed", choices=FEEDS)
+    s.add_argument("switch", type=_switch, metavar="on|off")
     s = sub.add_parser("series", help="create a series")
     s.add_argument("ticker")
     s.add_argument("--title")
@@ -61,6 +66,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--title")
     s.add_argument("--close-in", type=int, default=86_400, metavar="SECONDS")
     s.add_argument("--status", choices=("active", "initialized", "inactive"), default="active")
+    s = sub.add_parser("collection", help="create a multivariate collection over events")
+    s.add_argument("collection_ticker")
+    s.add_argument("series_ticker")
+    s.add_argument("events", nargs="+", metavar="EVENT_TICKER")
+    s.add_argument("--title")
+    s.add_argument("--size-max", type=int)
     s = sub.add_parser("book", help="set the house maker's levels: --yes 0.42:10 --no 0.55:5")
     s.add_argument("ticker")
     s.add_argument("--yes", type=_level, nargs="*", default=[], metavar="PRICE:COUNT")
@@ -99,6 +110,8 @@ def run(args: argparse.Namespace) -> object:
             "member_type": args.member_type,
         }
         return c.add_user(args.name, args.balance, **opts, **_given(tier=args.tier))
+    if cmd == "feed":
+        return c.set_feeds(args.user, **{args.feed: args.switch})
     if cmd == "series":
         return c.create_series(args.ticker, **_given(title=args.title))
     if cmd == "event":
@@ -106,6 +119,9 @@ def run(args: argparse.Namespace) -> object:
     if cmd == "market":
         extra = {"close_in_seconds": args.close_in, "status": args.status}
         return c.create_market(args.ticker, args.event_ticker, **extra, **_given(title=args.title))
+    if cmd == "collection":
+        extra = _given(title=args.title, size_max=args.size_max)
+        return c.create_collection(args.collection_ticker, args.series_ticker, args.events, **extra)
     if cmd == "book":
         return c.set_book(args.ticker, args.yes, args.no)
     if cmd == "price":

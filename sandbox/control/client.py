@@ -49,6 +49,9 @@ class ControlClient:
     def add_user(self, name: str, balance: Any = "1000", **options: Any) -> dict[str, Any]:
         return self.call("POST", "/users", {"name": name, "balance": str(balance), **options})
 
+    def set_feeds(self, user: str, **feeds: bool) -> dict[str, Any]:
+        return self.call("PUT", f"/users/{user}/feeds", feeds)
+
     def create_series(self, ticker: str, **fields: Any) -> dict[str, Any]:
         return self.call("POST", "/series", {"ticker": ticker, **fields})["series"]
 
@@ -59,6 +62,14 @@ class ControlClient:
     def create_market(self, ticker: str, event_ticker: str, **fields: Any) -> dict[str, Any]:
         body = {"ticker": ticker, "event_ticker": event_ticker, **fields}
         return self.call("POST", "/markets", body)["market"]
+
+    def create_collection(
+        self, collection_ticker: str, series_ticker: str, events: list[str], **fields: Any
+    ) -> dict[str, Any]:
+        body = {"collection_ticker": collection_ticker, "series_ticker": series_ticker}
+        return self.call("POST", "/collections", body | {"events": events, **fields})[
+            "multivariate_contract"
+        ]
 
     def set_book(self, ticker: str, yes: Any = (), no: Any = ()) -> dict[str, Any]:
         body = {"yes": [[str(p), str(c)] for p, c in yes], "no": [[str(p), str(c)] for p, c in no]}

@@ -4,12 +4,16 @@ and out, errors in Kalshi's shape. Numbers may be JSON numbers or fixed-point st
     GET  /_sandbox/ctl                              clock, faults and activity now
     POST /_sandbox/ctl/users                        {name, balance, tier, read_only, key_type,
                                                      member_type}
+    PUT  /_sandbox/ctl/users/{name}/feeds           {"pyth_value": true}: grant/revoke a paid
+                                                    data feed (Kalshi sells Pyth at $1,000/month)
     POST /_sandbox/ctl/series | events | markets    reference data (see `catalog.py`)
+    POST /_sandbox/ctl/collections                  a multivariate event collection
     PUT  /_sandbox/ctl/markets/{ticker}/book        {"yes": [[p, n], ...], "no": [[p, n], ...]}
     POST /_sandbox/ctl/markets/{ticker}/price       {"price": "0.63"}
     POST /_sandbox/ctl/markets/{ticker}/{action}    pause | open | close | determine | settle
                                                     ({"result": "yes", "settlement_value": ...})
-    POST /_sandbox/ctl/clock                        {"advance_seconds": 3600}
+    POST /_sandbox/ctl/clock                        {"advance_seconds": 3600}: fee changes,
+                                                    expiries and closes now due happen
     PUT  /_sandbox/ctl/faults                       any of http_429_rate, http_5xx_rate,
                                                     latency_ms, ws_drop_every, seq_gap_rate
     POST /_sandbox/ctl/faults/ws-drop               cut every WebSocket connection now
@@ -28,7 +32,8 @@ from sandbox.control import actions, catalog
 from sandbox.control.state import CONTROL, Control
 from sandbox.engine.accounts import MEMBER_TYPES
 from sandbox.engine.errors import EngineError
-from sandbox.http import serialize
+from sandbox.engine.grants import FEEDS
+from sandbox.http import routes_multivariate, serialize
 from sandbox.http.config import TIERS as CONFIG_TIERS
 from sandbox.http.params import json_body
 from sandbox.http.routing import json_response
@@ -96,6 +101,23 @@ async def add_user(request: web.Request) -> web.Response:
     return json_response(user, 201)
 
 
+async def set_feeds(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    name = request.match_info["name"]
+    unknown = set(body) - set(FEEDS)
+    if unknown or not body:
+        raise actions.bad(f"feeds: any of {', '.join(FEEDS)} with true or false")
+    if not all(isinstance(v, bool) for v in body.values()):
+        raise actions.bad("feeds: true or false")
+    ex = _control(request).exchange
+    with ex.operation():  # all the switches, or none
+        for feed, granted in body.items():
+            ex.set_feed(name, feed, granted)
+    return json_response(
+        {"user_id": name, "feeds": [f for f in FEEDS if ex.grants.has_feed(name, f)]}
+    )
+
+
 async def create_series(request: web.Request) -> web.Response:
     body = await json_body(request)
     ex = _control(request).exchange
@@ -115,6 +137,13 @@ async def create_market(request: web.Request) -> web.Response:
     ex = _control(request).exchange
     m = ex.create_market(catalog.market(ex, body))
     return json_response({"market": serialize.market(m, _strict(request))}, 201)
+
+
+async def create_collection(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    ex = _control(request).exchange
+    c = ex.add_collection(catalog.collection(ex, body))
+    return json_response({"multivariate_contract": routes_multivariate.collection_json(c)}, 201)
 
 
 def _market_json(request: web.Request, ticker: str) -> web.Response:
@@ -170,8 +199,8 @@ async def advance_clock(request: web.Request) -> web.Response:
     if seconds is None:
         raise actions.bad("advance_seconds: how far to move the clock forward")
     ctl = _control(request)
-    closed = ctl.clock.advance(round(seconds * 1000))
-    return json_response({"now": serialize.iso_ms(ctl.clock.now()), "closed_markets": closed})
+    done = ctl.clock.advance(round(seconds * 1000))
+    return json_response({"now": serialize.iso_ms(ctl.clock.now()), **done})
 
 
 async def set_faults(request: web.Request) -> web.Response:
@@ -217,9 +246,11 @@ def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get(BASE, state)
     r.add_post(BASE + "/users", add_user)
+    r.add_put(BASE + "/users/{name}/feeds", set_feeds)
     r.add_post(BASE + "/series", create_series)
     r.add_post(BASE + "/events", create_event)
     r.add_post(BASE + "/markets", create_market)
+    r.add_post(BASE + "/collections", create_collection)
     r.add_put(BASE + "/markets/{ticker}/book", set_book)
     r.add_post(BASE + "/markets/{ticker}/price", move_price)
     r.add_post(BASE + "/markets/{ticker}/{action}", market_action)

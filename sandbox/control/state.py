@@ -70,6 +70,18 @@ class Control:
         is written to keys/NAME.pem (its path is returned), in memory its PEM is returned."""
         if balance > MAX_BALANCE or balance != balance.quantize(Decimal("0.01")):
             raise ApiError(400, "invalid_parameters", "balance: whole cents up to 10^12 dollars")
+        with self.exchange.operation():  # the user and its tier (journaled), or nothing
+            out = self._create_user(name, balance, key_type, read_only, member_type)
+            if tier is not None:
+                self.exchange.set_tier(name, tier)
+        if tier is not None:
+            self.limiter.set_tier(name, tier)
+        out["tier"] = self.limiter.tier_of(name)
+        return out
+
+    def _create_user(
+        self, name: str, balance: Decimal, key_type: str, read_only: bool, member_type: str
+    ) -> dict[str, Any]:
         data_dir = self.config.data_dir
         out: dict[str, Any] = {
             "user_id": name,
@@ -98,9 +110,6 @@ class Control:
             scopes = ("read",) if read_only else SCOPES
             key, pem = self.keys.generate(name, f"{name}-{key_type}", key_type, scopes)
             out |= {"api_key_id": key.api_key_id, "private_key_pem": pem}
-        if tier is not None:
-            self.limiter.set_tier(name, tier)
-        out["tier"] = self.limiter.tier_of(name)
         return out
 
     def set_faults(self, changes: dict[str, float]) -> None:

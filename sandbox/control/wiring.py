@@ -28,6 +28,8 @@ def setup_control(app: web.Application, config: Config, ws_server: WsServer) -> 
         ws_server,
         Clock(exchange),
     )
+    for t in exchange.grants.tiers.values():  # tiers set before a restart (journaled)
+        control.limiter.set_tier(t.user_id, t.tier)
     app[CONTROL] = control
     add_routes(app)
     return control

@@ -17,6 +17,7 @@
     LiveData    milestones, structured targets, games (derived, read)   livedata.py
     FeeChanges  scheduled series/event fee changes (derived schedule)   feechanges.py
     Fcm         FCM subtraders, daily caps, blocked categories, transfers fcm.py
+    ControlGrants  control-plane tiers and paid feeds (journaled)       grants.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -56,6 +57,7 @@ from .errors import EngineError
 from .fcm import Fcm
 from .feechanges import FeeChanges
 from .funding import Funding
+from .grants import ControlGrants
 from .groups import Groups
 from .invariants import check_invariants, escrow, total_money
 from .lifecycle import Lifecycle
@@ -127,6 +129,7 @@ class Exchange:
         self.live = LiveData(op, self.catalog)
         self.fee_changes = FeeChanges(op, self.catalog)
         self.fcm = Fcm(op, self.cash, self.catalog, self.trading, self.portfolio)
+        self.grants = ControlGrants(op)
         op.listeners = self.listeners
         op.listening = self._listening
         op.notify = self._notify
@@ -170,6 +173,7 @@ class Exchange:
             records["position_transfer"],
         )
         self.batches.restore(records["rfq_batch"], records["batch_quote"])
+        self.grants.restore(records["tier"], records["feed_grant"])
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -486,6 +490,19 @@ class Exchange:
 
     def list_funding(self, user_id: str, kind: str) -> list[FundingEntry]:
         return self.funding.of_user(user_id, kind)
+
+    # ------------------------------------------------------------------ control-plane settings
+
+    def set_tier(self, user_id: str, tier: str) -> None:
+        """Record a user's control-plane rate-limit tier (journaled; the limiter is told)."""
+        with self._op:
+            self.grants.set_tier(user_id, tier)
+
+    def set_feed(self, user_id: str, feed: str, granted: bool = True) -> None:
+        """Grant (or revoke) a paid data feed such as `pyth_value` (control plane, journaled)."""
+        with self._op:
+            self.get_account(user_id)  # 404 for an unknown user
+            self.grants.set_feed(user_id, feed, granted)
 
     # ------------------------------------------------------------------ API usage levels
 

@@ -534,6 +534,7 @@ class Meta:
     block: int = 0
     rfq_batch: int = 0
     batch_quote: int = 0
+    clock_offset_ms: int = 0  # the control plane's clock advance (sandbox/control/actions.py)
 
     @property
     def cutoff(self) -> HistoricalCutoff:
@@ -651,6 +652,23 @@ class NettingSetting:
     subaccount: int
     enabled: bool = True
     updated_ts: int = 0
+
+
+@dataclass(slots=True)
+class TierSetting:
+    """A user's rate-limit tier set through the control plane (survives a restart)."""
+
+    user_id: str
+    tier: str
+
+
+@dataclass(slots=True)
+class FeedGrant:
+    """A paid data feed (e.g. pyth_value) granted to a user through the control plane."""
+
+    user_id: str
+    feed: str
+    granted_ts: int
 
 
 @dataclass(slots=True)

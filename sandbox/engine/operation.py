@@ -38,6 +38,7 @@ from .models import (
     DailyCap,
     Event,
     FcmSubtrader,
+    FeedGrant,
     FundingEntry,
     Market,
     Meta,
@@ -52,6 +53,7 @@ from .models import (
     RfqBatch,
     Series,
     SubaccountTransfer,
+    TierSetting,
     UsageGrant,
 )
 
@@ -83,6 +85,8 @@ RECORDS: dict[str, type] = {
     "position_transfer": PositionTransfer,
     "rfq_batch": RfqBatch,
     "batch_quote": BatchQuote,
+    "tier": TierSetting,
+    "feed_grant": FeedGrant,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 # A record's key in the journal, and in its table where that differs (candles: per-ticker bars).
@@ -112,6 +116,8 @@ KEY: dict[str, Callable[[Any], Any]] = {
     "position_transfer": lambda t: t.position_transfer_id,
     "rfq_batch": lambda b: b.batch_id,
     "batch_quote": lambda b: b.batch_quote_id,
+    "tier": lambda t: t.user_id,
+    "feed_grant": lambda g: (g.user_id, g.feed),
 }
 TABLE_KEY = {**KEY, "candle": lambda c: c.minute, "funding": lambda e: e.entry_id}
 ID_CODES = {

@@ -27,9 +27,11 @@ from sandbox.engine.models import (
     Series,
 )
 from sandbox.engine.money import ONE
+from sandbox.seed import index_settled
 from sandbox.seed.collections import seed_collections
 from sandbox.seed.funding import seed_funding
 from sandbox.seed.sports import seed_basketball
+from sandbox.world import cfindex
 
 if TYPE_CHECKING:
     from sandbox.engine import Exchange
@@ -359,7 +361,9 @@ def _weather(b: _Builder) -> None:
     rng = b.rng
     for days_ago in (45, 38, 3, 1, 0):
         day = b.today - timedelta(days=days_ago)
-        hi = rng.randint(44, 58)
+        # The day's high is the temperature index's (index_settled); the brackets sit around it.
+        actual = index_settled.daily_high(b.ex.seed, index_settled.day_start(_ms(day)))
+        hi = int(actual) + rng.randint(-3, 3)
         code = _tk(day)
         e = b.event(
             "KXHIGHNY",
@@ -380,7 +384,6 @@ def _weather(b: _Builder) -> None:
             (f"T{lows[-1] + 1}", f"{lows[-1] + 2}° or above", "greater", D(lows[-1] + 1), None)
         )
         fairs = _brackets(rng, len(specs))
-        actual = hi + rng.randint(-3, 3)
         for (suffix, sub, strike, floor, cap), fair in zip(specs, fairs, strict=True):
             t = f"{e.event_ticker}-{suffix}"
             rules = (
@@ -402,14 +405,14 @@ def _weather(b: _Builder) -> None:
             )
             trading_end = min(close_t, b.now - HOUR)
             b.history(t, fair, open_t, trading_end, rng.randint(8, 16))
-            if days_ago == 0:
-                b.ladder(t, fair)
+            if days_ago == 0 or close_t >= b.now - MINUTE:
+                b.ladder(t, fair)  # the rolling desk settles it from the index at the close
             else:
-                win = (floor is None or actual >= floor) and (cap is None or actual <= cap)
-                result = "yes" if win else "no"
-                if days_ago == 1:
+                m = b.ex.markets[t]
+                result = index_settled.strike_result(m, actual)
+                if days_ago == 1:  # determined a minute ago: settles after its timer
                     b.at(
-                        close_t - HOUR,
+                        b.now - MINUTE,
                         lambda t=t, r=result: (b.ex.close_market(t), b.ex.determine_market(t, r)),
                     )
                 else:
@@ -426,8 +429,12 @@ def _weather(b: _Builder) -> None:
 def _bitcoin(b: _Builder) -> None:
     rng = b.rng
     now_dt = datetime.fromtimestamp(b.now / 1000, UTC)
-    centre = 95_000 + rng.randrange(-40, 40) * 250
-    for hours_ahead, status in ((-2, "closed"), (3, "active")):
+    # Brackets around the simulated BRTI now; the rolling desk settles them from its average
+    # over the minute before each hour (index_settled).
+    brti = cfindex.value(b.ex.seed, index_settled.BTC_INDEX, b.now)
+    centre = int(brti / 250) * 250 + rng.randrange(-2, 3) * 250
+    # The hour just ended (closed, determined at its expected expiration) and one to come.
+    for hours_ahead, status in ((0, "closed"), (3, "active")):
         hour = now_dt.replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours_ahead)
         code = f"{_tk(hour)}{hour:%H}"
         e = b.event(

@@ -87,18 +87,30 @@ def calibrations(seed: int, city: str, now: int) -> list[Calibration]:
 
 
 def _config(seed: int, city: str, t: int) -> Calibration:
-    # The record in force at t (timelines are short: a launch and one per week).
-    return [k for k in calibrations(seed, city, t + WEEK) if k.effective_at <= t][-1]
+    return _config_of_hour(seed, city, t - t % HOUR)
+
+
+@lru_cache(maxsize=1024)
+def _config_of_hour(seed: int, city: str, hour: int) -> Calibration:
+    # The record in force during the hour (records take effect on the hour: launch at
+    # midnight, calibrations at noon), computed once per hour instead of once per minute.
+    return [k for k in calibrations(seed, city, hour + WEEK) if k.effective_at <= hour][-1]
 
 
 def true_temp_f(seed: int, city: str, t: int) -> float:
     c = CITIES[city]
     local_h = ((t / HOUR) + c.utc_offset_h) % 24
     day = (t + c.utc_offset_h * HOUR) // DAY
-    mean = c.mean_f + (_u(seed, city, "day", day) - 0.5) * 14
+    mean = c.mean_f + (_draw(seed, city, "day", day) - 0.5) * 14
     diurnal = 6.5 * math.cos(2 * math.pi * (local_h - 15) / 24)
-    wobble = 0.6 * math.sin(2 * math.pi * t / (47 * MINUTE) + _u(seed, city, "ph") * 6.28)
+    wobble = 0.6 * math.sin(2 * math.pi * t / (47 * MINUTE) + _draw(seed, city, "ph") * 6.28)
     return mean + diurnal + wobble
+
+
+@lru_cache(maxsize=1024)
+def _draw(*parts: object) -> float:
+    """`_u` of the slowly changing parts (a day's mean, the wobble's phase), computed once."""
+    return _u(*parts)
 
 
 @dataclass(frozen=True)

@@ -244,6 +244,9 @@ class Bridge:
 
     # ---- MarketView
 
+    def has_feed(self, user_id: str, channel: str) -> bool:
+        return self.exchange.grants.has_feed(user_id, channel)
+
     def book(self, ticker: str):
         try:
             return self.exchange.book(ticker)

@@ -1,9 +1,9 @@
 """The channels a client may subscribe to, and what each one accepts.
 
 All channels of the AsyncAPI are accepted so that a client written for live never meets an
-"Unknown channel name" here; those the local exchange has no data for (Pyth, RFQ batches on
-`communications`) subscribe fine and stay silent; the CF Benchmarks channels carry the simulated
-indices (sandbox/ws/indexes.py, sandbox/activity/indexfeed.py).
+"Unknown channel name" here. The CF Benchmarks and Pyth channels carry simulated values
+(sandbox/ws/indexes.py, sandbox/activity/indexfeed.py); `pyth_value` only for users granted the
+paid feed (sandbox/ws/session.py `PAID`).
 """
 
 from __future__ import annotations

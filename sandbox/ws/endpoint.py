@@ -74,7 +74,7 @@ class WsServer:
             max_queue=self.max_queue,
             subaccount=subaccount,
         )
-        session = Session(self.hub, conn, self.view)
+        session = Session(self.hub, conn, self.view, user)
         self.connections.add(conn)
         tasks = [
             asyncio.create_task(conn.write_loop()),

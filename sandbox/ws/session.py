@@ -40,6 +40,18 @@ class MarketView(Protocol):
 
     def ticker_for_id(self, market_id: str) -> str | None: ...
 
+    def has_feed(self, user_id: str, channel: str) -> bool:
+        """Whether the user holds the paid data feed behind `channel` (pyth_value)."""
+        ...
+
+
+# Channels only accounts with a paid data subscription may join. Kalshi: "The Pyth data feed
+# costs $1,000/month" (AsyncAPI 3.34.0, channel pyth_value, "Access and pricing"). What live
+# answers an account without it is not documented (Kalshi's docs, changelog and client issues
+# searched, Nov 2026); the answer here is the AsyncAPI's own channel-specific error, code 10
+# "Channel error", to the whole subscribe command, before any subscription is made.
+PAID = ("pyth_value",)
+
 
 class CommandError(Exception):
     def __init__(self, code: int, **extra: Any):
@@ -49,10 +61,11 @@ class CommandError(Exception):
 
 
 class Session:
-    def __init__(self, hub: Hub, sink: Sink, view: MarketView):
+    def __init__(self, hub: Hub, sink: Sink, view: MarketView, user_id: str = ""):
         self.hub = hub
         self.sink = sink
         self.view = view
+        self.user_id = user_id
         self.subs: dict[int, Subscription] = {}
         self._next_sid = 1
         self._commands: dict[str, Callable[[int | None, Any], None]] = {
@@ -104,6 +117,11 @@ class Session:
             if user_filter not in (None, "", "self"):
                 raise CommandError(11)
             own_only = user_filter == "self"
+        for name in PAID:
+            if name in names:
+                _index_call(indexes.initial, name, params)  # malformed ids: 11 first
+                if not self.view.has_feed(self.user_id, name):
+                    raise CommandError(10)
         tickers = self._tickers(params, by_id=False)
         ticker_ids = self._tickers(params, by_id=True)
         for name in names:
@@ -132,7 +150,7 @@ class Session:
             if not filtered:
                 wanted = []
             if name in indexes.AVAILABLE:  # index channels filter by index_ids instead
-                following = _index_call(indexes.initial, params)
+                following = _index_call(indexes.initial, name, params)
                 filtered, wanted = following is not None, sorted(following or ())
             sub = existing.get(name)
             if sub is not None:  # re-subscribing adds markets to the existing subscription

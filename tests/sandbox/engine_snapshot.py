@@ -41,6 +41,8 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "position_transfer": ex.fcm.transfers,
         "rfq_batch": ex.batches.batches,
         "batch_quote": ex.batches.batch_quotes,
+        "tier": ex.grants.tiers,
+        "feed_grant": ex.grants.feeds,
     }
     snap: dict = {}
     for kind, table in tables.items():

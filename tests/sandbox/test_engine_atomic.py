@@ -430,6 +430,8 @@ SCENARIOS: dict[str, Scenario] = {
         lambda ex, ids: ex.transfer_fcm_position("fcm", "fcm_A", "fcm_E2", "TEST-1", 200, 0),
         _fcm,
     ),
+    "ctl_set_tier": Scenario(lambda ex, ids: ex.set_tier("alice", "prime")),
+    "ctl_set_feed": Scenario(lambda ex, ids: ex.set_feed("alice", "pyth_value")),
 }
 
 

@@ -124,6 +124,11 @@ def _worker(data_dir: Path, seed: int) -> None:
                 actions.set_book(ex, t, levels, [])
             elif r < 0.986:  # off-grid resting orders are cancelled on the way back
                 ex.update_price_level_structure(t, rng.choice(("linear_cent", "deci_cent")))
+            elif r < 0.987:  # control-plane grants (journaled): a tier, a paid feed
+                if rng.random() < 0.5:
+                    ex.set_tier(u, rng.choice(("basic", "premier", "prime")))
+                else:
+                    ex.set_feed(u, "pyth_value", rng.random() < 0.6)
             elif r < 0.99:
                 ex.cancel_all_orders(u, ticker=t)
             elif r < 0.994:  # FCM: a subtrader's order, its cap, its blocks, a transfer

@@ -42,6 +42,9 @@ class FakeView:
     def ticker_for_id(self, market_id):
         return {messages.market_id(t): t for t in self.books}.get(market_id)
 
+    def has_feed(self, user_id, channel):
+        return False
+
 
 @pytest.fixture
 def setup():

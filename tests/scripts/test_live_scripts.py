@@ -21,8 +21,8 @@ SCRIPTS = [
     "13_live_data/02_follow_game.py",
     "13_live_data/03_game_stats.py",
     "02_market_discovery/09_fee_changes.py",
-    "13_live_data/04_crypto_index.py",
-    "13_live_data/05_weather_index.py",
+    "10_websocket/09_ws_index_feed.py",
+    "13_live_data/04_weather_index.py",
     "02_market_discovery/10_event_forecast.py",
 ]
 

@@ -17,7 +17,7 @@ Gotchas (late 2026):
 - `data` is the upstream frame as a JSON *string*: parse it again for `time` and `value`.
 - `indexlist` answers a `<channel>_indexlist` message and changes nothing.
 
-Run: uv run python 13_live_data/04_crypto_index.py --seconds 10
+Run: uv run python 10_websocket/09_ws_index_feed.py --seconds 10
 """
 
 import json
@@ -113,7 +113,7 @@ def main() -> int:
         "\nWhat to notice: the market prices the chance that the index's final-minute average "
         "ends\nabove the price to beat; the per-second channel shows that average as it forms."
     )
-    say("Next: uv run python 13_live_data/05_weather_index.py")
+    say("Next: uv run python 11_combos_and_rfq/01_list_collections.py")
     where = (
         "no tick"
         if last is None

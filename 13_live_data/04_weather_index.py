@@ -17,7 +17,7 @@ Gotchas (late 2026):
 - Calibrations are in Celsius: each record's station offsets and weights reproduce the index
   from the record's effective time; offsets change weekly, weights never.
 
-Run: uv run python 13_live_data/05_weather_index.py --minutes 60
+Run: uv run python 13_live_data/04_weather_index.py --minutes 60
 """
 
 from decimal import Decimal
