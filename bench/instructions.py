@@ -8,7 +8,8 @@ operations (the same seeded plan, so the short run is a prefix of the long one),
 difference divided by the extra operations is the cost of one operation without interpreter
 start-up, imports and setup (each count the smaller of two runs). The revision is checked
 out with `git archive` into a temporary directory and run with this checkout's interpreter.
-PYTHONHASHSEED is fixed so both runs hash alike. The default revision is the engine before the core rebuild (issue 11's baseline).
+PYTHONHASHSEED is fixed so both runs hash alike. The default revision is the engine before
+the core rebuild (issue 11's baseline).
 """
 
 from __future__ import annotations
