@@ -29,10 +29,13 @@ from typing import Any, Literal
 
 from .models import (
     Account,
+    BlockedCategories,
     BlockTrade,
     Collection,
     ComboQuota,
+    DailyCap,
     Event,
+    FcmSubtrader,
     FundingEntry,
     Market,
     Meta,
@@ -41,6 +44,7 @@ from .models import (
     Order,
     OrderGroup,
     Position,
+    PositionTransfer,
     Quote,
     Rfq,
     Series,
@@ -70,6 +74,10 @@ RECORDS: dict[str, type] = {
     "collection": Collection,
     "combo_quota": ComboQuota,
     "block": BlockTrade,
+    "subtrader": FcmSubtrader,
+    "daily_cap": DailyCap,
+    "blocked_categories": BlockedCategories,
+    "position_transfer": PositionTransfer,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 # A record's key in the journal, and in its table where that differs (candles: per-ticker bars).
@@ -93,6 +101,10 @@ KEY: dict[str, Callable[[Any], Any]] = {
     "collection": lambda c: c.collection_ticker,
     "combo_quota": lambda q: q.user_id,
     "block": lambda b: b.proposal_id,
+    "subtrader": lambda s: s.subtrader_id,
+    "daily_cap": lambda c: c.subtrader_id,
+    "blocked_categories": lambda b: b.subtrader_id,
+    "position_transfer": lambda t: t.position_transfer_id,
 }
 TABLE_KEY = {**KEY, "candle": lambda c: c.minute, "funding": lambda e: e.entry_id}
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6, "block": 7}

@@ -35,6 +35,10 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "collection": ex.collections.collections,
         "combo_quota": ex.collections.quotas,
         "block": ex.blocks.proposals,
+        "subtrader": ex.fcm.subtraders,
+        "daily_cap": ex.fcm.caps,
+        "blocked_categories": ex.fcm.blocked,
+        "position_transfer": ex.fcm.transfers,
     }
     snap: dict = {}
     for kind, table in tables.items():
@@ -78,6 +82,7 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["orders_by_user"] = nonempty(trading.orders_by_user)
     snap["group_orders"] = nonempty(trading.group_orders)
     snap["expiry"] = sorted(trading.expiry)
+    snap["fcm_subtraders"] = nonempty(ex.fcm.by_fcm, "subtrader_id")
     if not ordered:  # the heap is lazy: a restore keeps only the entries still due to fire
         snap["expiry"] = [
             e
