@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from .common import MAX_SUBACCOUNT
 from .errors import EngineError, not_found
-from .fees import balance_precision, down
+from .fees import PRECISION, balance_precision, down
 from .models import Account, Position
-from .money import ZERO, dec
+from .money import CENT, ZERO, dec
 from .operation import ChangeSet, Operation
 
 MEMBER_TYPES = ("regular", "direct", "fcm")
@@ -137,7 +137,7 @@ class Accounts:
 
     def precision(self, user_id: str) -> Decimal:
         """The user's balance precision (Kalshi's fee rounding page: by member type)."""
-        return balance_precision(self.accounts[(user_id, 0)].member_type)
+        return PRECISION.get(self.accounts[(user_id, 0)].member_type, CENT)
 
     def of_user(self, user_id: str) -> dict[int, Account]:
         return self.user_accounts.get(user_id, {})

@@ -96,6 +96,12 @@ class Lifecycle:
         op.step("close.cancel")
         self._cancel_market_orders(ticker, "CloseCancel")
         op.step("close.record")
+        # Order of the messages on an early close: close_date_updated first (the close time
+        # moves to now), then the status change. Kalshi's Market Lifecycle page: "Close time
+        # updated ... This can happen when a market is closed ahead of its scheduled close
+        # time", and the mirror case "closed -> reopened active: close_date_updated, then
+        # activated" (docs.kalshi.com/getting_started/market_lifecycle). Kalshi sends no event
+        # for the close itself; this exchange marks it with `deactivated` (README differences).
         if m.close_time > op.now:
             self.catalog.touch_market(m)
             m.close_time = op.now

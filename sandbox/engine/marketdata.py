@@ -42,7 +42,7 @@ class MarketData:
     # ------------------------------------------------------------------ writes
 
     def record_trade(self, m: Market, trade: Trade) -> None:
-        """A trade happened: history, market statistics, candle."""
+        """A trade happened: history, market statistics, candle (the caller has touched `m`)."""
         op = self.op
         op.record("trade", trade, self.trades)
         by_ticker = self.trades_by_ticker.setdefault(m.ticker, [])
@@ -51,8 +51,7 @@ class MarketData:
         q = self.vol24.setdefault(m.ticker, deque())
         q.append((trade.created_time, trade.count))
         op.undo(q.pop)
-        self.catalog.touch_market(m)
-        m.last_price = trade.price
+        m.last_price = trade.price  # (the caller, Trading._execute, has touched m)
         m.volume += trade.count
         m.dollar_volume += trade.price * trade.count
         m.volume_24h += trade.count

@@ -25,7 +25,6 @@ import dataclasses
 import logging
 import random
 from collections.abc import Callable
-from operator import attrgetter
 from typing import Any, Literal
 
 from .models import (
@@ -130,12 +129,11 @@ _NO_STEP: Callable[[str], Any] = _NO_STEPS.get  # C-level no-op: untested steps 
 
 def _imager(cls: type) -> Callable[[Any], tuple]:
     """obj -> tuple of its field values (lists copied): a before-image, compiled per class.
-    Classes without list fields use a C-level attrgetter (the hot path: orders, accounts,
-    positions, markets, meta); the others a compiled lambda that copies the lists."""
+    A compiled `lambda o: (o.a, o.b, ...)` rather than `operator.attrgetter`: the interpreter
+    specialises each `o.a` to a slot read, cheaper than attrgetter's generic lookups
+    (bench/instructions.py: ~4.7k fewer instructions per order operation)."""
     names = [f.name for f in dataclasses.fields(cls)]
     lists = [str(f.type).replace(" ", "").startswith("list[") for f in dataclasses.fields(cls)]
-    if len(names) > 1 and not any(lists):  # attrgetter of 2+ names returns a tuple
-        return attrgetter(*names)
     parts = [
         f"list(o.{n})" if is_list else f"o.{n}" for n, is_list in zip(names, lists, strict=True)
     ]

@@ -174,7 +174,7 @@ class Trading:
         (Positional arguments: the front passes them on without building a keyword dict.)"""
         op = self.op
         op.step("create.validate")
-        m, p, c, eff, covered, fok_short = self._validate(
+        m, p, c, eff, covered, fok_short, fee = self._validate(
             user_id,
             ticker,
             side,
@@ -215,7 +215,11 @@ class Trading:
         )
         if eff < c:
             o.last_update_reason = "ReduceOnlyCancel"
-        self._add_order(o)
+        self.orders[o.order_id] = o
+        op.added("order", o, self.orders)
+        self.orders_by_user.setdefault(user_id, {})[o.order_id] = o
+        if client_order_id:  # both indexes are repaired on rollback (see `repair`)
+            self.client_ids[(user_id, client_order_id)] = o.order_id
         if fok_short:
             o.remaining_count = ZERO
             o.status = CANCELED
@@ -234,9 +238,9 @@ class Trading:
         if op.events is not None:
             op.emit(ev.OrderEvent("created", copy(o), now))
         op.step("create.match")
-        fills = self._take(o, m)
+        fills = self._take(o, m, fee)
         op.step("create.record")
-        self._finish_taker(o, self.accounts.accounts[(user_id, subaccount)], pos)
+        self._finish_taker(o, self.accounts.accounts[(user_id, subaccount)], pos, fee)
         return OrderResult(o, tuple(fills))
 
     def _validate(
@@ -254,9 +258,10 @@ class Trading:
         reduce_only,
         order_group_id,
         subaccount,
-    ) -> tuple[Market, Decimal, Decimal, Decimal, Decimal, bool]:
+    ) -> tuple[Market, Decimal, Decimal, Decimal, Decimal, bool, tuple[str, Decimal]]:
         """Everything a new order is checked against, before anything changes. Returns
-        (market, price, count, effective count (reduce-only), covered, fill-or-kill short)."""
+        (market, price, count, effective count (reduce-only), covered, fill-or-kill short,
+        (fee type, multiplier))."""
         now = self.op.now
         m = self.catalog.live_market(ticker)
         if (user_id, 0) not in self.accounts.accounts:
@@ -308,7 +313,8 @@ class Trading:
                 raise invalid("reduce only order would increase the position", "reduce only")
             eff = min(c, free)
         covered = min(eff, free)
-        fee_type, mult = self.catalog.fees_of(m)
+        fee = self.catalog.fees_of(m)
+        fee_type, mult = fee
         side_px = p if side == BID else ONE - p
         fee_bound = fees.taker_fee_bound(fee_type, mult, side, eff, p, ZERO)
         if not fee_type.startswith("quadratic_with"):
@@ -329,23 +335,16 @@ class Trading:
         fok_short = time_in_force == FOK and (
             self._fok_available(book, side, p, user_id, stp, eff) < c
         )
-        return m, p, c, eff, covered, fok_short
-
-    def _add_order(self, o: Order) -> None:
-        op = self.op
-        self.orders[o.order_id] = o
-        op.added("order", o, self.orders)
-        self.orders_by_user.setdefault(o.user_id, {})[o.order_id] = o
-        if o.client_order_id:  # both indexes are repaired on rollback (see `repair`)
-            self.client_ids[(o.user_id, o.client_order_id)] = o.order_id
+        return m, p, c, eff, covered, fok_short, fee
 
     # ------------------------------------------------------------------ matching
 
-    def _take(self, o: Order, m: Market) -> list[Fill]:
-        """Match a taker against the book, best price first, then time."""
+    def _take(self, o: Order, m: Market, fee: tuple[str, Decimal]) -> list[Fill]:
+        """Match a taker against the book, best price first, then time. `fee`: the market's
+        (fee type, multiplier), which the caller has looked up already."""
         fills: list[Fill] = []
         book = self.books[m.ticker]
-        fee_type, mult = self.catalog.fees_of(m)
+        fee_type, mult = fee
         while o.remaining_count > 0:
             r = book.head_crossing(o.side, o.price)
             if r is None:
@@ -366,7 +365,9 @@ class Trading:
                     break
         return fills
 
-    def _finish_taker(self, o: Order, acct: Account, pos: Position) -> None:
+    def _finish_taker(
+        self, o: Order, acct: Account, pos: Position, fee: tuple[str, Decimal]
+    ) -> None:
         """After matching: rest a GTC remainder, cancel the remainder of anything else."""
         op = self.op
         now = op.now  # (the caller has touched o)
@@ -402,7 +403,7 @@ class Trading:
             entry = (o.expiration_time, o.seq, o.order_id)
             heapq.heappush(self.expiry, entry)
             op.undo(self._unpush, entry)
-        self._reserve(o, acct)
+        self._reserve(o, acct, fee)
         self.data.touched.add(o.ticker)
         if op.events is not None:
             self._book_event(o, o.remaining_count, now)
@@ -438,12 +439,11 @@ class Trading:
                 pos.covered_ask -= o.covered
             o.covered = ZERO
 
-    def _reserve(self, o: Order, acct: Account) -> None:
+    def _reserve(self, o: Order, acct: Account, fee: tuple[str, Decimal] | None = None) -> None:
         """Hold exactly what the resting rest of `o` needs: price x uncovered + maker fees.
-        (The caller has touched `o`.)"""
+        (The caller has touched `o`; `fee` is the market's (fee type, multiplier) if known.)"""
         if o.status == RESTING and o.remaining_count > 0:
-            m = self.catalog.markets[o.ticker]
-            fee_type, mult = self.catalog.fees_of(m)
+            fee_type, mult = fee or self.catalog.fees_of(self.catalog.markets[o.ticker])
             px = o.price if o.side == BID else ONE - o.price
             new = fees.hold(
                 px * (o.remaining_count - o.covered) + fees.maker_fee_reserve(fee_type, mult, o),
@@ -475,7 +475,10 @@ class Trading:
         now = op.now
         e = r.price
         trade = Trade(op.new_id("trade"), m.ticker, q, e, t.side, now)
-        self._touch(r)
+        touch = self._touch  # both orders and the market, once (`_fill_side` changes them)
+        touch(t)
+        touch(r)
+        self.catalog.touch_market(m)
         book.reduce(r, q)
         fixups: list[tuple[Order, Position]] = []
         groups: list[str] = []
@@ -530,10 +533,8 @@ class Trading:
         accounts = self.accounts
         acct = accounts.accounts[(o.user_id, o.subaccount)]
         pos = accounts.position(o.user_id, o.subaccount, o.ticker)
-        self._touch(o)
-        accounts.touch(acct)
+        accounts.touch(acct)  # (the caller has touched `o` and `m`)
         accounts.touch_position(pos)
-        self.catalog.touch_market(m)
         px = e if o.side == BID else ONE - e
         before = pos.position
         cash, closing = _apply_fill(pos, o.side, q, px)
@@ -568,7 +569,7 @@ class Trading:
         pos.fees_paid += fee
         pos.last_updated_ts = now
         if not is_taker:
-            self._reserve(o, acct)
+            self._reserve(o, acct, (fee_type, mult))
         if closing > used:
             fixups.append((o, pos))
         if o.order_group_id is not None:
@@ -905,9 +906,10 @@ class Trading:
             else:
                 pos.covered_ask += covered
         op.step("amend.match")
-        self._take(o, m)
+        fee = self.catalog.fees_of(m)
+        self._take(o, m, fee)
         op.step("amend.record")
-        self._finish_taker(o, acct, pos)
+        self._finish_taker(o, acct, pos, fee)
         o.last_update_reason = o.last_update_reason or "Amend"
         if op.events is not None and o.status == RESTING and not o.fill_count:
             op.emit(ev.OrderEvent("updated", copy(o), now, "Amend"))

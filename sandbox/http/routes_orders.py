@@ -365,7 +365,7 @@ async def list_order_groups(request: web.Request) -> web.Response:
     return json_response(
         {
             "order_groups": [
-                {
+                {  # the spec's OrderGroup says `id` here (create answers `order_group_id`)
                     "id": g.order_group_id,
                     "contracts_limit_fp": ser.count(g.contracts_limit),
                     "is_auto_cancel_enabled": g.is_auto_cancel_enabled,

@@ -46,7 +46,11 @@ class Journal:
         self.fault: Callable[[str], None] | None = None  # tests: raise inside the transaction
 
     def is_empty(self) -> bool:
-        return self.conn.execute("SELECT 1 FROM engine_kv WHERE kind='meta'").fetchone() is None
+        """No operation was ever committed: no record of any kind, no history. (Not "no meta
+        row": an operation that creates no id, such as adding a user, never writes it.)"""
+        tables = ("engine_kv", *TABLES.values())
+        query = " UNION ALL ".join(f"SELECT 1 FROM (SELECT 1 FROM {t} LIMIT 1)" for t in tables)
+        return self.conn.execute(query).fetchone() is None
 
     def commit(self, changes: ChangeSet) -> None:
         """Write one operation's change set in one transaction (all or nothing)."""

@@ -49,6 +49,20 @@ def test_listeners_get_events_after_each_operation():
     assert "deactivated" in [e.kind for e in seen if isinstance(e, MarketLifecycle)]
 
 
+def test_early_close_updates_the_close_date_before_the_status():
+    """Kalshi's lifecycle page: an early close is a `close_date_updated` (the close time moves
+    to now); like a reopen (close_date_updated, then activated), the date comes first."""
+    ex, _ = make_exchange()
+    seen = []
+    ex.listeners.append(seen.append)
+    before = ex.get_market("TEST-1").close_time
+    ex.close_market("TEST-1")
+    kinds = [(e.kind, e.market.close_time) for e in seen if isinstance(e, MarketLifecycle)]
+    now = kinds[0][1]
+    assert now < before
+    assert kinds == [("close_date_updated", now), ("deactivated", now)]
+
+
 def test_failed_operations_emit_nothing_and_events_are_snapshots():
     ex, _ = make_exchange()
     seen = []

@@ -436,6 +436,21 @@ def test_order_groups(fresh):
     assert fresh.request("GET", f"/portfolio/order_groups/{gid}").status_code == 404
 
 
+def test_order_group_fields_are_the_specs(fresh):
+    """The list answers `id` (schema OrderGroup), create answers `order_group_id`
+    (CreateOrderGroupResponse): the spec names them differently, and so do we."""
+    from tests.spec_check import OPENAPI, load
+
+    schemas = load(OPENAPI)["components"]["schemas"]
+    created = fresh.call("POST", "/portfolio/order_groups/create", {"contracts_limit": 4})
+    listed = fresh.get("/portfolio/order_groups")["order_groups"]
+    mine = [g for g in listed if g.get("id") == created["order_group_id"]]
+    assert len(mine) == 1
+    for body, name in ((created, "CreateOrderGroupResponse"), (mine[0], "OrderGroup")):
+        schema = schemas[name]
+        assert set(schema["required"]) <= set(body) <= set(schema["properties"]), (name, body)
+
+
 # ---------------------------------------------------------------- rate limits
 
 

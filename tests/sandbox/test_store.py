@@ -245,3 +245,22 @@ def test_group_deletion_and_subaccounts_persist(tmp_path):
     assert (sub.balance, sub.reserved) == (D("24"), D("1"))
     assert [o.subaccount for o in again.list_orders("demo", status="resting")] == [2]
     assert again.list_orders("demo", subaccount=0, status="resting") == []
+
+
+def test_a_journal_without_a_meta_row_restores(tmp_path):
+    """Operations that never create an id (adding a user) never write the meta row: such a
+    journal is not empty, and reopening it restores instead of seeding over it."""
+    from sandbox.engine import Exchange
+    from sandbox.store import Journal
+
+    ex = Exchange(seed=3, journal=Journal(tmp_path / "exchange.db"))
+    ex.add_user("solo", D("12.34"))
+    meta_rows = "SELECT count(*) FROM engine_kv WHERE kind = 'meta'"
+    assert ex.journal.conn.execute(meta_rows).fetchone() == (0,)
+    ex.close()
+    assert not Journal(tmp_path / "exchange.db").is_empty()
+    again = open_exchange(tmp_path, seed=3)
+    assert again.markets == {}  # not re-seeded
+    assert again.accounts[("solo", 0)].balance == D("12.34")
+    again.close()
+    assert Journal(tmp_path / "empty.db").is_empty()
