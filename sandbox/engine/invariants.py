@@ -58,6 +58,18 @@ def check_invariants(ex: Exchange) -> None:
         assert (tr.user_id, tr.from_subaccount) in cash.accounts, tr
         assert (tr.user_id, tr.to_subaccount) in cash.accounts, tr
         assert tr.amount > 0, tr
+    idx = ex.indexes
+    for (u, s, i), b in idx.cash.items():
+        assert (u, s) in cash.accounts and i != 0 and b.balance >= 0, b
+        assert b.balance % cash.precision(u) == 0, b
+    listed = [t for mine in idx.by_user.values() for t in mine]
+    assert len(listed) == len(idx.transfers), "index transfer list out of step"
+    assert all(idx.transfers[t.transfer_id] is t for t in listed)
+    for tr2 in idx.transfers.values():
+        assert tr2.amount > 0 and tr2.source_index != tr2.destination_index, tr2
+        if tr2.client_transfer_id:
+            key = (tr2.user_id, tr2.source_index, tr2.client_transfer_id)
+            assert idx.by_client_id[key] is tr2, tr2
     for user_id, mine_a in cash.user_accounts.items():  # numbered 0..n-1, no gaps
         assert sorted(mine_a) == list(range(len(mine_a))), (user_id, sorted(mine_a))
 
@@ -70,9 +82,10 @@ def escrow(ex: Exchange) -> Decimal:
 
 
 def total_money(ex: Exchange) -> Decimal:
-    """Cash + held cash + fees + escrow: constant apart from deposits."""
+    """Cash (every index) + held cash + fees + escrow: constant apart from deposits."""
     return (
         sum((a.balance + a.reserved for a in ex.cash.accounts.values()), ZERO)
+        + sum((b.balance for b in ex.indexes.cash.values()), ZERO)
         + ex.fees_collected
         + escrow(ex)
     )

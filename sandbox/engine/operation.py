@@ -30,11 +30,14 @@ from typing import Any, Literal
 
 from .models import (
     Account,
+    BalanceAllocation,
     BlockTrade,
     Collection,
     ComboQuota,
     Event,
     FundingEntry,
+    IndexBalance,
+    IndexTransfer,
     Market,
     Meta,
     MinuteCandle,
@@ -71,6 +74,9 @@ RECORDS: dict[str, type] = {
     "collection": Collection,
     "combo_quota": ComboQuota,
     "block": BlockTrade,
+    "index_balance": IndexBalance,
+    "index_transfer": IndexTransfer,
+    "allocation": BalanceAllocation,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 # A record's key in the journal, and in its table where that differs (candles: per-ticker bars).
@@ -94,6 +100,9 @@ KEY: dict[str, Callable[[Any], Any]] = {
     "collection": lambda c: c.collection_ticker,
     "combo_quota": lambda q: q.user_id,
     "block": lambda b: b.proposal_id,
+    "index_balance": lambda b: (b.user_id, b.subaccount, b.exchange_index),
+    "index_transfer": lambda t: t.transfer_id,
+    "allocation": lambda a: a.user_id,
 }
 TABLE_KEY = {**KEY, "candle": lambda c: c.minute, "funding": lambda e: e.entry_id}
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6, "block": 7}
