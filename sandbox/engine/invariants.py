@@ -49,6 +49,7 @@ def check_invariants(ex: Exchange) -> None:
         assert p.covered_bid <= max(ZERO, -p.position) or p.settled, p
         assert p.covered_ask <= max(ZERO, p.position) or p.settled, p
         assert cash.user_positions[u][(s, t)] is p
+        assert p.paired >= 0 and not (p.settled and p.paired), p
     subs = ex.subaccounts
     indexed_transfers = [t for mine in subs.by_user.values() for t in mine]
     assert len(indexed_transfers) == len(subs.transfers) == len(subs.by_client_id)
@@ -58,6 +59,7 @@ def check_invariants(ex: Exchange) -> None:
         assert (tr.user_id, tr.from_subaccount) in cash.accounts, tr
         assert (tr.user_id, tr.to_subaccount) in cash.accounts, tr
         assert tr.amount > 0, tr
+    assert cash.unnetted == {k for k, v in subs.netting.items() if not v.enabled}
     idx = ex.indexes
     for (u, s, i), b in idx.cash.items():
         assert (u, s) in cash.accounts and i != 0 and b.balance >= 0, b

@@ -274,6 +274,9 @@ class Position:
     covered_ask: Decimal = ZERO  # YES contracts promised to resting asks
     settled: bool = False
     traded_count: Decimal = ZERO  # contracts traded in this market, both sides
+    # YES+NO pairs held side by side, not offset: bought while netting was disabled for the
+    # subaccount (Subaccounts.set_netting); each pays $1 at settlement, cost in `exposure`.
+    paired: Decimal = ZERO
 
 
 @dataclass(slots=True)

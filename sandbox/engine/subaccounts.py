@@ -115,6 +115,13 @@ class Subaccounts:
         else:
             op.touch("netting", s, self.netting)
             s.enabled, s.updated_ts = enabled, op.now
+        off = self.accounts.unnetted
+        if enabled and key in off:
+            off.discard(key)
+            op.undo(off.add, key)
+        elif not enabled and key not in off:
+            off.add(key)
+            op.undo(off.discard, key)
         return s
 
     # ------------------------------------------------------------------ reads
@@ -151,6 +158,8 @@ class Subaccounts:
             self._index(t)
         for s in netting:
             self.netting[(s.user_id, s.subaccount)] = s
+            if not s.enabled:
+                self.accounts.unnetted.add((s.user_id, s.subaccount))
 
 
 def transfer_amount_cents(t: SubaccountTransfer) -> int:

@@ -102,6 +102,7 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["transfers_by_client_id"] = {
         k: t.transfer_id for k, t in ex.subaccounts.by_client_id.items()
     }
+    snap["unnetted"] = sorted(ex.cash.unnetted)
     snap["index_transfers_by_user"] = nonempty(ex.indexes.by_user, "transfer_id")
     snap["index_transfers_by_client_id"] = {
         k: t.transfer_id for k, t in ex.indexes.by_client_id.items()

@@ -326,6 +326,14 @@ SCENARIOS: dict[str, Scenario] = {
             destination_index=1,
         ),
     ),
+    "netting_off_fill_pairs": Scenario(
+        lambda ex, ids: order(ex, "alice", "ask", "0.43", "3", tif="immediate_or_cancel"),
+        prepare=lambda ex, clock, ids: ex.set_netting("alice", 0, False),
+    ),
+    "netting_on_again": Scenario(
+        lambda ex, ids: ex.set_netting("alice", 0, True),
+        prepare=lambda ex, clock, ids: ex.set_netting("alice", 0, False),
+    ),
     "target_allocation": Scenario(
         lambda ex, ids: ex.set_target_allocation("alice", [(0, 70), (1, 30)], "max")
     ),

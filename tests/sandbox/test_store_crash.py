@@ -105,7 +105,10 @@ def _worker(data_dir: Path, seed: int) -> None:
                 )
             elif r < 0.955:  # between exchange indexes (and subaccounts), or a target split
                 src = rng.choice((0, 1))
-                if rng.random() < 0.2:
+                r2 = rng.random()
+                if r2 < 0.3:  # netting off: opposite fills pair up instead of closing
+                    ex.set_netting(u, rng.choice((0, 1)), rng.random() < 0.5)
+                elif r2 < 0.45:
                     pct = rng.randrange(0, 101)
                     ex.set_target_allocation(u, [(0, pct), (1, 100 - pct)])
                 else:
