@@ -35,7 +35,7 @@ ALL_FOLDERS = [
     "13_live_data",
 ]
 EXPECTED_SCRIPTS = (
-    70  # 54, 09_account_management 04-07, 12_subaccounts, 11_combos_and_rfq, 10_websocket 07-08
+    72  # 54, 09_account_management 04-07, 12_subaccounts, 11_combos_and_rfq, 10_websocket 07-08
 )
 
 
