@@ -27,12 +27,16 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from .accounts import Accounts
 from .errors import EngineError, not_found
 from .models import BalanceAllocation, IndexBalance, IndexTransfer
 from .money import ZERO
 from .operation import Operation
+
+if TYPE_CHECKING:
+    from .subaccounts import Subaccounts
 
 EVENT_CONTRACT, MARGINED = "event_contract", "margined"
 INSTANCES = (EVENT_CONTRACT, MARGINED)
@@ -67,7 +71,8 @@ class Indexes:
     def __init__(self, op: Operation, accounts: Accounts):
         self.op = op
         self.accounts = accounts
-        self.subaccounts = None  # set by the front: same-shard transfers are subaccount transfers
+        # Set by the front: a same-shard transfer is a subaccount transfer.
+        self.subaccounts: Subaccounts | None = None
         self.cash: dict[tuple[str, int, int], IndexBalance] = {}
         self.transfers: dict[str, IndexTransfer] = {}
         self.allocations: dict[str, BalanceAllocation] = {}
@@ -158,10 +163,10 @@ class Indexes:
             if value % Decimal("0.01"):
                 raise EngineError(400, "invalid_parameters", "amount must be whole cents")
             assert self.subaccounts is not None
-            t = self.subaccounts.transfer(
+            same = self.subaccounts.transfer(
                 user_id, f"intra-{op.next_seq()}", src_sub, dst_sub, int(value * 100), src
             )
-            return t.transfer_id
+            return same.transfer_id
         ckey = (user_id, src, client_transfer_id or "")
         if client_transfer_id and ckey in self.by_client_id:
             raise EngineError(409, "conflict", "a transfer with this client_transfer_id exists")

@@ -61,17 +61,17 @@ def check_invariants(ex: Exchange) -> None:
         assert tr.amount > 0, tr
     assert cash.unnetted == {k for k, v in subs.netting.items() if not v.enabled}
     idx = ex.indexes
-    for (u, s, i), b in idx.cash.items():
-        assert (u, s) in cash.accounts and i != 0 and b.balance >= 0, b
-        assert b.balance % cash.precision(u) == 0, b
+    for (u, s, i), held_on in idx.cash.items():
+        assert (u, s) in cash.accounts and i != 0 and held_on.balance >= 0, held_on
+        assert held_on.balance % cash.precision(u) == 0, held_on
     listed = [t for mine in idx.by_user.values() for t in mine]
     assert len(listed) == len(idx.transfers), "index transfer list out of step"
     assert all(idx.transfers[t.transfer_id] is t for t in listed)
     for tr2 in idx.transfers.values():
         assert tr2.amount > 0 and tr2.source_index != tr2.destination_index, tr2
         if tr2.client_transfer_id:
-            key = (tr2.user_id, tr2.source_index, tr2.client_transfer_id)
-            assert idx.by_client_id[key] is tr2, tr2
+            ckey = (tr2.user_id, tr2.source_index, tr2.client_transfer_id)
+            assert idx.by_client_id[ckey] is tr2, tr2
     for user_id, mine_a in cash.user_accounts.items():  # numbered 0..n-1, no gaps
         assert sorted(mine_a) == list(range(len(mine_a))), (user_id, sorted(mine_a))
 
