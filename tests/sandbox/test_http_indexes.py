@@ -56,6 +56,9 @@ def _move(api: Api, amount: int, src: int = 0, dst: int = 1, **kw):
 
 def test_transfer_history_and_balance_per_index(server, validate):
     api = _user(server)
+    status = api.get("/exchange/status")
+    validate("GET", "/exchange/status", 200, status)
+    assert [x["exchange_index"] for x in status["exchange_index_statuses"]] == [0, 1]
     start = _balance(api).json()
     validate("GET", "/portfolio/balance", 200, start)
     client_id = str(uuid.uuid4())
@@ -231,3 +234,8 @@ def test_sdk_strict_models_parse_the_index_endpoints(server):
     bal = sdk.get_balance(exchange_index=1)
     assert bal.balance == 0  # rebalanced: 100% on index 0
     assert [b.exchange_index for b in sdk.get_balance().balance_breakdown] == [0, 1]
+    status = sdk.get_exchange_status()
+    assert [
+        (x.exchange_index, x.intra_exchange_transfers_active)
+        for x in status.exchange_index_statuses
+    ] == [(0, True), (1, True)]
