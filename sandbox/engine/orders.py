@@ -554,7 +554,10 @@ class Trading:
         else:
             o.maker_fill_cost += px * q
             o.maker_fees += fee
-        m.open_interest += max(pos.position, ZERO) - max(before, ZERO) + pos.paired - paired
+        m.open_interest += max(pos.position, ZERO) - max(before, ZERO)
+        paired_up = pos.paired is not paired  # (identity: the hot path skips Decimal math)
+        if paired_up:  # netting off: both sides of each pair count as open
+            m.open_interest += pos.paired - paired
         used = min(q, o.covered)
         if used:
             o.covered -= used
@@ -569,7 +572,7 @@ class Trading:
         pos.last_updated_ts = now
         if not is_taker:
             self._reserve(o, acct)
-        if closing > used or pos.paired != paired:  # less left to back same-side covers
+        if closing > used or paired_up:  # less left to back same-side covers
             fixups.append((o, pos))
         if o.order_group_id is not None:
             groups.append(o.order_group_id)
