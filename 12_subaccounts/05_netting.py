@@ -36,7 +36,7 @@ import auth
 from auth.cli import fail, narrator
 from auth.client import raw_get, raw_post, raw_put
 from auth.fmt import count_str, price_str, table, usd
-from auth.markets import Market, pick_ticker
+from auth.markets import pick_ticker
 from auth.orders import new_client_order_id
 
 IOC = {"time_in_force": "immediate_or_cancel", "self_trade_prevention_type": "taker_at_cross"}
@@ -68,6 +68,22 @@ def trade(ticker: str, sub: int, side: str, price: Decimal, count: int) -> Decim
         },
     )
     return Decimal(o["fill_count"])
+
+
+def limits(ticker: str, depth: int) -> tuple[Decimal | None, Decimal | None]:
+    """(YES price to buy up to, YES price to sell down to) so that `depth` contracts fill:
+    the asks are the NO bids seen from the YES side (1 - NO price)."""
+    book = raw_get(f"/markets/{ticker}/orderbook")["orderbook_fp"]
+
+    def reach(levels: list, yes_side: bool) -> Decimal | None:
+        got = Decimal(0)
+        for price, count in sorted(levels, key=lambda lv: Decimal(lv[0]), reverse=True):
+            got += Decimal(count)
+            if got >= depth:
+                return Decimal(price) if yes_side else 1 - Decimal(price)
+        return None
+
+    return reach(book.get("no_dollars") or [], False), reach(book.get("yes_dollars") or [], True)
 
 
 def position(ticker: str, sub: int) -> dict:
@@ -104,11 +120,13 @@ def main() -> int:
     settings = netting()
     if not settings.get(0, True):
         fail("netting is off in your primary account: turn it on to compare (PUT netting)")
-    market = Market.load(pick_ticker(args.ticker))
-    if market.best_ask is None or market.best_bid is None:
-        fail(f"{market.ticker} has no two-sided book: pass another --ticker")
-    ask, bid = market.best_ask, market.best_bid
-    say(f"{market.ticker}: best bid {usd(bid)}, best ask {usd(ask)}; {args.count} contract(s)")
+    ticker = pick_ticker(args.ticker)
+    # Limits deep enough for both accounts' trades (2 x count), so both fill the same way.
+    ask, bid = limits(ticker, 2 * args.count)
+    if ask is None or bid is None:
+        fail(f"{ticker} has too thin a book for {args.count} contract(s): pass another --ticker")
+    say(f"{ticker}: buying YES up to {usd(ask)}, selling down to {usd(bid)}")
+    say(f"the same trades of {args.count} contract(s) in subaccount 0 and in {sub}")
 
     moved = switched = False
     filled: dict[int, list[Decimal]] = {0: [], sub: []}
@@ -128,11 +146,11 @@ def main() -> int:
         say(f"moved {usd(args.amount)} to subaccount {sub} and turned its netting off")
         funded = balances()
         for s in (0, sub):  # the same trades, one account after the other
-            filled[s].append(trade(market.ticker, s, "bid", ask, args.count))
+            filled[s].append(trade(ticker, s, "bid", ask, args.count))
         for s in (0, sub):
-            filled[s].append(trade(market.ticker, s, "ask", bid, args.count))
+            filled[s].append(trade(ticker, s, "ask", bid, args.count))
         after = balances()
-        pos = {s: position(market.ticker, s) for s in (0, sub)}
+        pos = {s: position(ticker, s) for s in (0, sub)}
     finally:
         if switched:
             raw_put("/portfolio/subaccounts/netting", {"subaccount_number": sub, "enabled": True})
@@ -153,7 +171,7 @@ def main() -> int:
             say(f"cleanup: moved {usd(Decimal(back) / 100)} back to 0")
 
     if filled[0] != filled[sub]:
-        fail(f"the book changed between the two accounts' trades ({filled}): run it again")
+        fail(f"the book moved between the two accounts' trades ({filled}): run it again")
     spent = {s: funded[s] - after[s] for s in (0, sub)}
     locked = spent[sub] - spent[0]
     rows = [

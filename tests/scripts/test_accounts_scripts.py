@@ -130,14 +130,25 @@ def test_the_account_scripts_in_order(exchange, api):
 
     # 12/05: the same round trip with netting on (0) and off (1): $1.00 per pair stays locked.
     out = run(exchange, "12_subaccounts/05_netting.py").out
-    bid, ask = (D(x) for x in re.search(r"best bid \$([\d.]+), best ask \$([\d.]+)", out).groups())
-    ticker = re.search(r"^(\S+): best bid", out, re.M).group(1)
+    ticker = re.search(r"^(\S+): buying YES", out, re.M).group(1)
     (p0,) = api.get("/portfolio/positions", ticker=ticker, subaccount=0)["market_positions"]
     (p1,) = api.get("/portfolio/positions", ticker=ticker, subaccount=1)["market_positions"]
+    fills = api.get("/portfolio/fills", ticker=ticker)["fills"]
+    paid = {  # what each account paid for what it bought, and its fees
+        s: sum(
+            D(f["count_fp"])
+            * D(f["yes_price_dollars" if f["book_side"] == "bid" else "no_price_dollars"])
+            + D(f["fee_cost"])
+            for f in fills
+            if f["subaccount_number"] == s
+        )
+        for s in (0, 1)
+    }
+    fees1 = sum(D(f["fee_cost"]) for f in fills if f["subaccount_number"] == 1)
     assert (D(p0["position_fp"]), D(p0["market_exposure_dollars"])) == (0, 0)
-    assert (D(p1["position_fp"]), D(p1["market_exposure_dollars"])) == (0, ask + 1 - bid)
-    fees = sum(D(f["fee_cost"]) for f in api.get("/portfolio/fills", ticker=ticker)["fills"])
-    assert balances(api) == {0: start - (ask - bid) - (ask + 1 - bid) - fees, 1: D(0)}
+    assert (D(p1["position_fp"]), D(p1["market_exposure_dollars"])) == (0, paid[1] - fees1)
+    # Netting on got $1 back for its pair at once; off, the pair's $1 waits for settlement.
+    assert balances(api) == {0: start - (paid[0] - 1) - paid[1], 1: D(0)}
     assert "$1.0000 locked" in out.splitlines()[-1]
     assert api.get("/portfolio/subaccounts/netting")["netting_configs"][1]["enabled"] is True
     start = balances(api)[0]
