@@ -20,7 +20,8 @@ Waves, in the order they run (reads before writes, streaming last):
   5  10_websocket, 13_live_data                               (streaming, bounded by --seconds)
   6  12_subaccounts                                           (writes; one at a time)
 Scripts of one wave run side by side: --jobs at a time (default: the number of cores), all the
-streams of wave 5 at once, and the writes of wave 4 one at a time on demo and prod.
+streams of wave 5 at once, and the writes of wave 4 one at a time on demo and prod. On the local
+exchange waves 1-3 share one pool and the streams run beside the writes (`stages`).
 
 Each script's last line is `RESULT: ...`, which the table shows; the full output of every script
 is kept in --logs DIR (default: a new temp dir), printed at the end.
@@ -94,6 +95,30 @@ def width(wave: int, jobs: int, env: str, size: int) -> int:
     if wave in WRITE_WAVES and env != "local":
         return 1
     return jobs
+
+
+def stages(env: str) -> list[tuple[int, ...]]:
+    """Waves that run at the same time. On the local exchange a barrier stands only where a wave
+    needs the one before it: the read-only waves share one pool (no wave waits for the slowest
+    script of another), and the streams run beside the writes, so their --seconds of waiting
+    overlap the writes' CPU work (each stream watches markets and orders of its own). The
+    serial wave (its scripts build on each other and on the writes) comes last, alone. On
+    demo/prod every wave waits for the one before, as listed."""
+    if env != "local":
+        return [(wave,) for wave in WAVES]
+    out: list[tuple[int, ...]] = []
+    special = WRITE_WAVES | STREAM_WAVES | SERIAL_WAVES
+    for wave in WAVES:
+        last = set(out[-1]) if out else {wave}
+        reads_after_reads = wave not in special and not last & special
+        stream_beside_writes = (
+            wave in STREAM_WAVES and last & WRITE_WAVES and not last & SERIAL_WAVES
+        )
+        if out and (reads_after_reads or stream_beside_writes):
+            out[-1] += (wave,)
+        else:
+            out.append((wave,))
+    return out
 
 
 # Extra arguments per script: (fnmatch pattern on the path from the project root, arguments,
@@ -265,6 +290,8 @@ def base_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("KALSHI_DEBUG", None)  # one-line errors in the table, not tracebacks
+    # 70 interpreters import auth/ (and the exchange sandbox/): let the first one cache bytecode.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -470,7 +497,9 @@ def script_env_for(args: argparse.Namespace, tmp: Path) -> Iterator[dict[str, st
 def run_all(
     scripts: Sequence[Script], env: dict[str, str], args: argparse.Namespace, logs: Path
 ) -> list[Result]:
-    """Wave by wave; the scripts of a parallel wave run `args.jobs` at a time."""
+    """Stage by stage (`stages`); in a stage, each group of scripts (streams; the rest) runs in
+    its own pool as wide as `width` allows, the scripts that import the official SDK (the
+    slowest to start) first, so no core idles at the end of a stage."""
     results: list[Result] = []
 
     def done(result: Result) -> None:
@@ -479,18 +508,38 @@ def run_all(
         if args.verbose and result.output:
             print("    " + result.output.rstrip().replace("\n", "\n    "), flush=True)
 
-    for wave in WAVES:
-        batch = [s for s in scripts if s.wave == wave]
-        side_by_side = width(wave, args.jobs, args.env, len(batch))
-        if side_by_side > 1 and len(batch) > 1:
-            with ThreadPoolExecutor(max_workers=side_by_side) as pool:
-                futures = [pool.submit(run_script, s, env, args.timeout, logs) for s in batch]
-                for future in as_completed(futures):
-                    done(future.result())
-        else:
-            for script in batch:
+    for stage in stages(args.env):
+        pools: list[tuple[int, list[Script]]] = []
+        for group in (
+            [w for w in stage if w in STREAM_WAVES],
+            [w for w in stage if w not in STREAM_WAVES],
+        ):
+            batch = [s for s in scripts if s.wave in group]
+            if batch:
+                side = min(width(w, args.jobs, args.env, len(batch)) for w in group)
+                pools.append((side, sorted(batch, key=lambda s: not uses_sdk(s))))
+        if len(pools) == 1 and pools[0][0] == 1:
+            for script in pools[0][1]:
                 done(run_script(script, env, args.timeout, logs))
+            continue
+        executors = [ThreadPoolExecutor(max_workers=side) for side, _ in pools]
+        try:
+            futures = [
+                pool.submit(run_script, s, env, args.timeout, logs)
+                for pool, (_, batch) in zip(executors, pools, strict=True)
+                for s in batch
+            ]
+            for future in as_completed(futures):
+                done(future.result())
+        finally:
+            for pool in executors:
+                pool.shutdown(cancel_futures=True)
     return results
+
+
+def uses_sdk(script: Script) -> bool:
+    """Whether a script imports the official SDK (~0.7 s of CPU before its first request)."""
+    return "auth.get_client(" in (ROOT / script.path).read_text()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import os
 import sys
@@ -54,7 +55,7 @@ def sign(private_key, method: str, path: str) -> dict[str, str]:
     }
 
 
-def configure() -> str:
+def configure(say=print) -> str:
     """The base URL; for KALSHI_ENV=local also the local exchange's credentials file."""
     env = os.environ.get("KALSHI_ENV") or "demo"
     if env == "local":
@@ -73,7 +74,7 @@ def configure() -> str:
     if missing:
         hint = " (start the local exchange first)" if env == "local" else ""
         sys.exit(f"configuration error: set {' and '.join(missing)}{hint}")
-    print(f"[{env}] Sign and send  ({base}/trade-api/v2)")
+    say(f"[{env}] Sign and send  ({base}/trade-api/v2)")
     return base
 
 
@@ -81,7 +82,9 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--json", action="store_true", help="print the raw JSON response instead")
     args = p.parse_args()
-    base = configure()
+    # The human view goes to stderr under --json, so stdout is the JSON alone.
+    say = functools.partial(print, file=sys.stderr if args.json else sys.stdout)
+    base = configure(say)
     key_file = Path(os.environ["KALSHI_PRIVATE_KEY_PATH"]).expanduser()
     private_key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
 
@@ -98,8 +101,8 @@ def main() -> int:
     by_hand = resp.json()
     if args.json:
         print(json.dumps(by_hand, indent=2))
-    print(f"\n1. by hand:  GET {path} -> {resp.status_code}")
-    print(f"   balance {by_hand['balance']} cents (${by_hand['balance'] / 100:.2f})")
+    say(f"\n1. by hand:  GET {path} -> {resp.status_code}")
+    say(f"   balance {by_hand['balance']} cents (${by_hand['balance'] / 100:.2f})")
 
     # 2. The official SDK signs the same way (it accepts your key id and PEM text).
     import kalshi_python_sync  # ~0.4 s to import: it carries a model for every endpoint
@@ -115,14 +118,14 @@ def main() -> int:
     except (kalshi_python_sync.ApiException, urllib3.exceptions.HTTPError) as exc:
         print(f"error: the SDK call failed: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
-    print(f"\n2. the SDK:  KalshiClient(config).get_balance() -> balance {balance.balance} cents")
+    say(f"\n2. the SDK:  KalshiClient(config).get_balance() -> balance {balance.balance} cents")
 
     same = "same" if balance.balance == by_hand["balance"] else "DIFFERENT"
-    print("\nWhat to notice:")
-    print("  - The signature covers timestamp + method + path: a new one for every request.")
-    print("  - The SDK does exactly this under the hood; auth/ does it once per process.")
-    print("\nNext: uv run python 01_exchange_info/01_exchange_status.py")
-    print(f"RESULT: balance {by_hand['balance']} cents by hand and via the SDK ({same})")
+    say("\nWhat to notice:")
+    say("  - The signature covers timestamp + method + path: a new one for every request.")
+    say("  - The SDK does exactly this under the hood; auth/ does it once per process.")
+    say("\nNext: uv run python 01_exchange_info/01_exchange_status.py")
+    say(f"RESULT: balance {by_hand['balance']} cents by hand and via the SDK ({same})")
     return 0
 
 

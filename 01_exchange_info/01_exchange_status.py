@@ -24,7 +24,6 @@ import json
 import time
 
 import auth
-from auth.errors import ServerError
 from auth.fmt import table, when
 
 
@@ -35,7 +34,7 @@ def fetch_status(client) -> tuple[object, bytes]:
     try:
         reply = client.get_exchange_status_with_http_info()
         return reply.data, reply.raw_data
-    except ServerError as exc:  # the SDK's 5xx, mapped by auth
+    except auth.ServerError as exc:  # the SDK's 5xx, mapped by auth
         try:
             return ExchangeStatus.from_json(exc.body or b""), exc.body
         except ValueError:  # not a status body: a real server error
@@ -57,6 +56,10 @@ def main() -> int:
 
     if args.json:
         auth.print_json(json.loads(raw))
+        auth.result(
+            args,
+            f"exchange_active={status.exchange_active} (JSON)",
+        )
         return 0
 
     print(f"API answered in {elapsed_ms:.0f} ms: connectivity OK\n")

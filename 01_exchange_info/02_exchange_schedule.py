@@ -45,7 +45,11 @@ def main() -> int:
 
     reply = auth.get_client().get_exchange_schedule_with_http_info()  # typed .data, raw .raw_data
     if args.json:
-        auth.print_json(json.loads(reply.raw_data))
+        body = json.loads(reply.raw_data)
+        auth.print_json(body)
+        auth.result(
+            args, f"{len(body['schedule']['maintenance_windows'])} maintenance window(s) (JSON)"
+        )
         return 0
 
     schedule = reply.data.schedule

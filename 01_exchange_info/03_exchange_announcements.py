@@ -23,7 +23,6 @@ Run: uv run python 01_exchange_info/03_exchange_announcements.py
 from datetime import UTC, datetime
 
 import auth
-from auth.errors import NotFound
 from auth.fmt import table, when
 from auth.paging import pages
 
@@ -36,12 +35,13 @@ def main() -> int:
 
     try:
         served = list(pages("/exchange/announcements", limit=args.limit, max_pages=10))
-    except NotFound as err:  # retired on Kalshi: answers 404
+    except auth.NotFound as err:  # retired on Kalshi: answers 404
         return show_replacements(args, err)
 
     announcements = [a for page in served for a in page.get("announcements") or []]
     if args.json:
         auth.print_json(served[0] if len(served) == 1 else served)
+        auth.result(args, f"{len(announcements)} announcement(s) on {len(served)} page(s) (JSON)")
         return 0
     print(f"This server still serves the endpoint (retired on Kalshi on {RETIRED}).")
     rows = [
@@ -72,6 +72,7 @@ def show_replacements(args, err: auth.KalshiError) -> int:
                 "upcoming_maintenance_windows": upcoming,
             }
         )
+        auth.result(args, f"announcements retired ({err.status}); {len(upcoming)} window(s) (JSON)")
         return 0
 
     print(f"GET /exchange/announcements -> HTTP {err.status}: expected.")

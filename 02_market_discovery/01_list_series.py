@@ -34,6 +34,7 @@ def main() -> int:
     response = auth.raw_get("/series", category=args.category, tags=args.tags)
     if args.json:
         auth.print_json(response)
+        auth.result(args, f"{len(response.get('series') or [])} series (JSON)")
         return 0
 
     series = response.get("series") or []

@@ -34,6 +34,7 @@ def main() -> int:
     response = auth.raw_get(f"/series/{series_ticker}", include_volume=args.volume or None)
     if args.json:
         auth.print_json(response)
+        auth.result(args, f"series {series_ticker} (JSON)")
         return 0
 
     s = response["series"]

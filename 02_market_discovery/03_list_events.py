@@ -56,6 +56,7 @@ def main() -> int:
 
     if args.json:
         auth.print_json(responses)
+        auth.result(args, f"{sum(len(r.get('events') or []) for r in responses)} events (JSON)")
         return 0
 
     total = sum(len(r.get("events") or []) for r in responses)

@@ -36,6 +36,10 @@ def main() -> int:
     response = auth.raw_get(f"/events/{event_ticker.upper()}", with_nested_markets=True)
     if args.json:
         auth.print_json(response)
+        auth.result(
+            args,
+            f"event {event_ticker.upper()} with its markets (JSON)",
+        )
         return 0
 
     event = response["event"]

@@ -47,6 +47,7 @@ def main() -> int:
     )
     if args.json:
         auth.print_json(response)
+        auth.result(args, f"{len(response['markets'])} market(s) (JSON)")
         return 0
 
     markets = response.get("markets") or []

@@ -46,6 +46,7 @@ def main() -> int:
     response = auth.raw_get(f"/markets/{ticker}")
     if args.json:
         auth.print_json(response)
+        auth.result(args, f"market {ticker} (JSON)")
         return 0
 
     m = response["market"]

@@ -16,25 +16,26 @@ Gotchas (late 2026):
 Run: uv run python 02_market_discovery/07_search_tags_and_sports.py --category Sports
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.cli import fail
 from auth.fmt import table
 
 
 def main() -> int:
-    p = parser(__doc__)
+    p = auth.parser(__doc__)
     p.add_argument("--category", default="Sports", help="category whose series to list by tag")
     args = p.parse_args()
-    banner("Search: tags by category, filters by sport", args)
+    auth.banner("Search: tags by category, filters by sport", args)
 
-    tags = raw_get("/search/tags_by_categories")["tags_by_categories"]
-    sports = raw_get("/search/filters_by_sport")
+    tags = auth.raw_get("/search/tags_by_categories")["tags_by_categories"]
+    sports = auth.raw_get("/search/filters_by_sport")
     if args.category not in tags:
         fail(f"no category {args.category!r}; known: {', '.join(sorted(tags))}")
     tag = tags[args.category][0] if tags[args.category] else None
-    series = raw_get("/series", category=args.category, tags=tag)["series"] if tag else []
+    series = auth.raw_get("/series", category=args.category, tags=tag)["series"] if tag else []
     if args.json:
-        print_json({"tags_by_categories": tags, "filters_by_sport": sports, "series": series})
+        auth.print_json({"tags_by_categories": tags, "filters_by_sport": sports, "series": series})
+        auth.result(args, f"{len(tags)} categories, {len(series)} series tagged {tag} (JSON)")
         return 0
 
     print("\nTags by category:")
@@ -61,12 +62,13 @@ def main() -> int:
         "the\ngames behind the sports markets."
     )
     print("Next: uv run python 02_market_discovery/08_event_metadata.py")
-    print(
-        f"RESULT: {len(tags)} categories, {len(sports['sport_ordering'])} sports, "
-        f"{len(series)} series tagged {tag}"
+    auth.result(
+        args,
+        f"{len(tags)} categories, {len(sports['sport_ordering'])} sports, "
+        f"{len(series)} series tagged {tag}",
     )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

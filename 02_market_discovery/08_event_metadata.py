@@ -15,26 +15,27 @@ Gotchas (late 2026):
 Run: uv run python 02_market_discovery/08_event_metadata.py
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.cli import fail
 from auth.fmt import table
 
 
 def main() -> int:
-    p = parser(__doc__)
+    p = auth.parser(__doc__)
     p.add_argument("--event", help="event ticker (default: the first sports game)")
     args = p.parse_args()
-    banner("Event metadata", args)
+    auth.banner("Event metadata", args)
 
     event = args.event
     if not event:
-        games = raw_get("/milestones", limit=1, category="Sports")["milestones"]
+        games = auth.raw_get("/milestones", limit=1, category="Sports")["milestones"]
         if not games:
             fail("no sports milestone to take an event from; pass --event")
         event = games[0]["primary_event_tickers"][0]
-    meta = raw_get(f"/events/{event.upper()}/metadata")
+    meta = auth.raw_get(f"/events/{event.upper()}/metadata")
     if args.json:
-        print_json(meta)
+        auth.print_json(meta)
+        auth.result(args, f"{len(meta['market_details'])} market details of {event.upper()} (JSON)")
         return 0
 
     print(f"\nevent            {event.upper()}")
@@ -56,12 +57,13 @@ def main() -> int:
         "comes from."
     )
     print("Next: uv run python 02_market_discovery/09_fee_changes.py")
-    print(
-        f"RESULT: {len(meta['market_details'])} market details, competition "
-        f"{meta.get('competition') or 'none'}"
+    auth.result(
+        args,
+        f"{len(meta['market_details'])} market details, competition "
+        f"{meta.get('competition') or 'none'}",
     )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -22,7 +22,7 @@ Run: uv run python 02_market_discovery/09_fee_changes.py --series KXNBAGAME
 
 from decimal import ROUND_CEILING, Decimal
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.fmt import table, usd, when
 
 TAKER_RATE = Decimal("0.07")
@@ -35,20 +35,24 @@ def taker_fee(count: Decimal, price: Decimal, multiplier: Decimal) -> Decimal:
 
 
 def main() -> int:
-    p = parser(__doc__)
+    p = auth.parser(__doc__)
     p.add_argument("--series", default="KXNBAGAME", help="series whose fee changes to list")
     p.add_argument("--count", type=Decimal, default=Decimal(100), help="contracts in the order")
     args = p.parse_args()
-    banner("Fee changes", args)
+    auth.banner("Fee changes", args)
 
-    series_changes = raw_get(
+    series_changes = auth.raw_get(
         "/series/fee_changes", series_ticker=args.series, show_historical=True
     )["series_fee_change_arr"]
-    series = raw_get(f"/series/{args.series}")["series"]
-    event_changes = raw_get("/events/fee_changes", limit=100)["event_fee_changes"]
+    series = auth.raw_get(f"/series/{args.series}")["series"]
+    event_changes = auth.raw_get("/events/fee_changes", limit=100)["event_fee_changes"]
     mine = [c for c in event_changes if c["series_ticker"] == args.series]
     if args.json:
-        print_json({"series_fee_changes": series_changes, "event_fee_changes": mine})
+        auth.print_json({"series_fee_changes": series_changes, "event_fee_changes": mine})
+        auth.result(
+            args,
+            f"{len(series_changes)} + {len(mine)} fee change(s) of {args.series} (JSON)",
+        )
         return 0
 
     print(f"Series {args.series}: now {series['fee_type']} x {series['fee_multiplier']}")
@@ -79,7 +83,7 @@ def main() -> int:
     # What an override does to one order: an event whose override is in force right now.
     shown = None
     for ticker in dict.fromkeys(c["event_ticker"] for c in mine):
-        event = raw_get(f"/events/{ticker}", with_nested_markets=True)["event"]
+        event = auth.raw_get(f"/events/{ticker}", with_nested_markets=True)["event"]
         if event.get("fee_type_override") and event.get("markets"):
             shown = event
             break
@@ -105,9 +109,9 @@ def main() -> int:
         "\nWhat to notice: the event override beats the series; read both before pricing an order."
     )
     print("Next: uv run python 02_market_discovery/10_event_forecast.py")
-    print(f"RESULT: {result}")
+    auth.result(args, f"{result}")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

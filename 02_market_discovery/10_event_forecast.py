@@ -24,7 +24,7 @@ Run: uv run python 02_market_discovery/10_event_forecast.py --hours 24
 
 import time
 
-from auth import banner, get_client, parser, print_json, raw_get, run
+import auth
 from auth.cli import fail
 from auth.fmt import table, usd, when
 
@@ -32,18 +32,18 @@ PERCENTILES = (1000, 5000, 9000)
 
 
 def main() -> int:
-    p = parser(__doc__)
+    p = auth.parser(__doc__)
     p.add_argument("--event", help="event ticker (default: the open KXHIGHNY event)")
     p.add_argument("--hours", type=int, default=24, help="history window (default 24)")
     args = p.parse_args()
     if not 1 <= args.hours <= 24 * 30:
         fail("--hours must be between 1 and 720")
-    banner("Event forecast percentile history and candlesticks", args)
+    auth.banner("Event forecast percentile history and candlesticks", args)
 
     if args.event:
-        event = raw_get(f"/events/{args.event.upper()}")["event"]
+        event = auth.raw_get(f"/events/{args.event.upper()}")["event"]
     else:
-        events = raw_get("/events", series_ticker="KXHIGHNY", status="open", limit=1)["events"]
+        events = auth.raw_get("/events", series_ticker="KXHIGHNY", status="open", limit=1)["events"]
         if not events:
             fail("no open KXHIGHNY event; pass --event")
         event = events[0]
@@ -51,13 +51,14 @@ def main() -> int:
     now = int(time.time())
     window = {"start_ts": now - args.hours * 3600, "end_ts": now, "period_interval": 60}
     # The SDK signs this call (the one signed read among the event endpoints).
-    answer = get_client().get_event_forecast_percentiles_history(
+    answer = auth.get_client().get_event_forecast_percentiles_history(
         ticker=ticker, series_ticker=series, percentiles=list(PERCENTILES), **window
     )
     history = [h.to_dict() for h in answer.forecast_history]
-    candles = raw_get(f"/series/{series}/events/{ticker}/candlesticks", **window)
+    candles = auth.raw_get(f"/series/{series}/events/{ticker}/candlesticks", **window)
     if args.json:
-        print_json({"forecast_history": history, "candlesticks": candles})
+        auth.print_json({"forecast_history": history, "candlesticks": candles})
+        auth.result(args, f"{len(history)} forecast points for {ticker} (JSON)")
         return 0
 
     print(f"{ticker}: {event['title']}\n")
@@ -88,12 +89,13 @@ def main() -> int:
         "bracket\nprices move."
     )
     print("Next: uv run python 03_market_data/01_get_orderbook.py")
-    print(
-        f"RESULT: {len(history)} forecast points for {ticker}, median now {median}, "
-        f"{len(candles['market_tickers'])} markets' candles"
+    auth.result(
+        args,
+        f"{len(history)} forecast points for {ticker}, median now {median}, "
+        f"{len(candles['market_tickers'])} markets' candles",
     )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -47,6 +47,7 @@ def main() -> int:
     response = auth.raw_get(f"/markets/{ticker}/orderbook", depth=args.depth)
     if args.json:
         auth.print_json(response)
+        auth.result(args, f"order book of {ticker} (JSON)")
         return 0
 
     book = response.get("orderbook_fp") or {}

@@ -76,7 +76,9 @@ def main() -> int:
         period_interval=args.period,
     )
     if args.json:
-        auth.print_json(json.loads(reply.raw_data))
+        body = json.loads(reply.raw_data)
+        auth.print_json(body)
+        auth.result(args, f"{ticker}: {len(body['candlesticks'])} candle(s) (JSON)")
         return 0
 
     candles = reply.data.candlesticks

@@ -62,6 +62,7 @@ def main() -> int:
     batch, batch_ms = timed("/markets/candlesticks", market_tickers=",".join(tickers), **window)
     if args.json:
         auth.print_json(batch)
+        auth.result(args, f"{len(batch['markets'])} market(s) of candles in one request (JSON)")
         return 0
     batch_counts = {m["market_ticker"]: len(m["candlesticks"]) for m in batch["markets"]}
 

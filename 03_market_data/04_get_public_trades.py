@@ -37,6 +37,7 @@ def main() -> int:
     )
     if args.json:
         auth.print_json(response)
+        auth.result(args, f"{len(response['trades'])} public trade(s) (JSON)")
         return 0
 
     trades = response.get("trades") or []

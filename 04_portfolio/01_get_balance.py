@@ -39,7 +39,9 @@ def main() -> int:
 
     reply = auth.get_client().get_balance_with_http_info(subaccount=args.subaccount)
     if args.json:
-        auth.print_json(json.loads(reply.raw_data))
+        body = json.loads(reply.raw_data)
+        auth.print_json(body)
+        auth.result(args, f"balance_dollars {body['balance_dollars']} (JSON)")
         return 0
 
     b = reply.data

@@ -53,7 +53,9 @@ def main() -> int:
         cursor=args.cursor,
     )
     if args.json:
-        auth.print_json(json.loads(reply.raw_data))
+        body = json.loads(reply.raw_data)
+        auth.print_json(body)
+        auth.result(args, f"{len(body['market_positions'])} market position(s) (JSON)")
         return 0
 
     positions = reply.data

@@ -43,7 +43,9 @@ def main() -> int:
         cursor=args.cursor,
     )
     if args.json:
-        auth.print_json(json.loads(reply.raw_data))
+        body = json.loads(reply.raw_data)
+        auth.print_json(body)
+        auth.result(args, f"{len(body['fills'])} fill(s) (JSON)")
         return 0
 
     fills = reply.data.fills

@@ -37,7 +37,9 @@ def main() -> int:
         ticker=args.ticker.upper() if args.ticker else None,
     )
     if args.json:
-        auth.print_json(json.loads(reply.raw_data))
+        body = json.loads(reply.raw_data)
+        auth.print_json(body)
+        auth.result(args, f"{len(body['settlements'])} settlement(s) (JSON)")
         return 0
 
     settlements = reply.data.settlements

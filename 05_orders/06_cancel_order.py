@@ -27,7 +27,6 @@ import uuid
 
 import auth
 from auth.cli import narrator
-from auth.errors import KalshiError, NotFound
 from auth.fmt import count_str, price_str, qty, when
 from auth.markets import Market, pick_ticker
 from auth.orders import Cleanup, new_client_order_id
@@ -37,7 +36,7 @@ def cancel(order_id: str, ticker: str | None, say) -> dict:
     """Cancel one order and say what happened. Returns the answer, or {"error", "why"}."""
     try:
         resp = auth.get_client().cancel_order_v2(order_id, market_ticker=ticker)
-    except KalshiError as err:  # the SDK's errors arrive as auth's typed errors
+    except auth.KalshiError as err:  # the SDK's errors arrive as auth's typed errors
         why = why_not(order_id)
         say(f"  refused: {err}".replace("\n", "\n  "))
         say(f"  why: {why}")
@@ -51,7 +50,7 @@ def why_not(order_id: str) -> str:
     """Ask GET /portfolio/orders/{id} whether the order is unknown or just no longer resting."""
     try:
         order = auth.raw_get(f"/portfolio/orders/{order_id}")["order"]
-    except NotFound:
+    except auth.NotFound:
         return "no such order on this account (wrong id, another account or subaccount)"
     return (
         f"the order exists but is already {order['status']} "

@@ -29,7 +29,6 @@ from __future__ import annotations
 import auth
 from auth.cli import narrator
 from auth.client import default, stats
-from auth.errors import Conflict
 from auth.fmt import count_str, price_str, qty, table
 from auth.markets import Market, pick_ticker
 from auth.orders import Cleanup, create_order, find_by_client_order_id, new_client_order_id
@@ -68,7 +67,7 @@ def main() -> int:
         try:  # 2. what a naive retry meets: the exchange refuses the duplicate
             auth.raw_post("/portfolio/events/orders", body)
             duplicate = "accepted (!)"
-        except Conflict as err:
+        except auth.Conflict as err:
             duplicate = f"HTTP {err.status} {err.code}"
         say(f"2. resend  -> {duplicate}: the first send landed")
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import auth
 from auth.cli import narrator, number
-from auth.errors import KalshiError
 from auth.fmt import count_str, price_str, print_fields, qty, usd
 from auth.markets import Market, pick_ticker
 from auth.orders import Cleanup, new_client_order_id
@@ -86,7 +85,7 @@ def main() -> int:
             try:
                 cleanup.order(client.create_order_v2(**retry).order_id, market.ticker)
                 say("\na new order in the group was accepted: the limit was not reached")
-            except KalshiError as err:  # the SDK raises the same errors as raw calls
+            except auth.KalshiError as err:  # the SDK raises the same errors as raw calls
                 say(f"\na new order in the tripped group is refused: {err}".split("\n  hint")[0])
         if args.json:
             auth.print_json(report)
@@ -122,7 +121,9 @@ def trip_the_limit(args, client, market: Market, order, group_id: str, rest_id: 
     """Buy exactly the group's limit at the best ask (IOC), inside the group."""
     fresh = Market.load(market.ticker)  # the book may have moved
     if fresh.best_ask is None:
-        raise KalshiError(409, "no_asks", f"nobody sells YES on {market.ticker}: nothing to buy")
+        raise auth.KalshiError(
+            409, "no_asks", f"nobody sells YES on {market.ticker}: nothing to buy"
+        )
     buy = order("bid", fresh.best_ask, args.contracts_limit, "immediate_or_cancel", group_id)
     say(f"\n--fill: IOC bid {buy['count']} @ {buy['price']} (the best ask) in the group")
     resp = client.create_order_v2(**buy)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import auth
 from auth.cli import narrator
-from auth.errors import KalshiError
 from auth.fmt import count_str, price_str, qty, table
 from auth.markets import Market, pick_ticker
 from auth.orders import Cleanup, new_client_order_id
@@ -89,7 +88,7 @@ def main() -> int:
     def place(label: str) -> str:
         try:
             order_id = client.create_order_v2(**bid(group_id)).order_id
-        except KalshiError as err:  # the SDK raises the same errors as raw calls
+        except auth.KalshiError as err:  # the SDK raises the same errors as raw calls
             return f"refused: {err.code or err.status}"
         orders[label] = cleanup.order(order_id, market.ticker)
         return "placed"

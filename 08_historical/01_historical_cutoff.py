@@ -65,7 +65,9 @@ def main() -> int:
 
     reply = auth.get_client().get_historical_cutoff_with_http_info()
     if args.json:
-        auth.print_json(json.loads(reply.raw_data))
+        body = json.loads(reply.raw_data)
+        auth.print_json(body)
+        auth.result(args, f"market_settled_ts cutoff {body['market_settled_ts']} (JSON)")
         return 0
 
     cutoff = reply.data

@@ -25,7 +25,6 @@ from datetime import datetime
 
 import auth
 from auth.cli import number
-from auth.errors import KalshiError
 from auth.fmt import dec, qty, table, usd, when
 
 
@@ -55,7 +54,7 @@ def main() -> int:
     if not ticker:
         archived = auth.raw_get("/historical/markets", limit=args.limit)["markets"]
         if not archived:
-            raise KalshiError(404, "no_market", "the archive returned no markets")
+            raise auth.KalshiError(404, "no_market", "the archive returned no markets")
         ticker = max(archived, key=lambda m: dec(m.get("volume_fp")) or 0)["ticker"]
     market = auth.raw_get(f"/historical/markets/{ticker.upper()}")["market"]
 
@@ -69,6 +68,9 @@ def main() -> int:
     )
     if args.json:
         auth.print_json(response)
+        auth.result(
+            args, f"{ticker.upper()}: {len(response['candlesticks'])} daily candle(s) (JSON)"
+        )
         return 0
 
     print(

@@ -52,6 +52,7 @@ def main() -> int:
 
     if args.json:
         auth.print_json({"cutoff": cutoff, "fills": history})
+        auth.result(args, f"{len(history)} fill(s), {duplicates} duplicate(s) (JSON)")
         return 0
 
     print(f"trades_created_ts (cutoff)  {when(cutoff)}")

@@ -31,7 +31,9 @@ def main() -> int:
 
     reply = auth.get_client().get_api_keys_with_http_info()
     if args.json:
-        auth.print_json(json.loads(reply.raw_data))
+        body = json.loads(reply.raw_data)
+        auth.print_json(body)
+        auth.result(args, f"{len(body['api_keys'])} API key(s) (JSON)")
         return 0
 
     in_use = auth.settings().key_id

@@ -59,6 +59,7 @@ def main() -> int:
                 "endpoint_costs": json.loads(costs_reply.raw_data),
             }
         )
+        auth.result(args, f"usage tier {limits_reply.data.usage_tier} limits and costs (JSON)")
         return 0
 
     limits, costs = limits_reply.data, costs_reply.data

@@ -18,7 +18,7 @@ Run: uv run python 09_account_management/03_incentive_programs.py --status activ
 
 from decimal import Decimal
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.cli import fail
 from auth.fmt import qty, table, usd, when
 
@@ -26,7 +26,7 @@ CENTI_CENTS = Decimal(10_000)
 
 
 def main() -> int:
-    p = parser(__doc__, limit=100)
+    p = auth.parser(__doc__, limit=100)
     p.add_argument(
         "--status", default="active", choices=("all", "active", "upcoming", "closed", "paid_out")
     )
@@ -39,11 +39,11 @@ def main() -> int:
     args = p.parse_args()
     if not 1 <= args.limit <= 10_000:
         fail("--limit must be between 1 and 10000")
-    banner("Incentive programs", args)
+    auth.banner("Incentive programs", args)
 
     programs, cursor, pages = [], None, 0
     while pages < args.pages:
-        page = raw_get(
+        page = auth.raw_get(
             "/incentive_programs",
             status=args.status,
             type=args.type,
@@ -56,7 +56,8 @@ def main() -> int:
         if not cursor:
             break
     if args.json:
-        print_json({"incentive_programs": programs, "next_cursor": cursor})
+        auth.print_json({"incentive_programs": programs, "next_cursor": cursor})
+        auth.result(args, f"{len(programs)} {args.status} incentive programs (JSON)")
         return 0
 
     total = sum(Decimal(x["period_reward"]) for x in programs) / CENTI_CENTS
@@ -78,9 +79,9 @@ def main() -> int:
         "read\nits market with 03_market_data/01_get_orderbook.py before quoting."
     )
     print("Next: uv run python 09_account_management/04_funding_history.py")
-    print(f"RESULT: {len(programs)} {args.status} incentive programs, {usd(total)} per period")
+    auth.result(args, f"{len(programs)} {args.status} incentive programs, {usd(total)} per period")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -21,14 +21,13 @@ from decimal import Decimal
 
 import auth
 from auth.cli import narrator
-from auth.client import raw_get
 from auth.fmt import table, usd, when
 
 
 def fetch(path: str, key: str) -> list[dict]:
     items, cursor = [], None
     while True:
-        page = raw_get(path, limit=500, cursor=cursor)
+        page = auth.raw_get(path, limit=500, cursor=cursor)
         items += page[key]
         cursor = page.get("cursor")
         if not cursor:
@@ -41,9 +40,10 @@ def main() -> int:
     say = narrator(args)
     deposits = fetch("/portfolio/deposits", "deposits")
     withdrawals = fetch("/portfolio/withdrawals", "withdrawals")
-    balance = raw_get("/portfolio/balance")
+    balance = auth.raw_get("/portfolio/balance")
     if args.json:
         auth.print_json({"deposits": deposits, "withdrawals": withdrawals})
+        auth.result(args, f"{len(deposits)} deposits, {len(withdrawals)} withdrawals (JSON)")
         return 0
 
     def dollars(cents: int) -> Decimal:

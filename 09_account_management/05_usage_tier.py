@@ -26,8 +26,6 @@ from decimal import Decimal
 
 import auth
 from auth.cli import narrator
-from auth.client import raw_get, raw_post
-from auth.errors import KalshiError
 from auth.fmt import qty, table, when
 
 
@@ -45,22 +43,23 @@ def main() -> int:
         auth.show_dry_run("POST", "/account/api_usage_level/upgrade")
         return 0
 
-    before = raw_get("/account/limits")
-    progress = raw_get("/account/api_usage_level/volume_progress")["volume_progress"]
+    before = auth.raw_get("/account/limits")
+    progress = auth.raw_get("/account/api_usage_level/volume_progress")["volume_progress"]
     upgraded = None
     if args.upgrade:
         try:
-            raw_post("/account/api_usage_level/upgrade")
+            auth.raw_post("/account/api_usage_level/upgrade")
             upgraded = True
-        except KalshiError as exc:
+        except auth.KalshiError as exc:
             if exc.status != 403:
                 raise
             upgraded = False
             say("upgrade refused (403): none of your last 100 orders came through the API;")
             say("place one (05_orders/01_create_order.py) and run this again with --upgrade")
-    limits = raw_get("/account/limits") if upgraded else before
+    limits = auth.raw_get("/account/limits") if upgraded else before
     if args.json:
         auth.print_json({"limits": limits, "volume_progress": progress})
+        auth.result(args, f"tier {limits['usage_tier']} (JSON)")
         return 0
 
     say(

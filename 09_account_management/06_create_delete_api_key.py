@@ -33,7 +33,6 @@ from pathlib import Path
 
 import auth
 from auth.cli import fail, narrator
-from auth.client import raw_delete, raw_get, raw_post
 
 
 def main() -> int:
@@ -58,7 +57,7 @@ def main() -> int:
         auth.show_dry_run("POST", "/api_keys/generate", body)
         return 0
 
-    made = raw_post("/api_keys/generate", body)
+    made = auth.raw_post("/api_keys/generate", body)
     key_id = made["api_key_id"]
     deleted = False
     try:
@@ -67,7 +66,7 @@ def main() -> int:
             f"generated {args.key_type} key {key_id} named {body['name']!r} "
             f"(private key: {len(private_pem)} bytes of PEM, in this response only)"
         )
-        listed = raw_get("/api_keys")["api_keys"]
+        listed = auth.raw_get("/api_keys")["api_keys"]
         mine = next(k for k in listed if k["api_key_id"] == key_id)
         if args.json:
             auth.print_json({"generated": made, "listed": mine})
@@ -81,14 +80,14 @@ def main() -> int:
                 f"DELETE /api_keys/{key_id}"
             )
         else:
-            raw_delete(f"/api_keys/{key_id}")
+            auth.raw_delete(f"/api_keys/{key_id}")
             deleted = True
             say(f"DELETE /api_keys/{key_id} -> 204")
     finally:
         if not args.keep and not deleted:
-            raw_delete(f"/api_keys/{key_id}")
+            auth.raw_delete(f"/api_keys/{key_id}")
             say(f"cleanup: deleted {key_id}")
-    still = any(k["api_key_id"] == key_id for k in raw_get("/api_keys")["api_keys"])
+    still = any(k["api_key_id"] == key_id for k in auth.raw_get("/api_keys")["api_keys"])
     say(f"listed afterwards: {'yes' if still else 'no'}")
     say("\nWhat to notice: the private key exists only in the generate response.")
     say("Next: uv run python 09_account_management/07_fcm_members.py")

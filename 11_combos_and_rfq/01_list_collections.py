@@ -17,26 +17,26 @@ Gotchas (late 2026):
 Run: uv run python 11_combos_and_rfq/01_list_collections.py [--collection KXMVESPORTSPARLAY]
 """
 
-from auth import banner, parser, print_json, raw_get, result, run
+import auth
 from auth.fmt import table, when
 
 
 def main() -> int:
-    p = parser(__doc__, limit=20)
+    p = auth.parser(__doc__, limit=20)
     p.add_argument("--collection", help="collection ticker to read in full (default: the first)")
     args = p.parse_args()
-    banner("Multivariate event collections", args)
+    auth.banner("Multivariate event collections", args)
 
-    listed = raw_get("/multivariate_event_collections", status="open", limit=args.limit)
+    listed = auth.raw_get("/multivariate_event_collections", status="open", limit=args.limit)
     collections = listed["multivariate_contracts"]
     if not collections:
         print("no open collection")
-        result(args, "no open multivariate collection")
+        auth.result(args, "no open multivariate collection")
         return 0
     chosen = args.collection or collections[0]["collection_ticker"]
-    one = raw_get(f"/multivariate_event_collections/{chosen}")["multivariate_contract"]
+    one = auth.raw_get(f"/multivariate_event_collections/{chosen}")["multivariate_contract"]
     if args.json:
-        print_json({"multivariate_contracts": collections, "multivariate_contract": one})
+        auth.print_json({"multivariate_contracts": collections, "multivariate_contract": one})
         return 0
 
     rows = [
@@ -67,7 +67,7 @@ def main() -> int:
     print("  - Each leg is (event_ticker, market_ticker, side): 'yes' wins if that market resolves")
     print("    Yes, 'no' if it resolves No; the combo pays $1 only if every leg wins.")
     print("\nNext: uv run python 11_combos_and_rfq/02_create_combo_market.py")
-    result(
+    auth.result(
         args,
         f"{len(collections)} collections, {chosen} takes {one['size_min']}-"
         f"{one['size_max']} legs from {len(one['associated_events'])} events",
@@ -76,4 +76,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -21,27 +21,16 @@ Gotchas (late 2026):
 Run: uv run python 11_combos_and_rfq/02_create_combo_market.py [--legs 2] [--side yes]
 """
 
-from auth import (
-    banner,
-    guard_writes,
-    parser,
-    print_json,
-    raw_get,
-    raw_post,
-    result,
-    run,
-    show_dry_run,
-)
-from auth.errors import KalshiError
+import auth
 from auth.fmt import usd
 
 
 def pick_legs(collection: str, n: int, side: str) -> list[dict]:
     """The first open market of each of the first n events of the collection."""
-    c = raw_get(f"/multivariate_event_collections/{collection}")["multivariate_contract"]
+    c = auth.raw_get(f"/multivariate_event_collections/{collection}")["multivariate_contract"]
     legs = []
     for e in c["associated_events"]:
-        markets = raw_get("/markets", event_ticker=e["ticker"], status="open")["markets"]
+        markets = auth.raw_get("/markets", event_ticker=e["ticker"], status="open")["markets"]
         if markets:
             legs.append(
                 {
@@ -52,29 +41,31 @@ def pick_legs(collection: str, n: int, side: str) -> list[dict]:
             )
         if len(legs) == n:
             return legs
-    raise KalshiError(404, "no_legs", f"{collection} has fewer than {n} events with an open market")
+    raise auth.KalshiError(
+        404, "no_legs", f"{collection} has fewer than {n} events with an open market"
+    )
 
 
 def main() -> int:
-    p = parser(__doc__, writes=True)
+    p = auth.parser(__doc__, writes=True)
     p.add_argument("--collection", default="KXMVESPORTSPARLAY", help="collection ticker")
     p.add_argument("--legs", type=int, default=2, help="number of legs (default 2)")
     p.add_argument("--side", choices=("yes", "no"), default="yes", help="side of every leg")
     args = p.parse_args()
-    guard_writes(args)
-    banner("Create a combo market", args)
+    auth.guard_writes(args)
+    auth.banner("Create a combo market", args)
 
     legs = pick_legs(args.collection, args.legs, args.side)
     body = {"selected_markets": legs, "with_market_payload": True}
     path = f"/multivariate_event_collections/{args.collection}"
     if args.dry_run:
-        show_dry_run("POST", path, body)
-        result(args, f"dry run: the combo creation (POST {path}) was not sent")
+        auth.show_dry_run("POST", path, body)
+        auth.result(args, f"dry run: the combo creation (POST {path}) was not sent")
         return 0
-    created = raw_post(path, body)
-    market = raw_get(f"/markets/{created['market_ticker']}")["market"]
+    created = auth.raw_post(path, body)
+    market = auth.raw_get(f"/markets/{created['market_ticker']}")["market"]
     if args.json:
-        print_json({"create": created, "market": market})
+        auth.print_json({"create": created, "market": market})
         return 0
 
     print(f"POST {path}")
@@ -99,9 +90,9 @@ def main() -> int:
     print(
         f"\nNext: uv run python 11_combos_and_rfq/03_request_quotes.py --ticker {market['ticker']}"
     )
-    result(args, f"combo {market['ticker']} with {len(legs)} legs, status {market['status']}")
+    auth.result(args, f"combo {market['ticker']} with {len(legs)} legs, status {market['status']}")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -25,47 +25,35 @@ Run: uv run python 11_combos_and_rfq/03_request_quotes.py [--ticker T] [--contra
 
 import time
 
-from auth import (
-    banner,
-    guard_writes,
-    parser,
-    print_json,
-    raw_delete,
-    raw_get,
-    raw_post,
-    result,
-    run,
-    show_dry_run,
-)
-from auth.errors import KalshiError
+import auth
 from auth.fmt import qty, table, usd
 
 
 def default_combo() -> str:
     """A combo of the first two open legs of the sports parlay collection (as 02 does)."""
-    c = raw_get("/multivariate_event_collections/KXMVESPORTSPARLAY")["multivariate_contract"]
+    c = auth.raw_get("/multivariate_event_collections/KXMVESPORTSPARLAY")["multivariate_contract"]
     legs = []
     for e in c["associated_events"]:
-        markets = raw_get("/markets", event_ticker=e["ticker"], status="open")["markets"]
+        markets = auth.raw_get("/markets", event_ticker=e["ticker"], status="open")["markets"]
         if markets:
             legs.append(
                 {"event_ticker": e["ticker"], "market_ticker": markets[0]["ticker"], "side": "yes"}
             )
         if len(legs) == 2:
             path = "/multivariate_event_collections/KXMVESPORTSPARLAY"
-            return raw_post(path, {"selected_markets": legs})["market_ticker"]
-    raise KalshiError(
+            return auth.raw_post(path, {"selected_markets": legs})["market_ticker"]
+    raise auth.KalshiError(
         404, "no_combo", "no two open legs in KXMVESPORTSPARLAY", hint="pass --ticker"
     )
 
 
 def main() -> int:
-    p = parser(__doc__, ticker=True, writes=True)
+    p = auth.parser(__doc__, ticker=True, writes=True)
     p.add_argument("--contracts", default="10", help="contracts to ask a price for (default 10)")
     p.add_argument("--seconds", type=float, default=3.0, help="how long to wait for quotes")
     args = p.parse_args()
-    guard_writes(args)
-    banner("Request for quote (RFQ)", args)
+    auth.guard_writes(args)
+    auth.banner("Request for quote (RFQ)", args)
 
     body = {
         "market_ticker": args.ticker or "{combo ticker}",
@@ -73,24 +61,24 @@ def main() -> int:
         "rest_remainder": False,
     }
     if args.dry_run:
-        show_dry_run("POST", "/communications/rfqs", body)
-        result(args, "dry run: the RFQ (POST /communications/rfqs) was not sent")
+        auth.show_dry_run("POST", "/communications/rfqs", body)
+        auth.result(args, "dry run: the RFQ (POST /communications/rfqs) was not sent")
         return 0
     body["market_ticker"] = args.ticker or default_combo()
-    rfq_id = raw_post("/communications/rfqs", body)["id"]
+    rfq_id = auth.raw_post("/communications/rfqs", body)["id"]
     quotes: list[dict] = []
     try:
         print(f"RFQ {rfq_id}: {args.contracts} contracts of {body['market_ticker']}")
         print(f"waiting up to {args.seconds:g}s for quotes ...")
         deadline = time.monotonic() + args.seconds
         while time.monotonic() < deadline:
-            quotes = raw_get("/communications/quotes", rfq_id=rfq_id, status="open")["quotes"]
+            quotes = auth.raw_get("/communications/quotes", rfq_id=rfq_id, status="open")["quotes"]
             if len(quotes) >= 2:
                 break
             time.sleep(0.25)
-        rfq = raw_get(f"/communications/rfqs/{rfq_id}")["rfq"]
+        rfq = auth.raw_get(f"/communications/rfqs/{rfq_id}")["rfq"]
         if args.json:
-            print_json({"rfq": rfq, "quotes": quotes})
+            auth.print_json({"rfq": rfq, "quotes": quotes})
         else:
             show(rfq, quotes)
     finally:
@@ -100,7 +88,7 @@ def main() -> int:
                 f"DELETE /communications/rfqs/{rfq_id}"
             )
         else:
-            raw_delete(f"/communications/rfqs/{rfq_id}")
+            auth.raw_delete(f"/communications/rfqs/{rfq_id}")
             print(
                 f"\nDELETE /communications/rfqs/{rfq_id}: the RFQ is closed, its quotes cancelled"
             )
@@ -115,7 +103,7 @@ def main() -> int:
         default=None,
     )
     summary = f"best YES {usd(best['yes_bid_dollars'], 4)}" if best else "no quote arrived"
-    result(args, f"RFQ for {args.contracts} contracts got {len(quotes)} quote(s), {summary}")
+    auth.result(args, f"RFQ for {args.contracts} contracts got {len(quotes)} quote(s), {summary}")
     return 0
 
 
@@ -144,4 +132,4 @@ def show(rfq: dict, quotes: list[dict]) -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

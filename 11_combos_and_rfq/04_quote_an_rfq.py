@@ -31,20 +31,7 @@ Run: uv run python 11_combos_and_rfq/04_quote_an_rfq.py [--rfq-id ID] [--edge 0.
 import time
 from decimal import ROUND_FLOOR, Decimal
 
-from auth import (
-    banner,
-    guard_writes,
-    parser,
-    print_json,
-    raw_delete,
-    raw_get,
-    raw_post,
-    raw_put,
-    result,
-    run,
-    show_dry_run,
-)
-from auth.errors import KalshiError
+import auth
 from auth.fmt import dec, qty, usd
 
 CENT = Decimal("0.01")
@@ -53,12 +40,12 @@ CENT = Decimal("0.01")
 def pick_rfq(rfq_id: str | None) -> dict:
     """The given RFQ, else the newest open one that is not mine."""
     if rfq_id:
-        return raw_get(f"/communications/rfqs/{rfq_id}")["rfq"]
-    me = raw_get("/communications/id")["communications_id"]
-    for rfq in raw_get("/communications/rfqs", status="open", limit=100)["rfqs"]:
+        return auth.raw_get(f"/communications/rfqs/{rfq_id}")["rfq"]
+    me = auth.raw_get("/communications/id")["communications_id"]
+    for rfq in auth.raw_get("/communications/rfqs", status="open", limit=100)["rfqs"]:
         if rfq["creator_id"] != me:
             return rfq
-    raise KalshiError(
+    raise auth.KalshiError(
         404,
         "no_rfq",
         "no open RFQ from another user",
@@ -73,7 +60,7 @@ def fair_value(market: dict) -> Decimal:
     if legs:
         fair = Decimal(1)
         for leg in legs:
-            p = fair_value(raw_get(f"/markets/{leg['market_ticker']}")["market"])
+            p = fair_value(auth.raw_get(f"/markets/{leg['market_ticker']}")["market"])
             fair *= p if leg["side"] == "yes" else 1 - p
         return fair
     bid, ask = dec(market["yes_bid_dollars"]), dec(market["yes_ask_dollars"])
@@ -93,21 +80,21 @@ def prices(market: dict, edge: Decimal) -> tuple[str, str]:
 def wait_for(path: str, statuses: set[str], seconds: float) -> dict:
     deadline = time.monotonic() + seconds
     while True:
-        quote = raw_get(path)["quote"]
+        quote = auth.raw_get(path)["quote"]
         if quote["status"] in statuses or time.monotonic() > deadline:
             return quote
         time.sleep(0.1)
 
 
 def main() -> int:
-    p = parser(__doc__, writes=True)
+    p = auth.parser(__doc__, writes=True)
     p.add_argument("--rfq-id", help="the RFQ to quote (default: the newest open one not yours)")
     p.add_argument("--edge", type=Decimal, default=Decimal("0.03"), help="dollars above fair")
     p.add_argument("--confirm", action="store_true", help="wait for acceptance, then confirm")
     p.add_argument("--seconds", type=float, default=20, help="how long to wait for acceptance")
     args = p.parse_args()
-    guard_writes(args)
-    banner("Quote an RFQ (maker)", args)
+    auth.guard_writes(args)
+    auth.banner("Quote an RFQ (maker)", args)
     if args.dry_run:
         body = {
             "rfq_id": args.rfq_id or "{rfq_id}",
@@ -115,21 +102,21 @@ def main() -> int:
             "no_bid": "0.58",
             "rest_remainder": False,
         }
-        show_dry_run("POST", "/communications/quotes", body)
-        result(args, "dry run: the quote (POST /communications/quotes) was not sent")
+        auth.show_dry_run("POST", "/communications/quotes", body)
+        auth.result(args, "dry run: the quote (POST /communications/quotes) was not sent")
         return 0
 
     rfq = pick_rfq(args.rfq_id)
-    market = raw_get(f"/markets/{rfq['market_ticker']}")["market"]
+    market = auth.raw_get(f"/markets/{rfq['market_ticker']}")["market"]
     yes, no = prices(market, args.edge)
     print(
         f"RFQ {rfq['id']}: {qty(rfq['contracts_fp'])} of {rfq['market_ticker']} "
         f"(requester {rfq['creator_id'][:12]}...)"
     )
     body = {"rfq_id": rfq["id"], "yes_bid": yes, "no_bid": no, "rest_remainder": False}
-    quote_id = raw_post("/communications/quotes", body)["id"]
+    quote_id = auth.raw_post("/communications/quotes", body)["id"]
     path = f"/communications/rfqs/{rfq['id']}/quotes/{quote_id}"
-    quote = raw_get(path)["quote"]
+    quote = auth.raw_get(path)["quote"]
     outcome = "withdrawn"
     try:
         print(f"quote {quote_id}: YES at {usd(yes, 4)}, NO at {usd(no, 4)} ({quote['status']})")
@@ -138,15 +125,15 @@ def main() -> int:
             quote = wait_for(path, {"accepted", "cancelled"}, args.seconds)
             if quote["status"] == "accepted":
                 print(f"accepted: {quote['accepted_side'].upper()} side; confirming")
-                raw_put(f"{path}/confirm", {})
+                auth.raw_put(f"{path}/confirm", {})
                 quote = wait_for(path, {"executed", "cancelled"}, 40)
                 outcome = quote["status"]
             else:
                 print(f"not accepted ({quote['status']})")
         if args.json:
-            print_json({"rfq": rfq, "quote": quote})
+            auth.print_json({"rfq": rfq, "quote": quote})
         if quote["status"] == "executed":
-            fills = raw_get("/portfolio/fills", order_id=quote["creator_order_id"])["fills"]
+            fills = auth.raw_get("/portfolio/fills", order_id=quote["creator_order_id"])["fills"]
             for f in fills:
                 print(
                     f"my fill: {f['side']} {qty(f['count_fp'])} @ YES "
@@ -155,16 +142,18 @@ def main() -> int:
                 )
     finally:
         if quote["status"] in ("open", "accepted") and not args.keep:
-            raw_delete(path)
+            auth.raw_delete(path)
             print(f"DELETE {path}: quote withdrawn")
 
     print("\nWhat to notice:")
     print("  - You saw the RFQ (every user does) but not the other makers' quotes.")
     print("  - Confirming is the point of no return; the trade follows after the execution timer.")
     print("\nNext: uv run python 11_combos_and_rfq/05_full_rfq_trade.py")
-    result(args, f"quoted YES {usd(yes, 4)} / NO {usd(no, 4)} on {rfq['market_ticker']}, {outcome}")
+    auth.result(
+        args, f"quoted YES {usd(yes, 4)} / NO {usd(no, 4)} on {rfq['market_ticker']}, {outcome}"
+    )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

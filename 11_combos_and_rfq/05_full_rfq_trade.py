@@ -29,68 +29,55 @@ Run: uv run python 11_combos_and_rfq/05_full_rfq_trade.py [--ticker T] [--contra
 import time
 from decimal import Decimal
 
-from auth import (
-    banner,
-    guard_writes,
-    parser,
-    print_json,
-    raw_delete,
-    raw_get,
-    raw_post,
-    raw_put,
-    result,
-    run,
-    show_dry_run,
-)
-from auth.errors import KalshiError
+import auth
 from auth.fmt import dec, qty, usd
 
 
 def default_combo() -> str:
     """A combo of the first two open legs of the sports parlay collection (as 02 does)."""
     path = "/multivariate_event_collections/KXMVESPORTSPARLAY"
-    c = raw_get(path)["multivariate_contract"]
+    c = auth.raw_get(path)["multivariate_contract"]
     legs = []
     for e in c["associated_events"]:
-        markets = raw_get("/markets", event_ticker=e["ticker"], status="open")["markets"]
+        markets = auth.raw_get("/markets", event_ticker=e["ticker"], status="open")["markets"]
         if markets:
             legs.append(
                 {"event_ticker": e["ticker"], "market_ticker": markets[0]["ticker"], "side": "yes"}
             )
         if len(legs) == 2:
-            return raw_post(path, {"selected_markets": legs})["market_ticker"]
-    raise KalshiError(
+            return auth.raw_post(path, {"selected_markets": legs})["market_ticker"]
+    raise auth.KalshiError(
         404, "no_combo", "no two open legs in KXMVESPORTSPARLAY", hint="pass --ticker"
     )
 
 
 def main() -> int:
-    p = parser(__doc__, ticker=True, writes=True)
+    p = auth.parser(__doc__, ticker=True, writes=True)
     p.add_argument("--contracts", default="5", help="contracts to buy (default 5)")
     p.add_argument("--side", choices=("yes", "no"), default="yes", help="side to buy")
     p.add_argument("--seconds", type=float, default=5, help="how long to wait for quotes")
     p.add_argument("--timeout", type=float, default=60, help="how long to wait for execution")
     args = p.parse_args()
-    guard_writes(args)
-    banner("RFQ trade: request, accept, confirm, execute", args)
+    auth.guard_writes(args)
+    auth.banner("RFQ trade: request, accept, confirm, execute", args)
     if args.dry_run:
         body = {
             "market_ticker": args.ticker or "{combo ticker}",
             "contracts_fp": args.contracts,
             "rest_remainder": False,
         }
-        show_dry_run("POST", "/communications/rfqs", body)
-        show_dry_run(
+        auth.show_dry_run("POST", "/communications/rfqs", body)
+        auth.show_dry_run(
             "PUT",
             "/communications/rfqs/{rfq_id}/quotes/{quote_id}/accept",
             {"accepted_side": args.side},
         )
-        result(args, "dry run: the RFQ and the acceptance were not sent")
+        auth.result(args, "dry run: the RFQ and the acceptance were not sent")
         return 0
 
     ticker = args.ticker or default_combo()
     body = {"market_ticker": ticker, "contracts_fp": args.contracts, "rest_remainder": False}
-    rfq_id = raw_post("/communications/rfqs", body)["id"]
+    rfq_id = auth.raw_post("/communications/rfqs", body)["id"]
     price_key = f"{args.side}_bid_dollars"
     try:
         print(f"RFQ {rfq_id}: buy {args.contracts} {args.side.upper()} of {ticker}")
@@ -101,20 +88,20 @@ def main() -> int:
             f"from maker {best['creator_id'][:12]}..."
         )
         path = f"/communications/rfqs/{rfq_id}/quotes/{best['id']}"
-        raw_put(f"{path}/accept", {"accepted_side": args.side})
+        auth.raw_put(f"{path}/accept", {"accepted_side": args.side})
         print("accepted; waiting for the maker to confirm and the execution timer ...")
         quote, seen = follow(path, args.timeout)
         print("  status: " + " -> ".join(seen))
         if quote["status"] != "executed":
-            raise KalshiError(
+            raise auth.KalshiError(
                 409,
                 "not_executed",
                 f"the quote ended {quote['status']}: {quote.get('cancellation_reason', '')}",
             )
-        fills = raw_get("/portfolio/fills", order_id=quote["rfq_creator_order_id"])["fills"]
-        positions = raw_get("/portfolio/positions", ticker=ticker)["market_positions"]
+        fills = auth.raw_get("/portfolio/fills", order_id=quote["rfq_creator_order_id"])["fills"]
+        positions = auth.raw_get("/portfolio/positions", ticker=ticker)["market_positions"]
         if args.json:
-            print_json({"quote": quote, "fills": fills, "market_positions": positions})
+            auth.print_json({"quote": quote, "fills": fills, "market_positions": positions})
         count = sum((dec(f["count_fp"]) for f in fills), Decimal(0))
         fee = sum((dec(f["fee_cost"]) for f in fills), Decimal(0))
         for f in fills:
@@ -133,15 +120,15 @@ def main() -> int:
                 f"fees paid {usd(pos['fees_paid_dollars'], 4)}"
             )
     finally:
-        if raw_get(f"/communications/rfqs/{rfq_id}")["rfq"]["status"] == "open":
-            raw_delete(f"/communications/rfqs/{rfq_id}")
+        if auth.raw_get(f"/communications/rfqs/{rfq_id}")["rfq"]["status"] == "open":
+            auth.raw_delete(f"/communications/rfqs/{rfq_id}")
             print(f"DELETE /communications/rfqs/{rfq_id}: nothing left open")
 
     print("\nWhat to notice:")
     print("  - The RFQ closed when its quote executed; the other makers' quotes were cancelled.")
     print("  - Your fill is a taker fill at the quoted price; the maker paid the maker fee.")
     print("\nNext: uv run python 11_combos_and_rfq/06_block_trade.py")
-    result(
+    auth.result(
         args,
         f"RFQ trade bought {qty(count)} {args.side.upper()} of {ticker} at "
         f"{usd(price, 4)}, fee {usd(fee, 2)}",
@@ -155,7 +142,7 @@ def best_quote(rfq_id: str, price_key: str, seconds: float) -> dict:
     deadline = time.monotonic() + seconds
     quotes: list[dict] = []
     while time.monotonic() < deadline:
-        quotes = raw_get("/communications/quotes", rfq_id=rfq_id, status="open")["quotes"]
+        quotes = auth.raw_get("/communications/quotes", rfq_id=rfq_id, status="open")["quotes"]
         quotes = [q for q in quotes if dec(q[price_key])]
         if len(quotes) >= 2:
             break
@@ -163,7 +150,7 @@ def best_quote(rfq_id: str, price_key: str, seconds: float) -> dict:
             deadline = min(deadline, time.monotonic() + 1)
         time.sleep(0.2)
     if not quotes:
-        raise KalshiError(
+        raise auth.KalshiError(
             404,
             "no_quotes",
             f"no maker quoted within {seconds:g}s",
@@ -177,7 +164,7 @@ def follow(path: str, timeout: float) -> tuple[dict, list[str]]:
     seen: list[str] = []
     deadline = time.monotonic() + timeout
     while True:
-        quote = raw_get(path)["quote"]
+        quote = auth.raw_get(path)["quote"]
         if not seen or seen[-1] != quote["status"]:
             seen.append(quote["status"])
         if quote["status"] in ("executed", "cancelled") or time.monotonic() > deadline:
@@ -186,4 +173,4 @@ def follow(path: str, timeout: float) -> tuple[dict, list[str]]:
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -32,25 +32,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from auth import (
-    banner,
-    guard_writes,
-    parser,
-    print_json,
-    raw_get,
-    raw_post,
-    result,
-    run,
-    show_dry_run,
-)
+import auth
 from auth.cli import fail
-from auth.errors import KalshiError
 from auth.fmt import qty, usd
 from auth.markets import pick_ticker
 
 
 def main() -> int:
-    p = parser(__doc__, ticker=True, writes=True)
+    p = auth.parser(__doc__, ticker=True, writes=True)
     p.add_argument("--buyer", help="user id of the buyer (buys YES)")
     p.add_argument("--seller", help="user id of the seller (sells YES = buys NO)")
     p.add_argument("--price", type=Decimal, help="YES price (default: a cent above the bid)")
@@ -62,26 +51,26 @@ def main() -> int:
     args = p.parse_args()
     if not args.accept and not (args.buyer and args.seller) and not args.dry_run:
         fail("pass --buyer and --seller (user ids), or --accept ID")
-    guard_writes(args)
-    banner("Block trade", args)
+    auth.guard_writes(args)
+    auth.banner("Block trade", args)
     path = "/communications/block-trade-proposals"
 
     if args.accept:
         if args.dry_run:
-            show_dry_run("POST", f"{path}/{args.accept}/accept", {})
-            result(args, f"dry run: the acceptance of {args.accept} was not sent")
+            auth.show_dry_run("POST", f"{path}/{args.accept}/accept", {})
+            auth.result(args, f"dry run: the acceptance of {args.accept} was not sent")
             return 0
-        raw_post(f"{path}/{args.accept}/accept", {})
+        auth.raw_post(f"{path}/{args.accept}/accept", {})
         proposal = find(path, args.accept)
         show(proposal)
-        result(args, f"accepted block trade {args.accept[:13]}, status {proposal['status']}")
+        auth.result(args, f"accepted block trade {args.accept[:13]}, status {proposal['status']}")
         return 0
 
     ticker = args.ticker or pick_ticker(None)
     if args.price is None and args.dry_run:
         args.price = Decimal("0.30")
     if args.price is None:  # strictly inside the spread: no third party's order in the way
-        m = raw_get(f"/markets/{ticker}")["market"]
+        m = auth.raw_get(f"/markets/{ticker}")["market"]
         bid, ask = Decimal(m["yes_bid_dollars"]), Decimal(m["yes_ask_dollars"])
         if ask - bid < Decimal("0.02"):
             fail(f"no free price inside {ticker}'s spread: pass --price")
@@ -97,10 +86,10 @@ def main() -> int:
         "expiration_ts": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     if args.dry_run:
-        show_dry_run("POST", path, body)
-        result(args, "dry run: the block trade proposal was not sent")
+        auth.show_dry_run("POST", path, body)
+        auth.result(args, "dry run: the block trade proposal was not sent")
         return 0
-    proposal_id = raw_post(path, body)["block_trade_proposal_id"]
+    proposal_id = auth.raw_post(path, body)["block_trade_proposal_id"]
     print(
         f"proposed {proposal_id}: {qty(args.contracts)} YES of {body['market_ticker']} "
         f"at {usd(args.price, 4)}, expires {body['expiration_ts']}"
@@ -112,13 +101,13 @@ def main() -> int:
         time.sleep(0.25)
         proposal = find(path, proposal_id)
     if args.json:
-        print_json(proposal)
+        auth.print_json(proposal)
     show(proposal)
     print("\nWhat to notice:")
     print("  - Both parties accept; the second acceptance executes the trade at once.")
     print("  - The fills are ordinary fills: a maker fill and a taker fill, with their fees.")
     print("\nNext: uv run python 12_subaccounts/01_create_subaccount.py")
-    result(
+    auth.result(
         args,
         f"block trade {proposal_id[:13]} for {qty(args.contracts)} at "
         f"{usd(args.price, 4)}: {proposal['status']}",
@@ -127,10 +116,10 @@ def main() -> int:
 
 
 def find(path: str, proposal_id: str) -> dict:
-    for proposal in raw_get(path)["block_trade_proposals"]:
+    for proposal in auth.raw_get(path)["block_trade_proposals"]:
         if proposal["id"] == proposal_id:
             return proposal
-    raise KalshiError(404, "not_found", f"proposal {proposal_id} not found")
+    raise auth.KalshiError(404, "not_found", f"proposal {proposal_id} not found")
 
 
 def show(p: dict) -> None:
@@ -142,7 +131,7 @@ def show(p: dict) -> None:
     print(f"  buyer accepted {p['buyer_accepted']}, seller accepted {p['seller_accepted']}")
     mine = p.get("buyer_order_id") or p.get("seller_order_id")
     if mine:
-        for f in raw_get("/portfolio/fills", order_id=mine)["fills"]:
+        for f in auth.raw_get("/portfolio/fills", order_id=mine)["fills"]:
             print(
                 f"  my fill: {f['side']} {qty(f['count_fp'])} @ YES "
                 f"{usd(f['yes_price_dollars'], 4)}, fee {usd(f['fee_cost'], 4)}, "
@@ -151,4 +140,4 @@ def show(p: dict) -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

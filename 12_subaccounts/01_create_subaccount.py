@@ -33,7 +33,6 @@ from decimal import Decimal
 
 import auth
 from auth.cli import fail, narrator
-from auth.client import raw_get, raw_post
 from auth.fmt import table, usd, when
 
 
@@ -66,7 +65,7 @@ def main() -> int:
 
     numbered = [
         b
-        for b in raw_get("/portfolio/subaccounts/balances")["subaccount_balances"]
+        for b in auth.raw_get("/portfolio/subaccounts/balances")["subaccount_balances"]
         if b["subaccount_number"] > 0
     ]
     if numbered and not args.new:
@@ -80,14 +79,14 @@ def main() -> int:
             fail(
                 f"subaccounts cannot be deleted; pass --yes to create one on {auth.settings().env}"
             )
-        tier = raw_get("/account/limits")["usage_tier"]
+        tier = auth.raw_get("/account/limits")["usage_tier"]
         if tier == "basic":  # creating one would answer 403
             fail(
                 "creating subaccounts needs the Advanced API tier (yours: basic); run "
                 "uv run python 09_account_management/05_usage_tier.py --upgrade first"
             )
         say("subaccounts cannot be deleted: this one stays (empty) after the script ends")
-        number = raw_post("/portfolio/subaccounts", {})["subaccount_number"]
+        number = auth.raw_post("/portfolio/subaccounts", {})["subaccount_number"]
         say(f"POST /portfolio/subaccounts -> subaccount_number {number}")
 
     moved = False
@@ -98,13 +97,13 @@ def main() -> int:
             "to_subaccount": number,
             "amount_cents": cents,
         }
-        raw_post("/portfolio/subaccounts/transfer", body)
+        auth.raw_post("/portfolio/subaccounts/transfer", body)
         moved = True
         say(
             f"moved {usd(args.amount)} from 0 to {number} (client_transfer_id "
             f"{body['client_transfer_id']})"
         )
-        balances = raw_get("/portfolio/subaccounts/balances")
+        balances = auth.raw_get("/portfolio/subaccounts/balances")
         if args.json:
             auth.print_json(balances)
         rows = [
@@ -117,7 +116,7 @@ def main() -> int:
         )["balance"]
     finally:
         if moved and not args.keep:
-            raw_post(
+            auth.raw_post(
                 "/portfolio/subaccounts/transfer",
                 {
                     "client_transfer_id": str(uuid.uuid4()),

@@ -29,8 +29,6 @@ from decimal import Decimal
 
 import auth
 from auth.cli import fail, narrator
-from auth.client import raw_delete, raw_get, raw_post
-from auth.errors import KalshiError
 from auth.fmt import count_str, price_str, usd
 from auth.markets import Market, pick_ticker
 from auth.orders import new_client_order_id
@@ -63,7 +61,7 @@ def main() -> int:
 
     def balances() -> dict[int, Decimal]:
         """Every subaccount's balance in one read (GET /portfolio/balance allows 1 call/s)."""
-        rows = raw_get("/portfolio/subaccounts/balances")["subaccount_balances"]
+        rows = auth.raw_get("/portfolio/subaccounts/balances")["subaccount_balances"]
         return {b["subaccount_number"]: Decimal(b["balance"]) for b in rows}
 
     before = balances()
@@ -73,11 +71,13 @@ def main() -> int:
     sub = max(numbered)
     market = Market.load(pick_ticker(args.ticker))
     price = market.resting_price("bid")
-    primary_orders = len(raw_get("/portfolio/orders", subaccount=0, status="resting")["orders"])
+    primary_orders = len(
+        auth.raw_get("/portfolio/orders", subaccount=0, status="resting")["orders"]
+    )
 
     moved = placed = None
     try:
-        raw_post(
+        auth.raw_post(
             "/portfolio/subaccounts/transfer",
             {
                 "client_transfer_id": str(uuid.uuid4()),
@@ -88,7 +88,7 @@ def main() -> int:
         )
         moved = True
         say(f"moved {usd(args.amount)} into subaccount {sub}")
-        order = raw_post(
+        order = auth.raw_post(
             "/portfolio/events/orders",
             {
                 "ticker": market.ticker,
@@ -104,10 +104,12 @@ def main() -> int:
         say(
             f"bid {args.count} YES at {usd(price)} on {market.ticker} in subaccount {sub}: {placed}"
         )
-        sub_bal = raw_get("/portfolio/balance", subaccount=sub)  # the one balance call
-        sub_orders = raw_get("/portfolio/orders", subaccount=sub, status="resting")["orders"]
+        sub_bal = auth.raw_get("/portfolio/balance", subaccount=sub)  # the one balance call
+        sub_orders = auth.raw_get("/portfolio/orders", subaccount=sub, status="resting")["orders"]
         after = balances()
-        after_orders = len(raw_get("/portfolio/orders", subaccount=0, status="resting")["orders"])
+        after_orders = len(
+            auth.raw_get("/portfolio/orders", subaccount=0, status="resting")["orders"]
+        )
         held = before[sub] + args.amount - Decimal(sub_bal["balance_dollars"])
         if args.json:
             auth.print_json({"order": order, "subaccount_balance": sub_bal})
@@ -121,15 +123,15 @@ def main() -> int:
             f"(before: {primary_orders})"
         )
         try:  # the same order id, cancelled without naming the subaccount
-            raw_delete(f"/portfolio/events/orders/{placed}")
-        except KalshiError as exc:
+            auth.raw_delete(f"/portfolio/events/orders/{placed}")
+        except auth.KalshiError as exc:
             say(f"cancel without subaccount -> {exc.status}: the primary account has no such order")
     finally:
         if placed and not args.keep:
-            raw_delete(f"/portfolio/events/orders/{placed}", subaccount=sub)
+            auth.raw_delete(f"/portfolio/events/orders/{placed}", subaccount=sub)
             say(f"cleanup: cancelled {placed} in subaccount {sub}")
         if moved and not args.keep:
-            raw_post(
+            auth.raw_post(
                 "/portfolio/subaccounts/transfer",
                 {
                     "client_transfer_id": str(uuid.uuid4()),

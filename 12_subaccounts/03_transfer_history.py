@@ -22,7 +22,6 @@ from decimal import Decimal
 
 import auth
 from auth.cli import narrator
-from auth.client import raw_get
 from auth.fmt import table, usd, when
 
 
@@ -31,10 +30,10 @@ def main() -> int:
     auth.banner("Subaccount transfers", args)
     say = narrator(args)
 
-    balances = raw_get("/portfolio/subaccounts/balances")["subaccount_balances"]
+    balances = auth.raw_get("/portfolio/subaccounts/balances")["subaccount_balances"]
     transfers, cursor = [], None
     while True:
-        page = raw_get("/portfolio/subaccounts/transfers", limit=args.limit, cursor=cursor)
+        page = auth.raw_get("/portfolio/subaccounts/transfers", limit=args.limit, cursor=cursor)
         transfers += page["transfers"]
         cursor = page.get("cursor")
         if not cursor:

@@ -28,7 +28,6 @@ from cryptography.hazmat.primitives import serialization
 
 import auth
 from auth.cli import fail, narrator
-from auth.client import raw_delete, raw_get, raw_post
 from auth.fmt import usd
 from auth.signing import Signer
 
@@ -65,13 +64,13 @@ def main() -> int:
 
     numbered = [
         b["subaccount_number"]
-        for b in raw_get("/portfolio/subaccounts/balances")["subaccount_balances"]
+        for b in auth.raw_get("/portfolio/subaccounts/balances")["subaccount_balances"]
         if b["subaccount_number"] > 0
     ]
     if not numbered:
         fail("you have no subaccount yet: run uv run python 12_subaccounts/01_create_subaccount.py")
     sub = max(numbered)
-    made = raw_post(
+    made = auth.raw_post(
         "/api_keys/generate",
         {"name": f"restricted-{uuid.uuid4().hex[:6]}", "subaccount": sub, "key_type": "ed25519"},
     )
@@ -119,7 +118,7 @@ def main() -> int:
             f"{move.json().get('error', {}).get('message', '')}"
         )
     finally:
-        raw_delete(f"/api_keys/{key_id}")
+        auth.raw_delete(f"/api_keys/{key_id}")
         say(f"cleanup: deleted key {key_id[:8]}…")
 
     say("\nWhat to notice: the key defaulted to its subaccount and was refused everything else.")

@@ -18,21 +18,21 @@ Gotchas (late 2026):
 Run: uv run python 13_live_data/01_milestones_and_targets.py --competition "Pro Basketball (M)"
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.cli import fail
 from auth.fmt import table, when
 
 
 def main() -> int:
-    p = parser(__doc__, limit=20)
+    p = auth.parser(__doc__, limit=20)
     p.add_argument("--competition", help='e.g. "Pro Football" (see 02_market_discovery/07)')
     p.add_argument("--type", help="milestone type, e.g. basketball_game")
     args = p.parse_args()
     if not 1 <= args.limit <= 500:
         fail("--limit must be between 1 and 500")
-    banner("Milestones and structured targets", args)
+    auth.banner("Milestones and structured targets", args)
 
-    found = raw_get(
+    found = auth.raw_get(
         "/milestones",
         limit=args.limit,
         category="Sports",
@@ -41,12 +41,13 @@ def main() -> int:
     )["milestones"]
     if not found:
         fail("no milestone matches; try without --competition/--type")
-    one = raw_get(f"/milestones/{found[0]['id']}")["milestone"]
+    one = auth.raw_get(f"/milestones/{found[0]['id']}")["milestone"]
     details = one["details"]
     ids = [details.get("away_structured_target_id"), details.get("home_structured_target_id")]
-    targets = raw_get("/structured_targets", ids=[i for i in ids if i])["structured_targets"]
+    targets = auth.raw_get("/structured_targets", ids=[i for i in ids if i])["structured_targets"]
     if args.json:
-        print_json({"milestones": found, "milestone": one, "structured_targets": targets})
+        auth.print_json({"milestones": found, "milestone": one, "structured_targets": targets})
+        auth.result(args, f"{len(found)} milestones, {len(targets)} teams (JSON)")
         return 0
 
     rows = (
@@ -81,9 +82,9 @@ def main() -> int:
         "status lags,\nso follow the game with live data."
     )
     print("Next: uv run python 13_live_data/02_follow_game.py --seconds 30")
-    print(f"RESULT: {len(found)} milestones, {len(targets)} teams of {one['title']}")
+    auth.result(args, f"{len(found)} milestones, {len(targets)} teams of {one['title']}")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

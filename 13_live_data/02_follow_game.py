@@ -20,11 +20,12 @@ Gotchas (late 2026):
 Run: uv run python 13_live_data/02_follow_game.py --seconds 30
 """
 
+import json
 import time
 from decimal import Decimal
 
-from auth import banner, parser, print_json, raw_get, run
-from auth.cli import fail
+import auth
+from auth.cli import fail, narrator
 from auth.fmt import usd
 
 
@@ -32,11 +33,11 @@ def pick_live(milestone: str | None) -> dict:
     """The live data of `milestone`, else of the first game being played (else of the game that
     started last, which then shows its final state)."""
     if milestone:
-        return raw_get(f"/live_data/milestone/{milestone}")["live_data"]
-    games = raw_get("/milestones", limit=100, category="Sports")["milestones"]
+        return auth.raw_get(f"/live_data/milestone/{milestone}")["live_data"]
+    games = auth.raw_get("/milestones", limit=100, category="Sports")["milestones"]
     if not games:
         fail("no sports milestones")
-    batch = raw_get("/live_data/batch", milestone_ids=[g["id"] for g in games])["live_datas"]
+    batch = auth.raw_get("/live_data/batch", milestone_ids=[g["id"] for g in games])["live_datas"]
     playing = [d for d in batch if d["details"].get("status") == "live"]
     started = [d for d in batch if d["details"].get("status") == "finished"]
     if not playing and not started:
@@ -45,26 +46,26 @@ def pick_live(milestone: str | None) -> dict:
 
 
 def main() -> int:
-    p = parser(__doc__, stream=True)
+    p = auth.parser(__doc__, stream=True)
     p.add_argument("--milestone", help="milestone id (default: a game in play)")
     p.add_argument("--interval", type=float, default=5.0, help="seconds between polls (>= 1)")
     args = p.parse_args()
     if args.interval < 1:
         fail("--interval must be at least 1 second (be polite to the API)")
-    banner("Follow a game live", args)
+    auth.banner("Follow a game live", args)
 
     first = pick_live(args.milestone)
     mid = first["milestone_id"]
-    event = raw_get(f"/milestones/{mid}")["milestone"]["primary_event_tickers"][0]
+    event = auth.raw_get(f"/milestones/{mid}")["milestone"]["primary_event_tickers"][0]
     deadline = time.monotonic() + args.seconds if args.seconds else None
     polls, seen, prices = 0, None, []
     while True:
-        (live,) = raw_get("/live_data/batch", milestone_ids=[mid])["live_datas"]
-        markets = raw_get("/markets", event_ticker=event)["markets"]
+        (live,) = auth.raw_get("/live_data/batch", milestone_ids=[mid])["live_datas"]
+        markets = auth.raw_get("/markets", event_ticker=event)["markets"]
         polls += 1
         d = live["details"]
         if args.json:
-            print_json({"live_data": live, "markets": markets})
+            print(json.dumps({"live_data": live, "markets": markets}))  # one JSON line a poll
         else:
             away = next(m for m in markets if m["ticker"].endswith("-" + d["away_abbreviation"]))
             mid_price = (Decimal(away["yes_bid_dollars"]) + Decimal(away["yes_ask_dollars"])) / 2
@@ -84,18 +85,20 @@ def main() -> int:
         time.sleep(args.interval)
 
     moved = usd(prices[-1] - prices[0]) if prices else "$0.00"
-    print(
+    say = narrator(args)  # stderr under --json: stdout stays one JSON line a poll
+    say(
         "\nWhat to notice: the price follows the score; a finished game's markets are "
         "determined from\nthe final score, then settled."
     )
-    print("Next: uv run python 13_live_data/03_game_stats.py")
-    print(
-        f"RESULT: {polls} polls of {d['away_abbreviation']}-{d['home_abbreviation']}, "
+    say("Next: uv run python 13_live_data/03_game_stats.py")
+    auth.result(
+        args,
+        f"{polls} polls of {d['away_abbreviation']}-{d['home_abbreviation']}, "
         f"{d['away_points']}-{d['home_points']} {d['status']}, "
-        f"{d['away_abbreviation']} mid moved {moved}"
+        f"{d['away_abbreviation']} mid moved {moved}",
     )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

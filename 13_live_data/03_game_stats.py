@@ -15,29 +15,30 @@ Gotchas (late 2026):
 Run: uv run python 13_live_data/03_game_stats.py --last 5
 """
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.cli import fail
 from auth.fmt import table
 
 
 def main() -> int:
-    p = parser(__doc__)
+    p = auth.parser(__doc__)
     p.add_argument("--milestone", help="milestone id (default: the latest game that started)")
     p.add_argument("--last", type=int, default=8, help="scoring plays to show (default 8)")
     args = p.parse_args()
-    banner("Game stats (play by play)", args)
+    auth.banner("Game stats (play by play)", args)
 
     mid = args.milestone
     if not mid:
-        games = raw_get("/milestones", limit=100, category="Sports")["milestones"]
-        batch = raw_get("/live_data/batch", milestone_ids=[g["id"] for g in games])
+        games = auth.raw_get("/milestones", limit=100, category="Sports")["milestones"]
+        batch = auth.raw_get("/live_data/batch", milestone_ids=[g["id"] for g in games])
         started = [d for d in batch["live_datas"] if d["details"].get("status") != "none"]
         if not started:
             fail("no game has started yet; pass --milestone")
         mid = started[-1]["milestone_id"]
-    pbp = raw_get(f"/live_data/milestone/{mid}/game_stats")["pbp"]
+    pbp = auth.raw_get(f"/live_data/milestone/{mid}/game_stats")["pbp"]
     if args.json:
-        print_json({"pbp": pbp})
+        auth.print_json({"pbp": pbp})
+        auth.result(args, f"play by play of milestone {mid} (JSON)")
         return 0
 
     periods = pbp.get("periods") or []
@@ -77,9 +78,9 @@ def main() -> int:
         "as they start."
     )
     print("Next: uv run python 13_live_data/04_crypto_index.py")
-    print(f"RESULT: {len(plays)} plays in {len(periods)} periods, score {score}")
+    auth.result(args, f"{len(plays)} plays in {len(periods)} periods, score {score}")
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

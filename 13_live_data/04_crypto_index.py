@@ -24,7 +24,6 @@ import json
 from decimal import Decimal
 
 import auth
-from auth import banner, parser, raw_get
 from auth.cli import fail, narrator
 from auth.fmt import usd, when
 from auth.ws import Stream, describe_reply, is_data, run
@@ -91,12 +90,12 @@ async def watch(args, say, strike: Decimal) -> dict:
 
 
 def main() -> int:
-    p = parser(__doc__, stream=True)
+    p = auth.parser(__doc__, stream=True)
     args = p.parse_args()
     say = narrator(args)
-    banner("CF Benchmarks index behind a 15-minute market", args)
+    auth.banner("CF Benchmarks index behind a 15-minute market", args)
 
-    markets = raw_get("/markets", series_ticker="KXBTC15M", status="open")["markets"]
+    markets = auth.raw_get("/markets", series_ticker="KXBTC15M", status="open")["markets"]
     if not markets:
         fail("no open KXBTC15M market (the series runs every 15 minutes on the local exchange)")
     market = markets[0]
@@ -122,8 +121,8 @@ def main() -> int:
         + ("above" if last > strike else "at/below")
         + f" {usd(strike)} to beat"
     )
-    print(
-        f"RESULT: {seen['ticks']} BRTI 5 Hz ticks and {seen['seconds']} per-second values, {where}"
+    auth.result(
+        args, f"{seen['ticks']} BRTI 5 Hz ticks and {seen['seconds']} per-second values, {where}"
     )
     return 0
 

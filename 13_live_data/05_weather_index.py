@@ -22,7 +22,7 @@ Run: uv run python 13_live_data/05_weather_index.py --minutes 60
 
 from decimal import Decimal
 
-from auth import banner, parser, print_json, raw_get, run
+import auth
 from auth.cli import fail
 from auth.fmt import table, when
 
@@ -30,22 +30,25 @@ CITY = "nyc"
 
 
 def main() -> int:
-    p = parser(__doc__)
+    p = auth.parser(__doc__)
     p.add_argument("--minutes", type=int, default=60, help="window to read (default 60)")
     args = p.parse_args()
     if not 1 <= args.minutes <= 7 * 24 * 60:
         fail("--minutes must be between 1 and 10080 (a week)")
-    banner("Weather index behind an hourly temperature market", args)
+    auth.banner("Weather index behind an hourly temperature market", args)
 
-    markets = raw_get("/markets", series_ticker="KXTEMPNYCH", status="open")["markets"]
+    markets = auth.raw_get("/markets", series_ticker="KXTEMPNYCH", status="open")["markets"]
     if not markets:
         fail("no open KXTEMPNYCH market")
     market = markets[0]
     strike = Decimal(str(market["floor_strike"]))
-    index = raw_get(f"/live_data/weather/{CITY}", last_sec=args.minutes * 60, detailed=True)
-    cal = raw_get(f"/live_data/weather/{CITY}/calibrations")["calibrations"]
+    index = auth.raw_get(f"/live_data/weather/{CITY}", last_sec=args.minutes * 60, detailed=True)
+    cal = auth.raw_get(f"/live_data/weather/{CITY}/calibrations")["calibrations"]
     if args.json:
-        print_json({"market": market, "index": index, "calibrations": cal})
+        auth.print_json({"market": market, "index": index, "calibrations": cal})
+        auth.result(
+            args, f"{len(index['timeseries'])} index points, {len(cal)} calibration records (JSON)"
+        )
         return 0
 
     points = [x for x in index["timeseries"] if "v" in x]
@@ -99,12 +102,13 @@ def main() -> int:
         "how each\nstation's bias is removed before the weighted mean."
     )
     print("That was the last script of the path; the README lists where to go from here.")
-    print(
-        f"RESULT: {len(points)} index minutes, last {last}°F {side} the {strike}°F strike, "
-        f"{len(cal)} calibration records"
+    auth.result(
+        args,
+        f"{len(points)} index minutes, last {last}°F {side} the {strike}°F strike, "
+        f"{len(cal)} calibration records",
     )
     return 0
 
 
 if __name__ == "__main__":
-    run(main)
+    auth.run(main)

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with (
         tempfile.TemporaryDirectory(prefix="bench-scripts-") as tmp,
-        LocalExchange(Path(tmp), seed=7, extra=("--no-activity",)) as exchange,
+        LocalExchange("--seed", "7", "--no-activity", data_dir=Path(tmp)) as exchange,
     ):
         env = script_env("local", exchange)
         for script in scripts:

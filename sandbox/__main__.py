@@ -168,6 +168,13 @@ def add_user_parser() -> argparse.ArgumentParser:
         const="direct",
         help="a direct member: balance kept to $0.0001 (others: whole cents)",
     )
+    member.add_argument(
+        "--fcm",
+        dest="member_type",
+        action="store_const",
+        const="fcm",
+        help="an FCM member: creates subtraders and manages them through /fcm/*",
+    )
     return p
 
 

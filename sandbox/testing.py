@@ -176,10 +176,15 @@ class LocalExchange:
         tier: str | None = None,
         key_type: str = "rsa",
         read_only: bool = False,
+        member_type: str = "regular",
     ) -> tuple[str, Path]:
-        """A new user with `balance` dollars (and its own rate-limit `tier`) and an API key:
-        (key id, private key PEM path)."""
-        options: dict[str, Any] = {"key_type": key_type, "read_only": read_only}
+        """A new user with `balance` dollars (and its own rate-limit `tier`, `member_type`
+        regular | direct | fcm) and an API key: (key id, private key PEM path)."""
+        options: dict[str, Any] = {
+            "key_type": key_type,
+            "read_only": read_only,
+            "member_type": member_type,
+        }
         if tier is not None:
             options["tier"] = tier
         out = self.control.add_user(name, balance, **options)

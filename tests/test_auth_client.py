@@ -266,3 +266,47 @@ def test_cleanup_tells_gone_from_failed_by_type_and_code(status, code, gone):
 
     err = KalshiError.from_response(status, json.dumps(body).encode())
     assert already_gone(err) is gone
+
+
+LAZY_CHECK = """
+import pydantic
+real, config = pydantic.validate_call, dict(pydantic.BaseModel.model_config)
+import auth.sdk, kalshi_python_sync
+assert pydantic.validate_call is real, "validate_call not restored"
+assert pydantic.BaseModel.model_config == config, "BaseModel's config not restored"
+class Mine(pydantic.BaseModel):  # a model defined later is built at once, as always
+    x: int
+assert Mine.__pydantic_complete__ and not Mine.model_config.get("defer_build")
+for _ in range(2):  # an SDK model, built on its first validation, still refuses bad data
+    try:
+        kalshi_python_sync.GetBalanceResponse.from_dict({"balance": "lots"})
+    except pydantic.ValidationError:
+        pass
+    else:
+        raise AssertionError("a bad balance was accepted")
+assert "kalshi_python_sync" in auth.sdk.__dict__
+config = kalshi_python_sync.Configuration(host="http://127.0.0.1:9")  # nothing listens
+api = kalshi_python_sync.MarketApi(kalshi_python_sync.ApiClient(config))
+for _ in range(2):  # the validator built on the first call, then reused
+    try:
+        api.get_market(123)
+    except pydantic.ValidationError as exc:
+        assert exc.errors()[0]["type"] == "string_type", exc
+    else:
+        raise AssertionError("a ticker of the wrong type was sent")
+print("ok")
+"""
+
+
+def test_sdk_arguments_and_answers_are_still_validated_after_the_lazy_import():
+    # auth.sdk imports the SDK with pydantic's @validate_call and model builds deferred to first
+    # use; the SDK must still reject a bad argument before sending anything, and a bad answer.
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, clean_env
+
+    run = subprocess.run(
+        [sys.executable, "-c", LAZY_CHECK], cwd=ROOT, env=clean_env(), capture_output=True
+    )
+    assert run.returncode == 0 and run.stdout.strip() == b"ok", run.stderr.decode()[-2000:]

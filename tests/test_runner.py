@@ -82,6 +82,22 @@ def test_discover_finds_numbered_scripts_in_wave_order(tmp_path: Path):
     assert found[0].args == ()
 
 
+def test_stages_keep_a_barrier_only_where_a_wave_needs_the_one_before():
+    local = run_waves.stages("local")
+    assert sorted(w for stage in local for w in stage) == sorted(WAVES)
+    assert local == [(1, 2, 3), (4, 5), (6,)]  # reads; writes beside streams; serial writes
+    for stage in local:  # the serial wave always runs alone, after everything else
+        assert not set(stage) & run_waves.SERIAL_WAVES or stage == local[-1] == (6,)
+    # On demo/prod each wave waits for the one before (your rate limits, your orders).
+    assert run_waves.stages("demo") == [(w,) for w in WAVES] == run_waves.stages("prod")
+
+
+def test_scripts_that_import_the_sdk_start_first():
+    sdk = [s for s in discover() if run_waves.uses_sdk(s)]
+    assert "04_portfolio/01_get_balance.py" in {s.path for s in sdk}
+    assert not run_waves.uses_sdk(Script("02_market_discovery/01_list_series.py", 2))
+
+
 def test_write_arguments_are_left_out_without_writes():
     path = "10_websocket/04_ws_user_orders.py"
     assert run_waves.extra_args(path, 3) == ("--seconds", "3", "--demo-order")
@@ -264,3 +280,20 @@ def test_an_interrupted_run_stops_the_exchange(tmp_path: Path, sig: int):
 def test_runner_module_is_importable_for_the_benchmarks():
     assert callable(run_waves.discover)
     assert run_waves.WAVES[1] == ("00_quickstart", "01_exchange_info")
+
+
+def test_script_benchmark_times_a_script_against_its_import_floor():
+    # bench/bench_scripts.py: one script, one run; the figures themselves are not asserted.
+    run = subprocess.run(
+        [sys.executable, "bench/bench_scripts.py", "--only", "01_exchange_status", "--runs", "1"],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    row = next(line for line in run.stdout.splitlines() if "01_exchange_status" in line)
+    assert row.split()[1] == "ok"  # the script passed against the bench's exchange
+    assert "scripts within 0.3 s of their import floor; over: median" in run.stdout
+    assert "worst" in run.stdout

@@ -47,6 +47,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--tier", help="rate-limit usage tier of this user")
     s.add_argument("--key-type", choices=("rsa", "ed25519"), default="rsa")
     s.add_argument("--read-only", action="store_true")
+    s.add_argument("--member-type", choices=("regular", "direct", "fcm"), default="regular")
     s = sub.add_parser("series", help="create a series")
     s.add_argument("ticker")
     s.add_argument("--title")
@@ -92,7 +93,11 @@ def run(args: argparse.Namespace) -> object:
     if cmd == "state":
         return c.state()
     if cmd == "add-user":
-        opts = {"key_type": args.key_type, "read_only": args.read_only}
+        opts = {
+            "key_type": args.key_type,
+            "read_only": args.read_only,
+            "member_type": args.member_type,
+        }
         return c.add_user(args.name, args.balance, **opts, **_given(tier=args.tier))
     if cmd == "series":
         return c.create_series(args.ticker, **_given(title=args.title))

@@ -2,7 +2,8 @@
 and out, errors in Kalshi's shape. Numbers may be JSON numbers or fixed-point strings.
 
     GET  /_sandbox/ctl                              clock, faults and activity now
-    POST /_sandbox/ctl/users                        {name, balance, tier, read_only, key_type}
+    POST /_sandbox/ctl/users                        {name, balance, tier, read_only, key_type,
+                                                     member_type}
     POST /_sandbox/ctl/series | events | markets    reference data (see `catalog.py`)
     PUT  /_sandbox/ctl/markets/{ticker}/book        {"yes": [[p, n], ...], "no": [[p, n], ...]}
     POST /_sandbox/ctl/markets/{ticker}/price       {"price": "0.63"}
@@ -25,6 +26,7 @@ from aiohttp import web
 
 from sandbox.control import actions, catalog
 from sandbox.control.state import CONTROL, Control
+from sandbox.engine.accounts import MEMBER_TYPES
 from sandbox.engine.errors import EngineError
 from sandbox.http import serialize
 from sandbox.http.config import TIERS as CONFIG_TIERS
@@ -79,9 +81,17 @@ async def add_user(request: web.Request) -> web.Response:
     key_type = body.get("key_type", "rsa")
     if key_type not in ("rsa", "ed25519"):
         raise actions.bad("key_type: rsa or ed25519")
+    member_type = body.get("member_type", "regular")
+    if member_type not in MEMBER_TYPES:
+        raise actions.bad(f"member_type: one of {', '.join(MEMBER_TYPES)}")
     balance = actions.dec(_decimal(body.get("balance", "1000")), "balance")
     user = _control(request).add_user(
-        name, balance, tier=tier, key_type=key_type, read_only=body.get("read_only") is True
+        name,
+        balance,
+        tier=tier,
+        key_type=key_type,
+        read_only=body.get("read_only") is True,
+        member_type=member_type,
     )
     return json_response(user, 201)
 

@@ -64,13 +64,19 @@ class Control:
         tier: str | None = None,
         key_type: str = "rsa",
         read_only: bool = False,
+        member_type: str = "regular",
     ) -> dict[str, Any]:
         """A new user with `balance` dollars and an API key; with a data dir the private key
         is written to keys/NAME.pem (its path is returned), in memory its PEM is returned."""
         if balance > MAX_BALANCE or balance != balance.quantize(Decimal("0.01")):
             raise ApiError(400, "invalid_parameters", "balance: whole cents up to 10^12 dollars")
         data_dir = self.config.data_dir
-        out: dict[str, Any] = {"user_id": name, "balance": f"{balance:.2f}", "tier": None}
+        out: dict[str, Any] = {
+            "user_id": name,
+            "balance": f"{balance:.2f}",
+            "member_type": member_type,
+            "tier": None,
+        }
         if data_dir is not None:
             creds = provision.add_user(
                 self.exchange,
@@ -80,6 +86,7 @@ class Control:
                 balance,
                 key_type=key_type,
                 read_only=read_only,
+                member_type=member_type,
             )
             out |= {"api_key_id": creds.api_key_id, "private_key_path": str(creds.pem_path)}
         else:
@@ -87,7 +94,7 @@ class Control:
                 raise ApiError(400, "invalid_parameters", "user names: 1-64 of A-Z a-z 0-9 _ . -")
             if self.exchange.has_user(name):
                 raise ApiError(409, "user_already_exists", f"user {name} already exists")
-            self.exchange.add_user(name, balance)
+            self.exchange.add_user(name, balance, member_type)
             scopes = ("read",) if read_only else SCOPES
             key, pem = self.keys.generate(name, f"{name}-{key_type}", key_type, scopes)
             out |= {"api_key_id": key.api_key_id, "private_key_pem": pem}

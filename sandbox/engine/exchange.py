@@ -16,6 +16,7 @@
     Blocks      block trade proposals, acceptance, execution             blocks.py
     LiveData    milestones, structured targets, games (derived, read)   livedata.py
     FeeChanges  scheduled series/event fee changes (derived schedule)   feechanges.py
+    Fcm         FCM subtraders, daily caps, blocked categories, transfers fcm.py
 
 Each public write method of `Exchange` is one operation: it enters the shared `Operation`
 (operation.py), calls one part, and on leaving the operation commits the change set to the
@@ -52,6 +53,7 @@ from .collections import Collections
 from .common import CancelResult, EventPosition, real_clock
 from .communications import Communications
 from .errors import EngineError
+from .fcm import Fcm
 from .feechanges import FeeChanges
 from .funding import Funding
 from .groups import Groups
@@ -66,7 +68,9 @@ from .models import (
     BlockTrade,
     Candlestick,
     Collection,
+    DailyCap,
     Event,
+    FcmSubtrader,
     Fill,
     FundingEntry,
     HistoricalCutoff,
@@ -76,6 +80,7 @@ from .models import (
     OrderGroup,
     OrderResult,
     Position,
+    PositionTransfer,
     QueuePosition,
     Quote,
     Rfq,
@@ -121,6 +126,7 @@ class Exchange:
         self.blocks = Blocks(op, self.cash, self.catalog, self.trading)
         self.live = LiveData(op, self.catalog)
         self.fee_changes = FeeChanges(op, self.catalog)
+        self.fcm = Fcm(op, self.cash, self.catalog, self.trading, self.portfolio)
         op.listeners = self.listeners
         op.listening = self._listening
         op.notify = self._notify
@@ -159,6 +165,12 @@ class Exchange:
         self.blocks.restore(records["block"])
         self.indexes.restore(
             records["index_balance"], records["index_transfer"], records["allocation"]
+        )
+        self.fcm.restore(
+            records["subtrader"],
+            records["daily_cap"],
+            records["blocked_categories"],
+            records["position_transfer"],
         )
 
     def close(self) -> None:
@@ -390,6 +402,46 @@ class Exchange:
     def require_subaccount(self, user_id: str, subaccount: int | None) -> None:
         """404 unless the subaccount exists (None: no filter); for read filters."""
         self.cash.require(user_id, subaccount)
+
+    # ------------------------------------------------------------------ FCM members
+
+    def create_subtrader(self, fcm_id: str, suffix: object) -> FcmSubtrader:
+        """A new subtrader `{fcm_id}_{suffix}` of an FCM member (an exchange user, $0)."""
+        with self._op:
+            return self.fcm.create_subtrader(fcm_id, suffix)
+
+    def set_daily_cap(self, fcm_id: str, subtrader_id: object, limit: object) -> DailyCap:
+        with self._op:
+            return self.fcm.set_cap(fcm_id, subtrader_id, limit)
+
+    def remove_daily_cap(self, fcm_id: str, subtrader_id: object) -> None:
+        with self._op:
+            self.fcm.remove_cap(fcm_id, subtrader_id)
+
+    def set_blocked_category(
+        self, fcm_id: str, subtrader_id: object, category: object, blocked: object
+    ) -> list[str]:
+        with self._op:
+            return self.fcm.set_blocked(fcm_id, subtrader_id, category, blocked)
+
+    def transfer_fcm_position(
+        self,
+        fcm_id: str,
+        source_subtrader_id: object,
+        target_subtrader_id: object,
+        market_ticker: object,
+        position_centicount: object,
+        price_centicents: object,
+    ) -> PositionTransfer:
+        with self._op:
+            return self.fcm.transfer_position(
+                fcm_id,
+                source_subtrader_id,
+                target_subtrader_id,
+                market_ticker,
+                position_centicount,
+                price_centicents,
+            )
 
     # ------------------------------------------------------------------ subaccounts
 

@@ -656,3 +656,46 @@ class FundingEntry:
     created_ts: int
     finalized_ts: int | None = None
     seq: int = 0
+
+
+@dataclass(slots=True)
+class FcmSubtrader:
+    """An FCM member's subtrader: an exchange user `{fcm_id}_{suffix}` the FCM manages."""
+
+    subtrader_id: str
+    fcm_id: str
+    created_ts: int = 0
+    seq: int = 0
+
+
+@dataclass(slots=True)
+class DailyCap:
+    """An FCM subtrader's event-contract daily premium cap (dollars)."""
+
+    subtrader_id: str
+    limit: Decimal = ZERO
+    updated_ts: int = 0
+
+
+@dataclass(slots=True)
+class BlockedCategories:
+    """Event categories an FCM blocked for one of its subtraders (sorted)."""
+
+    subtrader_id: str
+    categories: list[str] = field(default_factory=list)
+    updated_ts: int = 0
+
+
+@dataclass(slots=True)
+class PositionTransfer:
+    """A position moved by an FCM from a subtrader to one under its error account."""
+
+    position_transfer_id: str
+    fcm_id: str
+    source_subtrader_id: str
+    target_subtrader_id: str
+    ticker: str
+    count: Decimal  # + YES, - NO
+    yes_price: Decimal
+    created_ts: int = 0
+    seq: int = 0

@@ -31,10 +31,13 @@ from typing import Any, Literal
 from .models import (
     Account,
     BalanceAllocation,
+    BlockedCategories,
     BlockTrade,
     Collection,
     ComboQuota,
+    DailyCap,
     Event,
+    FcmSubtrader,
     FundingEntry,
     IndexBalance,
     IndexTransfer,
@@ -45,6 +48,7 @@ from .models import (
     Order,
     OrderGroup,
     Position,
+    PositionTransfer,
     Quote,
     Rfq,
     Series,
@@ -77,6 +81,10 @@ RECORDS: dict[str, type] = {
     "index_balance": IndexBalance,
     "index_transfer": IndexTransfer,
     "allocation": BalanceAllocation,
+    "subtrader": FcmSubtrader,
+    "daily_cap": DailyCap,
+    "blocked_categories": BlockedCategories,
+    "position_transfer": PositionTransfer,
 }
 HISTORY = ("fill", "trade", "settlement")  # append-only kinds
 # A record's key in the journal, and in its table where that differs (candles: per-ticker bars).
@@ -103,6 +111,10 @@ KEY: dict[str, Callable[[Any], Any]] = {
     "index_balance": lambda b: (b.user_id, b.subaccount, b.exchange_index),
     "index_transfer": lambda t: t.transfer_id,
     "allocation": lambda a: a.user_id,
+    "subtrader": lambda s: s.subtrader_id,
+    "daily_cap": lambda c: c.subtrader_id,
+    "blocked_categories": lambda b: b.subtrader_id,
+    "position_transfer": lambda t: t.position_transfer_id,
 }
 TABLE_KEY = {**KEY, "candle": lambda c: c.minute, "funding": lambda e: e.entry_id}
 ID_CODES = {"order": 1, "fill": 2, "trade": 3, "group": 4, "rfq": 5, "quote": 6, "block": 7}

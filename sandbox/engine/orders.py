@@ -13,7 +13,7 @@ long operations are split into named steps (`op.step`): validate -> reserve -> m
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from copy import copy
 from decimal import Decimal
 
@@ -82,6 +82,9 @@ class Trading:
         self.orders_by_user: dict[str, dict[str, Order]] = {}  # all, creation order
         self.group_orders: dict[str, dict[str, Order]] = {}  # resting
         self.expiry: list[tuple[int, int, str]] = []
+        # gate(user_id, market, added hold, is_amend): a part's veto on new orders and on
+        # amends that grow an order (FCM subtraders' caps and blocked categories)
+        self.gate: Callable[[str, Market, Decimal, bool], None] | None = None
         op.repairs.append(self.repair)
 
     def open_book(self, ticker: str) -> None:
@@ -117,6 +120,8 @@ class Trading:
         if m.status in (INITIALIZED, INACTIVE):
             raise EngineError(409, "market_not_open", f"market is {m.status}")
         raise EngineError(409, "market_closed", f"market is {m.status}")
+
+    check_tradable = _check_tradable  # open market, trading on (FCM position transfers)
 
     def _free_cover(self, pos: Position | None, side: str) -> Decimal:
         """Opposite-position contracts not yet promised to other resting orders (none while
@@ -316,6 +321,8 @@ class Trading:
         need = fees.hold(
             side_px * (eff - covered) + fee_bound, ZERO, self.accounts.precision(user_id)
         )
+        if self.gate is not None:
+            self.gate(user_id, m, need, False)
         if need > acct.balance:
             raise EngineError(
                 400,
@@ -850,6 +857,8 @@ class Trading:
                 o.rounding_acc,
                 self.accounts.precision(user_id),
             )
+            if self.gate is not None:  # only what the amend adds to the order's hold
+                self.gate(user_id, m, need - o.reserved, True)
             if need > acct.balance + o.reserved:
                 raise EngineError(
                     400,

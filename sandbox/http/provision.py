@@ -46,9 +46,9 @@ def add_user(
     rekey: bool = False,
     member_type: str = "regular",
 ) -> Credentials:
-    """Create `name` with `balance`, `member_type` ("regular" or "direct": the balance precision)
-    and a fresh API key written to keys/NAME.pem. An existing user is refused (409) unless
-    `rekey`: then it keeps its account and gets a new key."""
+    """Create `name` with `balance`, `member_type` ("regular", "direct" or "fcm"; the last two
+    keep balances to $0.0001) and a fresh API key written to keys/NAME.pem. An existing user
+    is refused (409) unless `rekey`: then it keeps its account and gets a new key."""
     if not USER_NAME.fullmatch(name):
         raise ApiError(400, "invalid_parameters", "user names are 1-64 of A-Z a-z 0-9 _ . -")
     if not exchange.has_user(name):

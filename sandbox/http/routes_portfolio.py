@@ -73,18 +73,19 @@ async def get_positions(request: web.Request) -> web.Response:
     return json_response(positions_body(request, historical=False))
 
 
-def positions_body(request: web.Request, historical: bool) -> dict:
+def positions_body(request: web.Request, historical: bool, owner: str | None = None) -> dict:
+    """Positions of the caller (or of `owner`, an FCM's subtrader: its primary account)."""
     ex = request.app[EXCHANGE]
     filters = q_list(request, "count_filter")
     if any(f not in COUNT_FILTERS for f in filters):
         raise bad_request("count_filter takes position and/or total_traded", "count_filter")
     markets, events = ex.list_positions(
-        user_id(request),
+        owner or user_id(request),
         ticker=q_str(request, "ticker"),
         event_ticker=q_str(request, "event_ticker"),
         settlement_status=q_choice(request, "settlement_status", ("unsettled", "settled", "all"))
         or "unsettled",
-        subaccount=subaccount(request, 0) or 0,
+        subaccount=0 if owner else subaccount(request, 0) or 0,
         historical=historical,
     )
     if filters:  # keep positions where any named count is non-zero

@@ -38,6 +38,10 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "index_balance": ex.indexes.cash,
         "index_transfer": ex.indexes.transfers,
         "allocation": ex.indexes.allocations,
+        "subtrader": ex.fcm.subtraders,
+        "daily_cap": ex.fcm.caps,
+        "blocked_categories": ex.fcm.blocked,
+        "position_transfer": ex.fcm.transfers,
     }
     snap: dict = {}
     for kind, table in tables.items():
@@ -81,6 +85,7 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["orders_by_user"] = nonempty(trading.orders_by_user)
     snap["group_orders"] = nonempty(trading.group_orders)
     snap["expiry"] = sorted(trading.expiry)
+    snap["fcm_subtraders"] = nonempty(ex.fcm.by_fcm, "subtrader_id")
     if not ordered:  # the heap is lazy: a restore keeps only the entries still due to fire
         snap["expiry"] = [
             e

@@ -129,6 +129,18 @@ def _later(ex, clock, ids):
     clock.advance(2000)
 
 
+def _fcm(ex, clock, ids):
+    """An FCM with a funded, capped subtrader holding 3 YES in TEST-1, and an error subtrader."""
+    ex.add_user("fcm", D("100"), "fcm")
+    ex.create_subtrader("fcm", "A")
+    ex.deposit("fcm_A", D("50"))
+    ex.set_daily_cap("fcm", "fcm_A", "20")
+    ex.set_blocked_category("fcm", "fcm_A", "Politics", True)
+    order(ex, "fcm_A", "bid", "0.45", "3", tif="immediate_or_cancel")
+    ex.create_subtrader("fcm", "ERR")
+    ex.deposit("fcm_ERR", D("10"))
+
+
 def _determined(ex, clock, ids):
     ex.determine_market("TEST-1", "no")
 
@@ -365,6 +377,29 @@ SCENARIOS: dict[str, Scenario] = {
         lambda ex, ids: actions.set_status(ex, "TEST-2", "settle", "yes", None)
     ),
     "ctl_advance_clock": Scenario(lambda ex, ids: actions.Clock(ex).advance(2000)),
+    # FCM members (sandbox/engine/fcm.py).
+    "fcm_create_subtrader": Scenario(lambda ex, ids: ex.create_subtrader("fcm", "B"), _fcm),
+    "fcm_set_cap": Scenario(lambda ex, ids: ex.set_daily_cap("fcm", "fcm_A", "25.5"), _fcm),
+    "fcm_new_cap": Scenario(lambda ex, ids: ex.set_daily_cap("fcm", "fcm_ERR", "1"), _fcm),
+    "fcm_remove_cap": Scenario(lambda ex, ids: ex.remove_daily_cap("fcm", "fcm_A"), _fcm),
+    "fcm_block": Scenario(
+        lambda ex, ids: ex.set_blocked_category("fcm", "fcm_A", "Sports", True), _fcm
+    ),
+    "fcm_unblock": Scenario(
+        lambda ex, ids: ex.set_blocked_category("fcm", "fcm_A", "Politics", False), _fcm
+    ),
+    "fcm_new_block": Scenario(
+        lambda ex, ids: ex.set_blocked_category("fcm", "fcm_ERR", "Sports", True), _fcm
+    ),
+    "fcm_subtrader_order": Scenario(lambda ex, ids: order(ex, "fcm_A", "bid", "0.47", "4"), _fcm),
+    "fcm_transfer_yes": Scenario(
+        lambda ex, ids: ex.transfer_fcm_position("fcm", "fcm_A", "fcm_ERR", "TEST-1", 300, 4500),
+        _fcm,
+    ),
+    "fcm_transfer_new_target": Scenario(
+        lambda ex, ids: ex.transfer_fcm_position("fcm", "fcm_A", "fcm_E2", "TEST-1", 200, 0),
+        _fcm,
+    ),
 }
 
 

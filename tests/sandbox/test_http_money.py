@@ -186,7 +186,7 @@ def test_direct_member_balance_keeps_centicents(exchange):
 
 def test_signed_public_reads_are_verified_and_charged(fresh):
     # Basic Read bucket: 400 tokens, 10 per request: a burst of signed reads hits 429 ...
-    codes = [fresh.request("GET", "/exchange/status").status_code for _ in range(80)]
+    codes = [fresh.request("GET", "/exchange/status", raw_429=True).status_code for _ in range(80)]
     assert 429 in codes and set(codes) == {200, 429}
     # ... while unsigned ones are free (the same user's bucket is empty now).
     assert all(

@@ -29,6 +29,7 @@ from sandbox.engine import EngineError  # noqa: E402
 from sandbox.store import open_exchange  # noqa: E402
 
 USERS = ("crash-a", "crash-b", "crash-c")
+FCM, SUBTRADERS = "crash-fcm", ("crash-fcm_S1", "crash-fcm_S2")
 NOW = 1_795_500_000_000
 GTC, IOC, FOK = "good_till_canceled", "immediate_or_cancel", "fill_or_kill"
 
@@ -41,6 +42,13 @@ def _worker(data_dir: Path, seed: int) -> None:
             ex.add_user(u, Decimal(500))
         if len(ex.cash.of_user(u)) < 2:
             ex.create_subaccount(u)
+    if not ex.has_user(FCM):  # an FCM whose two subtraders trade under daily caps
+        with ex.operation():
+            ex.add_user(FCM, Decimal(0), "fcm")
+            for sid in SUBTRADERS:
+                ex.create_subtrader(FCM, sid.split("_")[1])
+                ex.deposit(sid, Decimal(500))
+                ex.set_daily_cap(FCM, sid, "200")
     actions.ensure_traders(ex)  # the control plane's maker and taker, before the total
     print(f"ready {ex.total_money()}", flush=True)
     rng = random.Random(seed)
@@ -135,6 +143,32 @@ def _worker(data_dir: Path, seed: int) -> None:
                 ex.update_price_level_structure(t, rng.choice(("linear_cent", "deci_cent")))
             elif r < 0.99:
                 ex.cancel_all_orders(u, ticker=t)
+            elif r < 0.994:  # FCM: a subtrader's order, its cap, its blocks, a transfer
+                sid, other = rng.sample(SUBTRADERS, 2)
+                k = rng.random()
+                if k < 0.5:
+                    ex.create_order(
+                        sid,
+                        ticker=t,
+                        side=rng.choice(("bid", "ask")),
+                        price=Decimal(rng.randrange(30, 71)) / 100,
+                        count=Decimal(rng.choice((1, 5))),
+                        time_in_force=rng.choice((GTC, IOC)),
+                        self_trade_prevention_type="taker_at_cross",
+                    )
+                elif k < 0.65:
+                    ex.set_daily_cap(FCM, sid, rng.choice(("5", "200")))
+                elif k < 0.75:
+                    ex.set_blocked_category(FCM, sid, "Crypto", rng.random() < 0.5)
+                else:
+                    ex.transfer_fcm_position(
+                        FCM,
+                        sid,
+                        other,
+                        t,
+                        rng.choice((100, -100, 500)),
+                        rng.randrange(0, 101) * 100,
+                    )
             else:  # the RFQ market: request, quote, accept, confirm (executes), or let expire
                 maker = rng.choice([x for x in USERS if x != u])
                 rfq = ex.create_rfq(u, ticker=t, contracts="3", rest_remainder=rng.random() < 0.5)
@@ -155,7 +189,7 @@ def _check(data_dir: Path, total: Decimal) -> int:
     try:
         ex.check_invariants()
         assert ex.total_money() == total, (ex.total_money(), total)
-        for u in USERS:
+        for u in USERS + SUBTRADERS:
             for acct in ex.cash.of_user(u).values():
                 assert acct.balance >= 0 and acct.reserved >= 0, acct
         return len(ex.orders)

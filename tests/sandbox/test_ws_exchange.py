@@ -234,9 +234,9 @@ def test_http_fault_flags(tmp_path):
     )
     try:
         rd = Api.for_demo(ex)
-        codes = {rd.request("GET", "/exchange/status").status_code for _ in range(40)}
+        codes = {rd.request("GET", "/exchange/status", raw_429=True).status_code for _ in range(40)}
         assert codes <= {429, 500, 503} and 429 in codes and codes & {500, 503}
-        r = rd.request("GET", "/exchange/status")
+        r = rd.request("GET", "/exchange/status", raw_429=True)
         status, body = r.status_code, r.json()
         assert body == {"error": "too many requests"} if status == 429 else "error" in body
     finally:
