@@ -122,7 +122,7 @@ def main() -> int:
         say(f"cleanup: deleted key {key_id[:8]}…")
 
     say("\nWhat to notice: the key defaulted to its subaccount and was refused everything else.")
-    say("Next: uv run python 13_live_data/01_milestones_and_targets.py")
+    say("Next: uv run python 12_subaccounts/05_netting.py")
     auth.result(
         args,
         f"restricted key saw subaccount(s) {[b['subaccount_number'] for b in seen]}; "

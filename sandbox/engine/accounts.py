@@ -27,6 +27,9 @@ class Accounts:
         # Per-user indexes (derived; rebuilt on restore, repaired on rollback).
         self.user_accounts: dict[str, dict[int, Account]] = {}
         self.user_positions: dict[str, dict[tuple[int, str], Position]] = {}
+        # (user, subaccount) with netting disabled (derived from Subaccounts' settings; the
+        # matching hot path tests it only when non-empty).
+        self.unnetted: set[tuple[str, int]] = set()
         op.repairs.append(self.repair)
         # touch(acct) / touch_position(p): call before changing one (bound touchers: hot path)
         self.touch = op.toucher("account", self.accounts)

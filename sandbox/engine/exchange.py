@@ -8,6 +8,7 @@
     Lifecycle   market status, determination, settlement, pauses        lifecycle.py
     Portfolio   fills and settlements history, position reads           portfolio.py
     Subaccounts creating subaccounts, transfers between them, netting   subaccounts.py
+    Indexes     cash per exchange index, transfers between, allocation  indexes.py
     Usage       API usage-level grants, trailing trading volume         usage.py
     Funding     deposits and withdrawals (applied ones move cash)       funding.py
     Communications  RFQs, quotes, accept/confirm, timed execution       communications.py
@@ -59,12 +60,14 @@ from .feechanges import FeeChanges
 from .funding import Funding
 from .grants import ControlGrants
 from .groups import Groups
+from .indexes import Indexes, check_index
 from .invariants import check_invariants, escrow, total_money
 from .lifecycle import Lifecycle
 from .livedata import LiveData
 from .marketdata import MarketData
 from .models import (
     Account,
+    BalanceAllocation,
     BatchQuote,
     BlockTrade,
     Candlestick,
@@ -119,7 +122,9 @@ class Exchange:
         self.data = MarketData(op, self.catalog, self.trading.books.__getitem__)
         self.trading.data = self.data
         self.lifecycle = Lifecycle(op, self.catalog, self.trading, self.cash, self.portfolio)
-        self.subaccounts = Subaccounts(op, self.cash)
+        self.indexes = Indexes(op, self.cash)
+        self.subaccounts = Subaccounts(op, self.cash, self.indexes)
+        self.indexes.subaccounts = self.subaccounts
         self.usage = Usage(op, self.trading, self.portfolio, self.data)
         self.funding = Funding(op, self.cash)
         self.comms = Communications(op, self.cash, self.catalog, self.trading)
@@ -166,6 +171,9 @@ class Exchange:
         self.comms.restore(records["rfq"], records["quote"])
         self.collections.restore(records["collection"], records["combo_quota"])
         self.blocks.restore(records["block"])
+        self.indexes.restore(
+            records["index_balance"], records["index_transfer"], records["allocation"]
+        )
         self.fcm.restore(
             records["subtrader"],
             records["daily_cap"],
@@ -479,6 +487,27 @@ class Exchange:
 
     def netting_enabled(self, user_id: str, subaccount: int) -> bool:
         return self.subaccounts.netting_enabled(user_id, subaccount)
+
+    # ------------------------------------------------------------------ exchange indexes
+
+    def transfer_between_indexes(self, user_id: str, **kw) -> str:
+        """Move cash between exchange indexes (centicents; Indexes.transfer); the transfer id."""
+        with self._op:
+            return self.indexes.transfer(user_id, **kw)
+
+    def set_target_allocation(
+        self, user_id: str, allocations: list, reservation: str | None = None
+    ) -> BalanceAllocation:
+        """Replace the target split across indexes and rebalance the primary account to it."""
+        with self._op:
+            return self.indexes.set_allocation(user_id, allocations, reservation)
+
+    def index_balance(self, user_id: str, subaccount: int, index: int | None) -> Decimal:
+        """Available cash on one index, or on all of them (None)."""
+        self.cash.account(user_id, subaccount)
+        if index is None:
+            return sum((b for _, b in self.indexes.breakdown(user_id, subaccount)), ZERO)
+        return self.indexes.balance(user_id, subaccount, check_index("exchange_index", index))
 
     # ------------------------------------------------------------------ funding history
 

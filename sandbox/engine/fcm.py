@@ -353,7 +353,8 @@ class Fcm:
         accounts.touch_position(pos)
         self.catalog.touch_market(m)
         before = pos.position
-        cash, _ = _apply_fill(pos, side, q, yes if side == BID else ONE - yes)
+        # A transferred position always nets (can_close=q): it never creates YES+NO pairs.
+        cash, _ = _apply_fill(pos, side, q, yes if side == BID else ONE - yes, q)
         if acct.balance + cash < 0:
             raise EngineError(
                 409, "insufficient_balance", f"{user_id} cannot pay for the transferred position"

@@ -49,6 +49,7 @@ def check_invariants(ex: Exchange) -> None:
         assert p.covered_bid <= max(ZERO, -p.position) or p.settled, p
         assert p.covered_ask <= max(ZERO, p.position) or p.settled, p
         assert cash.user_positions[u][(s, t)] is p
+        assert p.paired >= 0 and not (p.settled and p.paired), p
     subs = ex.subaccounts
     indexed_transfers = [t for mine in subs.by_user.values() for t in mine]
     assert len(indexed_transfers) == len(subs.transfers) == len(subs.by_client_id)
@@ -58,6 +59,19 @@ def check_invariants(ex: Exchange) -> None:
         assert (tr.user_id, tr.from_subaccount) in cash.accounts, tr
         assert (tr.user_id, tr.to_subaccount) in cash.accounts, tr
         assert tr.amount > 0, tr
+    assert cash.unnetted == {k for k, v in subs.netting.items() if not v.enabled}
+    idx = ex.indexes
+    for (u, s, i), held_on in idx.cash.items():
+        assert (u, s) in cash.accounts and i != 0 and held_on.balance >= 0, held_on
+        assert held_on.balance % cash.precision(u) == 0, held_on
+    listed = [t for mine in idx.by_user.values() for t in mine]
+    assert len(listed) == len(idx.transfers), "index transfer list out of step"
+    assert all(idx.transfers[t.transfer_id] is t for t in listed)
+    for tr2 in idx.transfers.values():
+        assert tr2.amount > 0 and tr2.source_index != tr2.destination_index, tr2
+        if tr2.client_transfer_id:
+            ckey = (tr2.user_id, tr2.source_index, tr2.client_transfer_id)
+            assert idx.by_client_id[ckey] is tr2, tr2
     for user_id, mine_a in cash.user_accounts.items():  # numbered 0..n-1, no gaps
         assert sorted(mine_a) == list(range(len(mine_a))), (user_id, sorted(mine_a))
     _check_batches(ex)
@@ -91,9 +105,10 @@ def escrow(ex: Exchange) -> Decimal:
 
 
 def total_money(ex: Exchange) -> Decimal:
-    """Cash + held cash + fees + escrow: constant apart from deposits."""
+    """Cash (every index) + held cash + fees + escrow: constant apart from deposits."""
     return (
         sum((a.balance + a.reserved for a in ex.cash.accounts.values()), ZERO)
+        + sum((b.balance for b in ex.indexes.cash.values()), ZERO)
         + ex.fees_collected
         + escrow(ex)
     )

@@ -14,7 +14,7 @@ from . import events as ev
 from . import fees
 from .accounts import Accounts
 from .catalog import Catalog
-from .common import PRICE_LEVEL_STRUCTURES
+from .common import MICRO, PRICE_LEVEL_STRUCTURES
 from .errors import EngineError, not_found
 from .models import (
     ACTIVE,
@@ -236,8 +236,8 @@ class Lifecycle:
             if not p.position and not p.total_traded:  # only ever had resting orders
                 p.settled = True
                 continue
-            yes = max(p.position, ZERO)
-            no = max(-p.position, ZERO)
+            yes = max(p.position, ZERO) + p.paired  # pairs held with netting off pay $1
+            no = max(-p.position, ZERO) + p.paired
             # A scalar payout of fractional contracts can be finer than the member's balance
             # precision: as with fills, the balance change is floored to it and the rest is a
             # rounding fee (docs.kalshi.com/getting_started/fee_rounding).
@@ -248,15 +248,20 @@ class Lifecycle:
             accounts.touch(acct)
             acct.balance += revenue
             acct.updated_ts = now
+            # The cost basis by side (one side unless netting was off: then split by count).
+            if yes and no:
+                yes_cost = (p.exposure * yes / (yes + no)).quantize(MICRO)
+            else:
+                yes_cost = p.exposure if yes else ZERO
             st = Settlement(
                 user_id=u,
                 ticker=t,
                 event_ticker=m.event_ticker,
                 market_result=m.result,
                 yes_count=yes,
-                yes_total_cost=p.exposure if yes else ZERO,
+                yes_total_cost=yes_cost,
                 no_count=no,
-                no_total_cost=p.exposure if no else ZERO,
+                no_total_cost=p.exposure - yes_cost,
                 revenue=cents_down(revenue),
                 revenue_dollars=revenue,
                 fee_cost=p.fees_paid + exact - revenue,
@@ -267,7 +272,7 @@ class Lifecycle:
             )
             p.realized_pnl += revenue - p.exposure
             p.exposure = ZERO
-            p.position = ZERO
+            p.position = p.paired = ZERO
             p.settled = True
             p.last_updated_ts = now
             self.portfolio.record_settlement(st)

@@ -274,6 +274,9 @@ class Position:
     covered_ask: Decimal = ZERO  # YES contracts promised to resting asks
     settled: bool = False
     traded_count: Decimal = ZERO  # contracts traded in this market, both sides
+    # YES+NO pairs held side by side, not offset: bought while netting was disabled for the
+    # subaccount (Subaccounts.set_netting); each pays $1 at settlement, cost in `exposure`.
+    paired: Decimal = ZERO
 
 
 @dataclass(slots=True)
@@ -642,6 +645,44 @@ class SubaccountTransfer:
     created_ts: int
     seq: int = 0  # exchange-wide sequence: the order of transfers within one millisecond
     exchange_index: int = 0
+
+
+@dataclass(slots=True)
+class IndexBalance:
+    """Cash of one (user, subaccount) on an event-contract exchange index other than 0
+    (index 0's cash is the `Account` balance, which orders use)."""
+
+    user_id: str
+    subaccount: int
+    exchange_index: int
+    balance: Decimal = ZERO
+    updated_ts: int = 0
+
+
+@dataclass(slots=True)
+class IndexTransfer:
+    """Cash moved between exchange indexes (POST /portfolio/intra_exchange_instance_transfer)."""
+
+    transfer_id: str
+    user_id: str
+    client_transfer_id: str  # "" when the caller gave none
+    source_subaccount: int
+    destination_subaccount: int
+    source_index: int
+    destination_index: int
+    amount: Decimal  # dollars (the API takes centicents)
+    created_ts: int
+    seq: int = 0
+
+
+@dataclass(slots=True)
+class BalanceAllocation:
+    """A user's target split of sweepable cash across exchange indexes (percent each)."""
+
+    user_id: str
+    allocations: list[list[int]]  # [[exchange_index, percent], ...]; replaced, never mutated
+    resting_margin_reservation: str = "sum"
+    updated_ts: int = 0
 
 
 @dataclass(slots=True)

@@ -2,7 +2,8 @@
 
 Matching is price-time priority on one YES book; a bid buys YES, an ask sells YES (buys NO).
 Cash is held per resting order (price x contracts not backed by an opposite position, plus
-maker fees); positions are netted, so buying the side opposite to a holding closes it first.
+maker fees); positions are netted, so buying the side opposite to a holding closes it first,
+unless netting is off for the subaccount: then both sides are held and pair up (`_apply_fill`).
 
 State: `books` by ticker, `orders` by id, and the indexes derived from the resting orders
 (per (user, subaccount, ticker), per user, per group, client order ids, the expiry heap). The
@@ -122,10 +123,13 @@ class Trading:
 
     check_tradable = _check_tradable  # open market, trading on (FCM position transfers)
 
-    @staticmethod
-    def _free_cover(pos: Position | None, side: str) -> Decimal:
-        """Opposite-position contracts not yet promised to other resting orders."""
+    def _free_cover(self, pos: Position | None, side: str) -> Decimal:
+        """Opposite-position contracts not yet promised to other resting orders (none while
+        netting is off: a fill then opens the other side instead of closing this one)."""
         if pos is None:
+            return ZERO
+        unnetted = self.accounts.unnetted
+        if unnetted and (pos.user_id, pos.subaccount) in unnetted:
             return ZERO
         if side == BID:
             return max(ZERO, -pos.position - pos.covered_bid)
@@ -536,8 +540,11 @@ class Trading:
         accounts.touch(acct)  # (the caller has touched `o` and `m`)
         accounts.touch_position(pos)
         px = e if o.side == BID else ONE - e
-        before = pos.position
-        cash, closing = _apply_fill(pos, o.side, q, px)
+        before, paired = pos.position, pos.paired
+        # Netting off: only contracts promised while it was on (o.covered) close a holding.
+        unnetted = accounts.unnetted
+        can_close = q if not unnetted or (o.user_id, o.subaccount) not in unnetted else o.covered
+        cash, closing = _apply_fill(pos, o.side, q, px, can_close)
         parts = fees.charge(
             o,
             fees.fee_increment(fee_type, mult, is_taker, q, e),
@@ -556,6 +563,9 @@ class Trading:
             o.maker_fill_cost += px * q
             o.maker_fees += fee
         m.open_interest += max(pos.position, ZERO) - max(before, ZERO)
+        paired_up = pos.paired is not paired  # (identity: the hot path skips Decimal math)
+        if paired_up:  # netting off: both sides of each pair count as open
+            m.open_interest += pos.paired - paired
         used = min(q, o.covered)
         if used:
             o.covered -= used
@@ -570,7 +580,7 @@ class Trading:
         pos.last_updated_ts = now
         if not is_taker:
             self._reserve(o, acct, (fee_type, mult))
-        if closing > used:
+        if closing > used or paired_up:  # less left to back same-side covers
             fixups.append((o, pos))
         if o.order_group_id is not None:
             groups.append(o.order_group_id)
@@ -1099,13 +1109,17 @@ def _is_ts(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_TS
 
 
-def _apply_fill(pos: Position, side: str, q: Decimal, px: Decimal) -> tuple[Decimal, Decimal]:
+def _apply_fill(
+    pos: Position, side: str, q: Decimal, px: Decimal, can_close: Decimal
+) -> tuple[Decimal, Decimal]:
     """Net a fill into a position. `px` is the price of the side bought (YES for a bid, NO for
-    an ask). Buying the side opposite to a held position closes it first: the pair is worth $1,
-    so closing pays 1 - px per contract. Returns (cash change, contracts closed)."""
+    an ask). Buying the side opposite to a held position closes it first (at most `can_close`
+    contracts): the pair is worth $1, so closing pays 1 - px per contract. Contracts that may not
+    close (netting off) are bought in full and pair up with the holding (`pos.paired`), each pair
+    paying $1 at settlement. Returns (cash change, contracts closed)."""
     p0 = pos.position
     opp = -p0 if side == BID else p0
-    closing = min(q, opp) if opp > 0 else ZERO
+    closing = min(q, opp, can_close) if opp > 0 else ZERO
     cash = ZERO
     if closing:
         basis = pos.exposure if closing == opp else (pos.exposure * closing / opp).quantize(MICRO)
@@ -1118,6 +1132,8 @@ def _apply_fill(pos: Position, side: str, q: Decimal, px: Decimal) -> tuple[Deci
         cost = px * opening
         cash -= cost
         pos.exposure += cost
+        if opp > closing:  # netting off: the holding stays beside the contracts bought
+            pos.paired += min(opening, opp - closing)
     pos.position = p0 + q if side == BID else p0 - q
     pos.total_traded += px * q
     pos.traded_count += q

@@ -161,13 +161,14 @@ class Portfolio:
         value = ZERO
         markets = self.catalog.markets
         for (s, t), p in self.accounts.positions_of(user_id).items():
-            if s != subaccount or p.settled or not p.position:
+            if s != subaccount or p.settled or not (p.position or p.paired):
                 continue
             m = markets[t]
             if p.position > 0:
                 value += p.position * m.yes_bid
             else:
                 value += -p.position * (1 - m.yes_ask)
+            value += p.paired  # a YES+NO pair held with netting off pays $1 whatever the result
         return value
 
     # ------------------------------------------------------------------ restore

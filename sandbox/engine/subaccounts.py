@@ -2,8 +2,9 @@
 
 State: `transfers` {transfer_id: SubaccountTransfer} with a per-user list (oldest first) and a
 (user, client_transfer_id) index for idempotency; `netting` {(user, sub): NettingSetting} for
-subaccounts whose setting is not the default. Cash lives in `Accounts`; a transfer changes two
-accounts through `accounts.touch`, so it conserves money and undoes itself like any operation.
+subaccounts whose setting is not the default. Cash lives in `Accounts` (index 0) and `Indexes`
+(other exchange indexes); a transfer moves it on one index through `Indexes.move`, which touches
+both holders, so it conserves money and undoes itself like any operation.
 
 Kalshi's rules (OpenAPI 3.34.0 and docs.kalshi.com/getting_started/subaccounts): subaccounts are
 numbered 1-63 in sequence and never deleted; a transfer moves whole cents between two existing
@@ -18,6 +19,7 @@ import uuid
 
 from .accounts import Accounts
 from .errors import EngineError
+from .indexes import Indexes, check_index
 from .models import Account, NettingSetting, SubaccountTransfer
 from .money import CENT
 from .operation import Operation
@@ -27,9 +29,10 @@ _IDS = uuid.UUID("5c1b0a2e-7d4e-4f0c-9a51-6b2f0d3c9e11")  # namespace of transfe
 
 
 class Subaccounts:
-    def __init__(self, op: Operation, accounts: Accounts):
+    def __init__(self, op: Operation, accounts: Accounts, indexes: Indexes):
         self.op = op
         self.accounts = accounts
+        self.indexes = indexes  # cash per exchange index (index 0: the Account balance)
         self.transfers: dict[str, SubaccountTransfer] = {}
         self.netting: dict[tuple[str, int], NettingSetting] = {}
         # Derived indexes (rebuilt on restore; a failed operation's undo log unindexes).
@@ -63,29 +66,22 @@ class Subaccounts:
         ):
             if isinstance(v, bool) or not isinstance(v, int):
                 raise EngineError(400, "invalid_parameters", f"{name} must be an integer")
-        if exchange_index != 0:  # the local exchange runs one event-contract index
-            raise EngineError(400, "invalid_parameters", "exchange_index must be 0")
+        check_index("exchange_index", exchange_index)  # "applies the transfer on" that shard
         if not 0 < amount_cents <= MAX_TRANSFER_CENTS:
             raise EngineError(400, "invalid_parameters", "amount_cents must be positive")
         if from_subaccount == to_subaccount:
             raise EngineError(
                 400, "invalid_parameters", "from_subaccount and to_subaccount must differ"
             )
-        source = self.accounts.account(user_id, from_subaccount)
-        target = self.accounts.account(user_id, to_subaccount)
+        self.accounts.account(user_id, from_subaccount)
+        self.accounts.account(user_id, to_subaccount)
         if (user_id, client_transfer_id) in self.by_client_id:
             raise EngineError(409, "conflict", "a transfer with this client_transfer_id exists")
         amount = amount_cents * CENT
-        if source.balance < amount:
-            raise EngineError(400, "available_balance_too_low", "insufficient balance")
-        op.step("transfer.debit")
-        self.accounts.touch(source)
-        source.balance -= amount
-        source.updated_ts = op.now
+        op.step("transfer.debit")  # (400 available_balance_too_low when short)
+        self.indexes.move(user_id, from_subaccount, exchange_index, -amount)
         op.step("transfer.credit")
-        self.accounts.touch(target)
-        target.balance += amount
-        target.updated_ts = op.now
+        self.indexes.move(user_id, to_subaccount, exchange_index, amount)
         op.step("transfer.record")
         t = SubaccountTransfer(
             str(uuid.uuid5(_IDS, f"{user_id}\x1f{client_transfer_id}")),
@@ -119,6 +115,13 @@ class Subaccounts:
         else:
             op.touch("netting", s, self.netting)
             s.enabled, s.updated_ts = enabled, op.now
+        off = self.accounts.unnetted
+        if enabled and key in off:
+            off.discard(key)
+            op.undo(off.add, key)
+        elif not enabled and key not in off:
+            off.add(key)
+            op.undo(off.discard, key)
         return s
 
     # ------------------------------------------------------------------ reads
@@ -155,6 +158,8 @@ class Subaccounts:
             self._index(t)
         for s in netting:
             self.netting[(s.user_id, s.subaccount)] = s
+            if not s.enabled:
+                self.accounts.unnetted.add((s.user_id, s.subaccount))
 
 
 def transfer_amount_cents(t: SubaccountTransfer) -> int:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from sandbox.engine.indexes import INDEXES
 from sandbox.http.errors import ApiError
 from sandbox.http.params import paginate
 from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response
@@ -16,6 +17,7 @@ from sandbox.http.serialize import iso
 
 ROUTES = Routes()
 
+INDEX_DESCRIPTIONS = {0: "default: every market", 1: "shard 1: no local market yet"}
 ALL_DAY = [{"open_time": "00:00", "close_time": "23:59"}]
 ET = ZoneInfo("America/New_York")
 MAINTENANCE = (clock(3, 0), clock(5, 0))  # Thursdays, ET
@@ -26,12 +28,25 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 async def exchange_status(request: web.Request) -> web.Response:
     ex = request.app[EXCHANGE]
     active = bool(ex.exchange_active)
+    trading = active and bool(ex.trading_active)
     return json_response(
         {
             "exchange_active": active,
-            "trading_active": active and bool(ex.trading_active),
+            "trading_active": trading,
             "intra_exchange_transfers_active": True,
             "exchange_estimated_resume_time": None,
+            # One entry per exchange index the local exchange runs (sandbox/engine/indexes.py);
+            # the flags are exchange-wide here, so every index reports the same.
+            "exchange_index_statuses": [
+                {
+                    "exchange_index": i,
+                    "description": INDEX_DESCRIPTIONS[i],
+                    "exchange_active": active,
+                    "trading_active": trading,
+                    "intra_exchange_transfers_active": True,
+                }
+                for i in INDEXES
+            ],
         }
     )
 

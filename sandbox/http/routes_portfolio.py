@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from sandbox.engine.money import ZERO
 from sandbox.http import serialize as ser
 from sandbox.http.errors import bad_request
 from sandbox.http.params import (
@@ -12,6 +13,7 @@ from sandbox.http.params import (
     paginate,
     position_key,
     q_choice,
+    q_int,
     q_list,
     q_str,
     q_ts,
@@ -22,6 +24,7 @@ from sandbox.http.scope import locked_subaccount, require_fcm, subaccount_query
 
 ROUTES = Routes()
 
+MAX_INT32 = 2**31 - 1
 COUNT_FILTERS = ("position", "total_traded")  # also Position attribute names
 
 
@@ -38,19 +41,29 @@ def ts_ms(request: web.Request, name: str) -> int | None:
 
 @ROUTES.get("/portfolio/balance", private=True)
 async def get_balance(request: web.Request) -> web.Response:
+    """Balance and portfolio value "include all exchange indexes unless `exchange_index` is
+    provided" (GetBalance). Every local market is on index 0, so positions count there."""
     ex = request.app[EXCHANGE]
+    user = user_id(request)
     sub = subaccount(request, 0) or 0
-    account = ex.get_account(user_id(request), sub)
-    value = ex.portfolio_value(user_id(request), sub)
+    index = q_int(request, "exchange_index", lo=0, hi=MAX_INT32)
+    breakdown = ex.indexes.breakdown(user, sub)
+    if index is not None:
+        balance = ex.index_balance(user, sub, index)
+        updated = ex.indexes.updated_ts(user, sub, index)
+    else:
+        balance = sum((b for _, b in breakdown), ZERO)
+        updated = max(ex.indexes.updated_ts(user, sub, i) for i, _ in breakdown)
+    value = ex.portfolio_value(user, sub) if not index else ZERO
     body = {
-        "balance": ser.cents(account.balance),
-        "balance_dollars": ser.dollars(account.balance),
+        "balance": ser.cents(balance),
+        "balance_dollars": ser.dollars(balance),
         "portfolio_value": ser.cents(value),
-        "updated_ts": account.updated_ts // 1000,
+        "updated_ts": updated // 1000,
     }
     if locked_subaccount(request) is None:  # "omitted only when using a subaccount-restricted
         body["balance_breakdown"] = [  # API key" (GetBalanceResponse)
-            {"exchange_index": 0, "balance": ser.dollars(account.balance)}
+            {"exchange_index": i, "balance": ser.dollars(b)} for i, b in breakdown
         ]
     return json_response(body)
 

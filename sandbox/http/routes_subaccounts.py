@@ -15,6 +15,7 @@ import uuid
 
 from aiohttp import web
 
+from sandbox.engine.indexes import check_index
 from sandbox.engine.subaccounts import transfer_amount_cents
 from sandbox.http import serialize as ser
 from sandbox.http.errors import ApiError, bad_request
@@ -27,10 +28,8 @@ ROUTES = Routes()
 
 
 def _exchange_index(body: dict) -> int:
-    index = field(body, "exchange_index", int) or 0
-    if index != 0:  # one event-contract exchange index locally
-        raise bad_request("exchange_index must be 0", "exchange_index")
-    return index
+    """An index the exchange runs (sandbox/engine/indexes.py); a subaccount exists on all."""
+    return check_index("exchange_index", field(body, "exchange_index", int) or 0)
 
 
 @ROUTES.post("/portfolio/subaccounts")
@@ -71,19 +70,27 @@ async def transfer(request: web.Request) -> web.Response:
 
 @ROUTES.get("/portfolio/subaccounts/balances", private=True)
 async def balances(request: web.Request) -> web.Response:
-    accounts = request.app[EXCHANGE].subaccount_accounts(
-        user_id(request), locked_subaccount(request)
-    )
+    """One entry per subaccount on index 0, plus one per subaccount that holds cash records on
+    another index ("Exchange index the balance is held on")."""
+    ex = request.app[EXCHANGE]
+    user, locked = user_id(request), locked_subaccount(request)
+    accounts = ex.subaccount_accounts(user, locked)
+    rows = [(a.subaccount, 0, a.balance, a.updated_ts) for a in accounts]
+    rows += [
+        (b.subaccount, b.exchange_index, b.balance, b.updated_ts)
+        for b in ex.indexes.held(user)
+        if locked is None or b.subaccount == locked
+    ]
     return json_response(
         {
             "subaccount_balances": [
                 {
-                    "subaccount_number": a.subaccount,
-                    "exchange_index": 0,
-                    "balance": ser.dollars(a.balance),
-                    "updated_ts": a.updated_ts // 1000,
+                    "subaccount_number": sub,
+                    "exchange_index": index,
+                    "balance": ser.dollars(balance),
+                    "updated_ts": ts // 1000,
                 }
-                for a in accounts
+                for sub, index, balance, ts in sorted(rows, key=lambda r: r[:2])
             ]
         }
     )

@@ -35,6 +35,9 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
         "collection": ex.collections.collections,
         "combo_quota": ex.collections.quotas,
         "block": ex.blocks.proposals,
+        "index_balance": ex.indexes.cash,
+        "index_transfer": ex.indexes.transfers,
+        "allocation": ex.indexes.allocations,
         "subtrader": ex.fcm.subtraders,
         "daily_cap": ex.fcm.caps,
         "blocked_categories": ex.fcm.blocked,
@@ -107,6 +110,11 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["transfers_by_user"] = nonempty(ex.subaccounts.by_user, "transfer_id")
     snap["transfers_by_client_id"] = {
         k: t.transfer_id for k, t in ex.subaccounts.by_client_id.items()
+    }
+    snap["unnetted"] = sorted(ex.cash.unnetted)
+    snap["index_transfers_by_user"] = nonempty(ex.indexes.by_user, "transfer_id")
+    snap["index_transfers_by_client_id"] = {
+        k: t.transfer_id for k, t in ex.indexes.by_client_id.items()
     }
     comms = ex.comms
     snap["open_rfqs"] = {u: sorted(v) for u, v in comms.open_by_user.items() if v}

@@ -379,6 +379,58 @@ SCENARIOS: dict[str, Scenario] = {
         lambda ex, ids: ex.transfer_between_subaccounts("alice", "t-2", 2, 1, 125)
     ),
     "netting": Scenario(lambda ex, ids: ex.set_netting("alice", 2, False)),
+    "index_transfer": Scenario(
+        lambda ex, ids: ex.transfer_between_indexes(
+            "alice",
+            source="event_contract",
+            destination="event_contract",
+            amount=1_250_000,
+            destination_index=1,
+            client_transfer_id="x-1",
+        )
+    ),
+    "index_transfer_cross_subaccount": Scenario(
+        lambda ex, ids: ex.transfer_between_indexes(
+            "alice",
+            source="event_contract",
+            destination="event_contract",
+            amount=30_000,
+            source_subaccount=2,
+            destination_index=1,
+            destination_subaccount=1,
+        )
+    ),
+    "index_transfer_same_index": Scenario(
+        lambda ex, ids: ex.transfer_between_indexes(
+            "alice",
+            source="event_contract",
+            destination="event_contract",
+            amount=10_000,
+            source_subaccount=2,
+            destination_subaccount=1,
+        )
+    ),
+    "subaccount_transfer_index_1": Scenario(
+        lambda ex, ids: ex.transfer_between_subaccounts("alice", "t-3", 0, 1, 100, 1),
+        prepare=lambda ex, clock, ids: ex.transfer_between_indexes(
+            "alice",
+            source="event_contract",
+            destination="event_contract",
+            amount=20_000,
+            destination_index=1,
+        ),
+    ),
+    "netting_off_fill_pairs": Scenario(
+        lambda ex, ids: order(ex, "alice", "ask", "0.43", "3", tif="immediate_or_cancel"),
+        prepare=lambda ex, clock, ids: ex.set_netting("alice", 0, False),
+    ),
+    "netting_on_again": Scenario(
+        lambda ex, ids: ex.set_netting("alice", 0, True),
+        prepare=lambda ex, clock, ids: ex.set_netting("alice", 0, False),
+    ),
+    "target_allocation": Scenario(
+        lambda ex, ids: ex.set_target_allocation("alice", [(0, 70), (1, 30)], "max")
+    ),
     "usage_upgrade": Scenario(lambda ex, ids: ex.upgrade_usage_level("carol")),
     "funding_deposit": Scenario(lambda ex, ids: ex.record_funding("bob", "deposit", 2500)),
     "funding_withdrawal": Scenario(

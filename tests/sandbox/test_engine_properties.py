@@ -1,4 +1,4 @@
-"""Property tests: random create/cancel/amend/decrease sequences across three users keep the
+"""Property tests: random create/cancel/amend/decrease/netting sequences across three users keep the
 books uncrossed, money conserved, fills paired, and positions equal to the sum of fills."""
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ def random_ops(rng: random.Random, n: int) -> list[tuple]:
     """A chaotic op sequence (hypothesis picks the seed; its own lists repeat values a lot)."""
     out = []
     for _ in range(n):
-        kind = rng.choice(("create",) * 5 + ("cancel", "amend", "decrease", "tick"))
-        if kind == "create":
+        kind = rng.choice(("create",) * 5 + ("cancel", "amend", "decrease", "tick", "netting"))
+        if kind == "netting":  # netting off: opposite fills pair up instead of closing
+            out.append(("netting", rng.choice(USERS), rng.random() < 0.4))
+        elif kind == "create":
             out.append(
                 (
                     "create",
@@ -68,7 +70,7 @@ def check(ex, total):
     for t in TICKERS:
         m = ex.markets[t]
         longs = sum(
-            (p.position for (u, s, tt), p in ex.positions.items() if tt == t and p.position > 0),
+            (max(p.position, D(0)) + p.paired for (u, s, tt), p in ex.positions.items() if tt == t),
             D(0),
         )
         if m.settlement_ts is None:
@@ -103,6 +105,8 @@ def test_random_sequences_keep_the_invariants(seed, n, fee_type, result):
                     post_only=post and tif == "good_till_canceled",
                     reduce_only=reduce and tif == "immediate_or_cancel",
                 )
+            elif op[0] == "netting":
+                ex.set_netting(op[1], 0, op[2])
             elif op[0] == "tick":
                 clock.advance(op[1])
             else:

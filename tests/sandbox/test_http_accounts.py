@@ -136,7 +136,8 @@ def test_transfer_bounds_and_idempotency(server):
         r = _transfer(api, source, target, cents)
         assert r.status_code == status, ((source, target, cents), r.text)
         assert set(r.json()["error"]) >= {"code", "message"}
-    assert _transfer(api, 0, 1, 5, exchange_index=1).status_code == 400
+    assert _transfer(api, 0, 1, 5, exchange_index=2).status_code == 400  # not an index here
+    assert _transfer(api, 0, 1, 5, exchange_index=1).status_code == 400  # nothing on index 1
     r = api.request("POST", "/portfolio/subaccounts/transfer", {"client_transfer_id": "x"})
     assert r.status_code == 400
     body = {

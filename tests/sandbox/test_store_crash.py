@@ -108,11 +108,30 @@ def _worker(data_dir: Path, seed: int) -> None:
             elif r < 0.94:
                 g = ex.create_order_group(u, rng.choice(("5", "20")))
                 groups.append((u, g.order_group_id))
-            elif r < 0.955:
+            elif r < 0.95:
                 src = rng.choice((0, 1))
                 ex.transfer_between_subaccounts(
                     u, f"{seed}-{rng.getrandbits(64)}", src, 1 - src, rng.choice((1, 99, 2500))
                 )
+            elif r < 0.955:  # between exchange indexes (and subaccounts), or a target split
+                src = rng.choice((0, 1))
+                r2 = rng.random()
+                if r2 < 0.3:  # netting off: opposite fills pair up instead of closing
+                    ex.set_netting(u, rng.choice((0, 1)), rng.random() < 0.5)
+                elif r2 < 0.45:
+                    pct = rng.randrange(0, 101)
+                    ex.set_target_allocation(u, [(0, pct), (1, 100 - pct)])
+                else:
+                    ex.transfer_between_indexes(
+                        u,
+                        source="event_contract",
+                        destination="event_contract",
+                        amount=rng.choice((100, 9900, 250_000)),
+                        source_index=src,
+                        destination_index=1 - src,
+                        source_subaccount=rng.choice((0, 1)),
+                        destination_subaccount=rng.choice((0, 1)),
+                    )
             elif r < 0.965 and groups:
                 gu, gid = rng.choice(groups)
                 ex.reset_order_group(gu, gid)

@@ -22,6 +22,8 @@ SCRIPTS = [
     "12_subaccounts/02_trade_in_subaccount.py",
     "12_subaccounts/03_transfer_history.py",
     "12_subaccounts/04_restricted_key.py",
+    "12_subaccounts/05_netting.py",
+    "12_subaccounts/06_exchange_indexes.py",
 ]
 D = Decimal
 
@@ -126,6 +128,44 @@ def test_the_account_scripts_in_order(exchange, api):
     assert {k["api_key_id"] for k in api.get("/api_keys")["api_keys"]} == keys_before
     assert balances(api) == {0: start, 1: D(0)}
 
+    # 12/05: the same round trip with netting on (0) and off (1): $1.00 per pair stays locked.
+    out = run(exchange, "12_subaccounts/05_netting.py").out
+    ticker = re.search(r"^(\S+): buying YES", out, re.M).group(1)
+    (p0,) = api.get("/portfolio/positions", ticker=ticker, subaccount=0)["market_positions"]
+    (p1,) = api.get("/portfolio/positions", ticker=ticker, subaccount=1)["market_positions"]
+    fills = api.get("/portfolio/fills", ticker=ticker)["fills"]
+    paid = {  # what each account paid for what it bought, and its fees
+        s: sum(
+            D(f["count_fp"])
+            * D(f["yes_price_dollars" if f["book_side"] == "bid" else "no_price_dollars"])
+            + D(f["fee_cost"])
+            for f in fills
+            if f["subaccount_number"] == s
+        )
+        for s in (0, 1)
+    }
+    fees1 = sum(D(f["fee_cost"]) for f in fills if f["subaccount_number"] == 1)
+    assert (D(p0["position_fp"]), D(p0["market_exposure_dollars"])) == (0, 0)
+    assert (D(p1["position_fp"]), D(p1["market_exposure_dollars"])) == (0, paid[1] - fees1)
+    # Netting on got $1 back for its pair at once; off, the pair's $1 waits for settlement.
+    assert balances(api) == {0: start - (paid[0] - 1) - paid[1], 1: D(0)}
+    assert "$1.0000 locked" in out.splitlines()[-1]
+    assert api.get("/portfolio/subaccounts/netting")["netting_configs"][1]["enabled"] is True
+    start = balances(api)[0]
+
+    # 12/06: $5 to index 1 and back, a 90/10 split and back; the total never moves.
+    total = D(api.get("/portfolio/balance")["balance_dollars"])
+    out = run(exchange, "12_subaccounts/06_exchange_indexes.py").out
+    assert re.search(rf"after the transfer\s+\${start - 5:.4f}\s+\$5\.0000", out)
+    tenth = (start / 10).quantize(D("0.01"), rounding="ROUND_DOWN")
+    assert re.search(rf"after a 90/10 allocation\s+\${start - tenth:.4f}\s+\${tenth:.4f}", out)
+    assert "-> 409: nothing moved twice" in out
+    assert api.get("/portfolio/target_balance_allocation")["allocations"] == []
+    assert api.get("/portfolio/balance", exchange_index=1)["balance"] == 0
+    assert D(api.get("/portfolio/balance")["balance_dollars"]) == total
+    history = api.get("/portfolio/intra_exchange_instance_transfers")["transfers"]
+    assert [t["amount"] for t in history] == [f"{tenth:.4f}", "5.0000"]  # cleanup, then ours
+
 
 def test_dry_runs_send_nothing(exchange, api):
     before = api.get("/portfolio/subaccounts/balances")
@@ -133,6 +173,8 @@ def test_dry_runs_send_nothing(exchange, api):
         "12_subaccounts/01_create_subaccount.py",
         "12_subaccounts/02_trade_in_subaccount.py",
         "12_subaccounts/04_restricted_key.py",
+        "12_subaccounts/05_netting.py",
+        "12_subaccounts/06_exchange_indexes.py",
         "09_account_management/06_create_delete_api_key.py",
     ):
         out = run(exchange, script, "--dry-run").out
@@ -145,6 +187,8 @@ def test_bad_usage_exits_2_before_any_request(exchange):
         ("12_subaccounts/01_create_subaccount.py", ("--amount", "0.001")),
         ("12_subaccounts/02_trade_in_subaccount.py", ("--amount", "-1")),
         ("09_account_management/06_create_delete_api_key.py", ("--keep",)),
+        ("12_subaccounts/05_netting.py", ("--count", "0")),
+        ("12_subaccounts/06_exchange_indexes.py", ("--split", "101")),
     ):
         result = run(exchange, script, *args, code=2)
         assert result.err.startswith("configuration error:")
