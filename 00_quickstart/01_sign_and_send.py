@@ -90,11 +90,16 @@ def main() -> int:
 
     # 1. By hand: sign, send, read the JSON.
     path = "/trade-api/v2/portfolio/balance"
-    try:
-        resp = requests.get(base + path, headers=sign(private_key, "GET", path), timeout=10)
-    except requests.RequestException as exc:
-        print(f"error: no answer from {base}: {type(exc).__name__}", file=sys.stderr)
-        return 1
+    # A 429 means nothing was done: wait and send again, signed anew (the timestamp is signed).
+    for attempt in range(4):
+        try:
+            resp = requests.get(base + path, headers=sign(private_key, "GET", path), timeout=10)
+        except requests.RequestException as exc:
+            print(f"error: no answer from {base}: {type(exc).__name__}", file=sys.stderr)
+            return 1
+        if resp.status_code != 429:
+            break
+        time.sleep(0.5 * 2**attempt)
     if resp.status_code != 200:
         print(f"error: HTTP {resp.status_code}: {resp.text[:200]}", file=sys.stderr)
         return 1

@@ -6,8 +6,9 @@
 The *floor* is a bare interpreter importing every module the script ends up importing, the lazy
 ones included (the official SDK via auth.sdk, websockets): what no script can go below. *over* =
 wall - floor is what the script adds: its requests, the exchange's answers, its own work. The
-scripts run against a fresh local exchange (no simulated activity, streams bounded by
---seconds), one at a time, each timed run interleaved with a floor run so both see the same load.
+scripts run against a fresh local exchange (no simulated trading, but the simulated RFQ makers
+the RFQ scripts need; streams bounded by --seconds), one at a time, each timed run interleaved
+with a floor run so both see the same load.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with (
         tempfile.TemporaryDirectory(prefix="bench-scripts-") as tmp,
-        LocalExchange("--seed", "7", "--no-activity", data_dir=Path(tmp)) as exchange,
+        LocalExchange("--seed", "7", "--activity-rate", "0", data_dir=Path(tmp)) as exchange,
     ):
         env = script_env("local", exchange)
         for script in scripts:
