@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from auth.fmt import table  # noqa: E402
-from run_waves import LocalExchange, Script, discover, interrupt, script_env, select  # noqa: E402
+from run_waves import Script, discover, interrupt, local_exchange, script_env, select  # noqa: E402
 
 BENCHES = (
     "bench_auth.py",
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         rows: list[list[str]] = []
         with (
             tempfile.TemporaryDirectory(prefix="kalshi-bench-") as tmp,
-            LocalExchange(Path(tmp), seed=7, extra=["--no-activity"]) as exchange,
+            local_exchange(Path(tmp), 7, ["--activity-rate", "0"]) as exchange,  # RFQ makers on
         ):
             env = script_env("local", exchange)
             print(f"\n-- example scripts against {exchange.url}", flush=True)

@@ -297,3 +297,20 @@ def test_script_benchmark_times_a_script_against_its_import_floor():
     assert row.split()[1] == "ok"  # the script passed against the bench's exchange
     assert "scripts within 0.3 s of their import floor; over: median" in run.stdout
     assert "worst" in run.stdout
+
+
+def test_benchmark_runner_times_a_script_and_writes_its_report(tmp_path: Path):
+    # bench/run.py without the component benches: one script, one run, the report written.
+    out = tmp_path / "benchmarks.md"
+    cmd = ["bench/run.py", "--no-benches", "--only", "01_exchange_status", "--runs", "1"]
+    run = subprocess.run(
+        [sys.executable, *cmd, "--output", str(out)],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = out.read_text()
+    assert "01_exchange_info/01_exchange_status.py" in report and " ok " in report
