@@ -21,6 +21,7 @@ from sandbox.activity.feeclock import run_fee_clock
 from sandbox.activity.indexfeed import IndexFeed
 from sandbox.activity.market_clock import LifecycleClock
 from sandbox.activity.options import LiveOptions
+from sandbox.activity.rebalancer import run_rebalancer
 from sandbox.activity.referee import Referee
 from sandbox.activity.rfq_makers import RfqMakers, run_rfq_clock
 from sandbox.activity.rolling import RollingDesk
@@ -113,6 +114,7 @@ def setup(app: web.Application, config: Config, opts: LiveOptions, ws_server: Ws
     quote = activity and opts.activity_rate > 0
     background.add("referee", Referee(exchange, quote=quote).run, True)
     background.add("fee_clock", lambda: run_fee_clock(exchange), True)
+    background.add("rebalancer", lambda: run_rebalancer(exchange), True)
     background.add("index_feed", IndexFeed(exchange.seed, ws_server.hub).run, True)
     background.add("rolling_desk", RollingDesk(exchange, quote=quote).run, True)
     background.add(

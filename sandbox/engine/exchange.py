@@ -502,6 +502,17 @@ class Exchange:
         with self._op:
             return self.indexes.set_allocation(user_id, allocations, reservation)
 
+    def rebalance_allocations(self) -> int:
+        """Automatic rebalancing: every primary account off its target split moves back to it,
+        each user in its own operation (the spec: "an empty allocations array disables
+        automatic rebalancing"; Kalshi does not say how often it runs: activity/rebalancer.py).
+        Returns how many users moved."""
+        users = self.indexes.drifted()
+        for user_id in users:
+            with self._op:
+                self.indexes.rebalance(user_id)
+        return len(users)
+
     def index_balance(self, user_id: str, subaccount: int, index: int | None) -> Decimal:
         """Available cash on one index, or on all of them (None)."""
         self.cash.account(user_id, subaccount)

@@ -239,10 +239,15 @@ class Indexes:
         """Move the primary account's available cash to its target split. Cash held for
         resting orders is never available here, so every `resting_margin_reservation` leaves
         it in place (the local orders hold exactly their collateral, Trading._reserve)."""
+        self.op.step("allocation.rebalance")
+        for i, delta in sorted(self.drift(user_id).items(), key=lambda d: d[1]):  # debits first
+            self.move(user_id, 0, i, delta)
+
+    def drift(self, user_id: str) -> dict[int, Decimal]:
+        """What rebalancing would move per index (empty: on target, or no allocation)."""
         a = self.allocations.get(user_id)
         if a is None or not a.allocations:
-            return
-        self.op.step("allocation.rebalance")
+            return {}
         prec = self.accounts.precision(user_id)
         have = {i: self.balance(user_id, 0, i) for i in INDEXES}
         total = sum(have.values(), ZERO)
@@ -252,9 +257,11 @@ class Indexes:
         # The rounding remainder goes to the index with the largest share.
         top = max(a.allocations, key=lambda p: (p[1], -p[0]))[0]
         want[top] += total - sum(want.values(), ZERO)
-        for i in sorted(INDEXES, key=lambda i: want[i] - have[i]):  # debits first
-            if want[i] != have[i]:
-                self.move(user_id, 0, i, want[i] - have[i])
+        return {i: want[i] - have[i] for i in INDEXES if want[i] != have[i]}
+
+    def drifted(self) -> list[str]:
+        """Users whose primary cash is off their target split (for the periodic rebalance)."""
+        return [u for u in self.allocations if self.drift(u)]
 
     # ------------------------------------------------------------------ reads
 

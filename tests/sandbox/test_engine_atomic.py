@@ -431,6 +431,14 @@ SCENARIOS: dict[str, Scenario] = {
     "target_allocation": Scenario(
         lambda ex, ids: ex.set_target_allocation("alice", [(0, 70), (1, 30)], "max")
     ),
+    "automatic_rebalance": Scenario(
+        lambda ex, ids: ex.rebalance_allocations(),
+        # alice's split drifts: a resting order takes cash from index 0 after the allocation
+        prepare=lambda ex, clock, ids: (
+            ex.set_target_allocation("alice", [(0, 50), (1, 50)]),
+            order(ex, "alice", "bid", "0.40", "10"),
+        ),
+    ),
     "usage_upgrade": Scenario(lambda ex, ids: ex.upgrade_usage_level("carol")),
     "funding_deposit": Scenario(lambda ex, ids: ex.record_funding("bob", "deposit", 2500)),
     "funding_withdrawal": Scenario(

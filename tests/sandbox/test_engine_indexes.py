@@ -151,6 +151,24 @@ def test_target_allocation_rebalances_the_primary_account():
     ex.check_invariants()
 
 
+def test_automatic_rebalancing_brings_a_drifted_split_back_to_target():
+    ex, _ = make_exchange()
+    ex.set_target_allocation("alice", [(0, 50), (1, 50)])
+    assert ex.rebalance_allocations() == 0  # on target: no operation at all
+    order(ex, "alice", "bid", "0.40", "10")  # $4 of index 0's cash now held for the order
+    total = ex.total_money()
+    assert ex.indexes.drift("alice")
+    assert ex.rebalance_allocations() == 1
+    assert ex.get_account("alice").balance == ex.index_balance("alice", 0, 1) == D("498")
+    assert not ex.indexes.drift("alice") and ex.rebalance_allocations() == 0
+    ex.set_target_allocation("alice", [])  # disabled: a drift stays
+    order(ex, "alice", "bid", "0.40", "10")
+    assert ex.rebalance_allocations() == 0
+    assert ex.get_account("alice").balance == D("494")
+    assert ex.total_money() == total
+    ex.check_invariants()
+
+
 @pytest.mark.parametrize(
     "allocations",
     [

@@ -193,6 +193,24 @@ def test_target_balance_allocation(server, validate):
     assert api.get("/portfolio/target_balance_allocation")["allocations"] == []
 
 
+def test_automatic_rebalancing_restores_the_target_split(server):
+    # The exchange's rebalancer (activity/rebalancer.py, every few seconds) moves a drifted
+    # primary account back to its allocation; it runs even with --no-activity.
+    api = _user(server)
+    body = {
+        "allocations": [{"exchange_index": 0, "percent": 50}, {"exchange_index": 1, "percent": 50}]
+    }
+    assert api.request("POST", "/portfolio/target_balance_allocation", body).status_code == 200
+    half = _balance(api, exchange_index=0).json()["balance"]
+    assert _balance(api, exchange_index=1).json()["balance"] == half
+    assert _move(api, 10_000).status_code == 200  # $1 from index 0 to 1: off target
+    deadline = time.monotonic() + 20
+    while _balance(api, exchange_index=0).json()["balance"] != half:
+        assert time.monotonic() < deadline, "the split was not rebalanced"
+        time.sleep(0.5)
+    assert _balance(api, exchange_index=1).json()["balance"] == half
+
+
 def test_a_restricted_key_moves_only_its_own_subaccount(server):
     api = _user(server)
     api.call("POST", "/portfolio/subaccounts")
