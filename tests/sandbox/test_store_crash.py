@@ -121,6 +121,8 @@ def _worker(data_dir: Path, seed: int) -> None:
                 elif r2 < 0.45:
                     pct = rng.randrange(0, 101)
                     ex.set_target_allocation(u, [(0, pct), (1, 100 - pct)])
+                elif r2 < 0.55:  # the periodic sweep: every drifted split back to target
+                    ex.rebalance_allocations()
                 else:
                     ex.transfer_between_indexes(
                         u,
