@@ -9,6 +9,7 @@ and the exit-code contract.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,6 +18,12 @@ from pathlib import Path
 import pytest
 
 from sandbox.testing import LocalExchange
+
+# A shell without job control starts a background job (`cmd &`, nohup) with SIGINT ignored, and
+# every child then keeps ignoring it: a Ctrl+C test would see nothing. A handler is reset to the
+# default at exec, so installing Python's own here gives every child a normal Ctrl+C.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 
