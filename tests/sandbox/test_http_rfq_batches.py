@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import time
 import uuid
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
 import pytest
 
 from sandbox.engine.communications import HIDDEN_ID
 from tests.api import Api
 from tests.conftest import start_exchange
+from tests.sandbox.test_http_rfq import fee  # the same independent fee computation
 from tests.sandbox.test_http_sdk import _openapi_validator
 
 D = Decimal
 COLLECTION = "KXMVESPORTSPARLAY"
 BASE = "/communications/rfq_batches"
-
-
-def fee(rate: D, count: D, p: D) -> D:
-    return (rate * count * p * (1 - p)).quantize(D("0.01"), rounding=ROUND_CEILING)
 
 
 @pytest.fixture(scope="module")
