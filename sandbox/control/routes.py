@@ -143,7 +143,9 @@ async def create_collection(request: web.Request) -> web.Response:
     body = await json_body(request)
     ex = _control(request).exchange
     c = ex.add_collection(catalog.collection(ex, body))
-    return json_response({"multivariate_contract": routes_multivariate.collection_json(c)}, 201)
+    index = ex.get_series(c.series_ticker).exchange_index
+    body = {"multivariate_contract": routes_multivariate.collection_json(c, index)}
+    return json_response(body, 201)
 
 
 def _market_json(request: web.Request, ticker: str) -> web.Response:

@@ -570,11 +570,16 @@ class Exchange:
         """`balance` as the API reports it: integer cents, sub-cent truncated."""
         return cents_down(self.get_account(user_id, subaccount).balance)
 
-    def portfolio_value(self, user_id: str, subaccount: int = 0) -> Decimal:
-        return self.portfolio.portfolio_value(user_id, subaccount)
+    def portfolio_value(
+        self, user_id: str, subaccount: int = 0, index: int | None = None
+    ) -> Decimal:
+        """Positions' value, in markets on one exchange index or on all (None)."""
+        return self.portfolio.portfolio_value(user_id, subaccount, index)
 
-    def total_resting_order_value(self, user_id: str, subaccount: int | None = None) -> Decimal:
-        return self.cash.total_resting_order_value(user_id, subaccount)
+    def total_resting_order_value(
+        self, user_id: str, subaccount: int | None = None, index: int | None = None
+    ) -> Decimal:
+        return self.cash.total_resting_order_value(user_id, subaccount, index)
 
     # ------------------------------------------------------------------ orders
 
@@ -595,9 +600,11 @@ class Exchange:
         order_group_id: str | None = None,
         cancel_order_on_pause: bool = False,
         subaccount: int = 0,
+        exchange_index: int | None = None,
     ) -> OrderResult:
         """Place a V2 order: a bid buys YES at `price`, an ask sells YES (buys NO at 1-price);
-        it matches at once and a good-till-canceled remainder rests."""
+        it matches at once and a good-till-canceled remainder rests. `exchange_index`: None or
+        -1 route by ticker; another index must be the market's (orders.route)."""
         if self.trading.expiry:
             self._expire_first()
         with self._op:
@@ -616,6 +623,7 @@ class Exchange:
                 order_group_id,
                 cancel_order_on_pause,
                 subaccount,
+                exchange_index,
             )
 
     def batch_create_orders(
@@ -634,11 +642,14 @@ class Exchange:
                 out.append(exc)
         return out
 
-    def cancel_order(self, user_id: str, order_id: str, subaccount: int = 0) -> CancelResult:
+    def cancel_order(
+        self, user_id: str, order_id: str, subaccount: int = 0, exchange_index: int | None = None
+    ) -> CancelResult:
+        """`exchange_index`: the shard the request went to (None: wherever the order is)."""
         if self.trading.expiry:
             self._expire_first()
         with self._op:
-            return self.trading.cancel_order(user_id, order_id, subaccount)
+            return self.trading.cancel_order(user_id, order_id, subaccount, exchange_index)
 
     def cancel_all_orders(
         self,
@@ -660,13 +671,19 @@ class Exchange:
         reduce_by: Decimal | str | None = None,
         reduce_to: Decimal | str | None = None,
         subaccount: int = 0,
+        exchange_index: int | None = None,
     ) -> Order:
         """Shrink a resting order in place (keeps queue priority); to 0 cancels it."""
         if self.trading.expiry:
             self._expire_first()
         with self._op:
             return self.trading.decrease_order(
-                user_id, order_id, reduce_by=reduce_by, reduce_to=reduce_to, subaccount=subaccount
+                user_id,
+                order_id,
+                reduce_by=reduce_by,
+                reduce_to=reduce_to,
+                subaccount=subaccount,
+                exchange_index=exchange_index,
             )
 
     def amend_order(
@@ -682,6 +699,7 @@ class Exchange:
         updated_client_order_id: str | None = None,
         expiration_time: int | None = None,
         subaccount: int = 0,
+        exchange_index: int | None = None,
     ) -> tuple[Order, Order]:
         """Change price and/or total size; returns (old, new) (see Trading.amend_order)."""
         if self.trading.expiry:
@@ -698,6 +716,7 @@ class Exchange:
                 updated_client_order_id=updated_client_order_id,
                 expiration_time=expiration_time,
                 subaccount=subaccount,
+                exchange_index=exchange_index,
             )
 
     def expire_orders(self) -> int:

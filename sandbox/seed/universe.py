@@ -49,6 +49,7 @@ TAPERED_DECI_CENT = (
 )
 CENT_TICK = D("0.01")
 MM = "kalshi-mm"
+MM_ALLOCATION = [[0, 90], [1, 10]]  # percent of its cash per exchange index
 FLOW = "retail-flow"
 DEMO = "demo"
 DEMO_BALANCE = D("1000.00")
@@ -340,6 +341,10 @@ def seed_universe(ex: Exchange) -> None:
     with ex.operation():
         b = _Builder(ex)
         ex.add_user(MM, D("10000000"))
+        # The market maker also quotes combos, on exchange index 1: a target allocation keeps
+        # a share of its cash there (docs.kalshi.com/getting_started/exchange_sharding:
+        # "preallocate collateral on a given exchange shard before order placement").
+        ex.set_target_allocation(MM, MM_ALLOCATION)
         ex.add_user(FLOW, D("1000000"))
         ex.add_user(DEMO, D(0))
         seed_funding(ex, DEMO, DEMO_BALANCE, demo=True)  # deposits that add up to it
