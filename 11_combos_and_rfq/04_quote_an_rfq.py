@@ -9,7 +9,8 @@ Credentials: yes, a SECOND account: the quote answers someone else's RFQ (you ca
 own). Writes state: one quote, deleted before exiting unless it executed (--keep leaves it).
 With --confirm it TRADES: the requester accepted your price and confirming sells them the
 contracts; that is not undone, and before confirming it moves cash for the trade to the market's
-exchange index (what is left of it goes back at the end). Rate limit: quote create/get/delete 2 tokens, Write bucket.
+exchange index (what is left of it goes back at the end).
+Rate limit: quote create/get/delete 2 tokens, Write bucket.
 
 Two accounts:
 - Local exchange: `uv run python -m sandbox add-user maker` prints KALSHI_API_KEY_ID and
