@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sandbox.activity import rolling
+from sandbox.activity.simulator import BOT_ALLOCATION
 from sandbox.engine.models import (
     ASK,
     BID,
@@ -49,7 +50,6 @@ TAPERED_DECI_CENT = (
 )
 CENT_TICK = D("0.01")
 MM = "kalshi-mm"
-MM_ALLOCATION = [[0, 90], [1, 10]]  # percent of its cash per exchange index
 FLOW = "retail-flow"
 DEMO = "demo"
 DEMO_BALANCE = D("1000.00")
@@ -341,11 +341,12 @@ def seed_universe(ex: Exchange) -> None:
     with ex.operation():
         b = _Builder(ex)
         ex.add_user(MM, D("10000000"))
-        # The market maker also quotes combos, on exchange index 1: a target allocation keeps
-        # a share of its cash there (docs.kalshi.com/getting_started/exchange_sharding:
-        # "preallocate collateral on a given exchange shard before order placement").
-        ex.set_target_allocation(MM, MM_ALLOCATION)
         ex.add_user(FLOW, D("1000000"))
+        # Both also trade combos, on exchange index 1: a target allocation keeps a share of
+        # their cash there (docs.kalshi.com/getting_started/exchange_sharding: "preallocate
+        # collateral on a given exchange shard before order placement").
+        for bot in (MM, FLOW):
+            ex.set_target_allocation(bot, BOT_ALLOCATION)
         ex.add_user(DEMO, D(0))
         seed_funding(ex, DEMO, DEMO_BALANCE, demo=True)  # deposits that add up to it
         for s in _series():
