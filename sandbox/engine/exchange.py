@@ -770,9 +770,11 @@ class Exchange:
 
     # ------------------------------------------------------------------ order groups
 
-    def create_order_group(self, user_id: str, contracts_limit, subaccount: int = 0) -> OrderGroup:
+    def create_order_group(
+        self, user_id: str, contracts_limit, subaccount: int = 0, exchange_index: int = 0
+    ) -> OrderGroup:
         with self._op:
-            return self.order_groups.create(user_id, contracts_limit, subaccount)
+            return self.order_groups.create(user_id, contracts_limit, subaccount, exchange_index)
 
     def get_order_group(
         self, user_id: str, order_group_id: str, subaccount: int | None = None

@@ -66,6 +66,7 @@ def check_invariants(ex: Exchange) -> None:
     for (u, s, i), held_on in idx.cash.items():
         assert (u, s) in cash.accounts and i != 0 and held_on.balance >= 0, held_on
         assert held_on.balance % cash.precision(u) == 0, held_on
+        assert held_on.reserved % cash.precision(u) == 0, held_on
         assert held.get((u, s, i), ZERO) == held_on.reserved, (held_on, held.get((u, s, i)))
     assert all(k in idx.cash for k, v in held.items() if k[2] and v), "hold without cash record"
     listed = [t for mine in idx.by_user.values() for t in mine]

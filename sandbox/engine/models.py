@@ -317,6 +317,7 @@ class OrderGroup:
     triggered: bool = False
     created_time: int = 0
     window: list[tuple[int, Decimal]] = field(default_factory=list)  # (ts ms, contracts filled)
+    exchange_index: int = 0  # the shard it lives on: it takes orders in markets there only
 
 
 @dataclass(slots=True)

@@ -327,6 +327,14 @@ class Trading:
             g = self.groups.groups.get(order_group_id)
             if g is None or g.user_id != user_id or g.subaccount != subaccount:
                 raise not_found("order group")
+            if g.exchange_index != m.exchange_index:  # groups live on one shard
+                raise EngineError(
+                    400,
+                    "invalid_parameters",
+                    f"order group is on exchange index {g.exchange_index}, market {ticker} "
+                    f"on {m.exchange_index}",
+                    "order_group_id",
+                )
             if g.triggered:
                 raise EngineError(
                     400,

@@ -380,9 +380,15 @@ def _group_id(request: web.Request) -> str:
 async def create_order_group(request: web.Request) -> web.Response:
     body = await json_body(request)
     sub = resolve(request, field(body, "subaccount", int), 0)
-    g = request.app[EXCHANGE].create_order_group(user_id(request), _contracts_limit(body), sub)
+    index = field(body, "exchange_index", int) or 0
+    ex = request.app[EXCHANGE]
+    g = ex.create_order_group(user_id(request), _contracts_limit(body), sub, index)
     return json_response(
-        {"order_group_id": g.order_group_id, "subaccount": g.subaccount, "exchange_index": 0},
+        {
+            "order_group_id": g.order_group_id,
+            "subaccount": g.subaccount,
+            "exchange_index": g.exchange_index,
+        },
         status=201,
     )
 
@@ -397,7 +403,7 @@ async def list_order_groups(request: web.Request) -> web.Response:
                     "id": g.order_group_id,
                     "contracts_limit_fp": ser.count(g.contracts_limit),
                     "is_auto_cancel_enabled": g.is_auto_cancel_enabled,
-                    "exchange_index": 0,
+                    "exchange_index": g.exchange_index,
                 }
                 for g in groups
             ]
@@ -414,7 +420,7 @@ async def get_order_group(request: web.Request) -> web.Response:
             "is_auto_cancel_enabled": g.is_auto_cancel_enabled,
             "contracts_limit_fp": ser.count(g.contracts_limit),
             "orders": ex.order_group_orders(user_id(request), g.order_group_id),
-            "exchange_index": 0,
+            "exchange_index": g.exchange_index,
         }
     )
 

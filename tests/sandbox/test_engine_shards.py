@@ -252,3 +252,16 @@ def test_a_batch_stays_on_one_exchange_index():
     assert not ex.batches.batches  # nothing made
     ex.create_rfq_batch("alice", children=on_0, mve_collection_ticker=COLLECTION, contracts="1")
     ex.check_invariants()
+
+
+def test_an_order_group_lives_on_one_index(shard1):
+    ex, _ = shard1
+    g0 = ex.create_order_group("alice", "5")
+    g1 = ex.create_order_group("alice", "5", 0, 1)
+    assert (g0.exchange_index, g1.exchange_index) == (0, 1)
+    assert code(ex.create_order_group, "alice", "5", 0, 2) == (400, "invalid_parameters")
+    kw = {"ticker": "TEST-1", "side": "bid", "price": "0.10", "count": "1", **GTC}
+    refused = code(ex.create_order, "alice", order_group_id=g0.order_group_id, **kw)
+    assert refused == (400, "invalid_parameters")
+    ok = ex.create_order("alice", order_group_id=g1.order_group_id, **kw)
+    assert ok.order.order_group_id == g1.order_group_id

@@ -161,3 +161,24 @@ def test_an_rfq_batch_stays_on_one_index(server):
     r = api.request("POST", "/communications/rfq_batches", body)
     assert r.status_code == 400, r.text
     assert "one exchange index" in r.json()["error"]["message"]
+
+
+def test_an_order_group_on_index_1_takes_combo_orders(server, validate):
+    api = _user(server, dollars_on_1=5)
+    ticker = _combo(api)
+    made = api.call(
+        "POST",
+        "/portfolio/order_groups/create",
+        {"contracts_limit": 5, "exchange_index": 1},
+        expect=201,
+    )
+    validate("POST", "/portfolio/order_groups/create", 201, made)
+    assert made["exchange_index"] == 1
+    listed = api.get("/portfolio/order_groups")
+    validate("GET", "/portfolio/order_groups", 200, listed)
+    assert [g["exchange_index"] for g in listed["order_groups"]] == [1]
+    order = {"ticker": ticker, "side": "bid", "price": "0.100", "count": "1", **GTC}
+    api.call("POST", ORDERS, {**order, "order_group_id": made["order_group_id"]}, expect=201)
+    plain = api.get("/markets", series_ticker="KXNFLGAME", status="open", limit=1)["markets"][0]
+    other = {**order, "ticker": plain["ticker"], "order_group_id": made["order_group_id"]}
+    assert api.request("POST", ORDERS, other).status_code == 400
