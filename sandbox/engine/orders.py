@@ -273,7 +273,10 @@ class Trading:
         op.step("create.match")
         fills = self._take(o, m, fee)
         op.step("create.record")
-        self._finish_taker(o, self.accounts.holder(user_id, subaccount, o.exchange_index), pos, fee)
+        acct = (
+            self.accounts.accounts[(user_id, subaccount)] if not o.exchange_index else self._cash(o)
+        )
+        self._finish_taker(o, acct, pos, fee)
         return OrderResult(o, tuple(fills))
 
     def _validate(

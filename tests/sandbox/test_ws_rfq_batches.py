@@ -51,6 +51,11 @@ def bq(ex, user, b, yes):
 async def scenario() -> tuple[dict[str, list[dict]], dict]:
     runner, url, ex, signers = await in_process_server(users=USERS)
     ex.set_rfq_windows(30_000, 0)  # execute on the last confirmation
+    for u in ("alice", "demo", "carol"):  # combos trade on exchange index 1's cash
+        ex.transfer_between_indexes(
+            u, source="event_contract", destination="event_contract", amount=1_000_000,
+            destination_index=1,
+        )  # fmt: skip
     collection, children = round_robin(ex)
     try:
         async with (
