@@ -234,7 +234,8 @@ class Exchange:
         if expiry and expiry[0][0] <= op.time():
             with op:
                 self.trading.expire_due()
-        if self.comms.pending or self.batches.pending or self.batches.lapse_due(op.time()):
+        lapses = self.batches.lapses  # when batch quotes stop counting (a heap, like expiry)
+        if self.comms.pending or self.batches.pending or (lapses and lapses[0][0] <= op.time()):
             self.run_timers()
 
     def _expire_reads(self) -> None:

@@ -112,6 +112,7 @@ class RfqBatches:
         # (ms a batch quote stops counting, batch_quote_id): lazy, an entry whose batch quote
         # was replaced or withdrawn meanwhile refreshes nothing.
         self.lapses: list[tuple[int, str]] = []
+        self.quote_life_ms = QUOTE_LIFE_MS  # tests and demos may shorten it
         op.repairs.append(self.repair)
 
     # ------------------------------------------------------------------ index upkeep
@@ -411,7 +412,7 @@ class RfqBatches:
         )  # fmt: skip
         priority = [now] * (2 * len(prices))
         if old is not None:
-            live = now - old.sent_ts <= QUOTE_LIFE_MS
+            live = now - old.sent_ts <= self.quote_life_ms
             for i, qid in enumerate(old.quote_ids):
                 q = self.comms.quotes[qid]
                 for j, bid in enumerate((q.yes_bid, q.no_bid)):
@@ -455,7 +456,7 @@ class RfqBatches:
         self.batch_quotes[bq.batch_quote_id] = bq
         op.added("batch_quote", bq, self.batch_quotes)
         self._index_bq(bq)
-        entry = (now + QUOTE_LIFE_MS + 1, bq.batch_quote_id)  # counts through +30 s exactly
+        entry = (now + self.quote_life_ms + 1, bq.batch_quote_id)  # counts through +30 s exactly
         heapq.heappush(self.lapses, entry)
         op.undo(self._unpush, entry)
         self._emit("quoted", b, bq)
@@ -498,7 +499,7 @@ class RfqBatches:
         live = [
             bq
             for bq in self.by_batch.get(b.batch_id, {}).values()
-            if bq.status == Q_OPEN and now - bq.sent_ts <= QUOTE_LIFE_MS
+            if bq.status == Q_OPEN and now - bq.sent_ts <= self.quote_life_ms
         ]
         out: list[tuple[Rfq, Best | None, Best | None]] = []
         for i, rfq_id in enumerate(b.rfq_ids):
@@ -791,7 +792,7 @@ class RfqBatches:
             self.batch_quotes[bq.batch_quote_id] = bq
             self._index_bq(bq)
             if bq.status == Q_OPEN:  # a lapse already applied refreshes nothing when rerun
-                self.lapses.append((bq.sent_ts + QUOTE_LIFE_MS + 1, bq.batch_quote_id))
+                self.lapses.append((bq.sent_ts + self.quote_life_ms + 1, bq.batch_quote_id))
         heapq.heapify(self.lapses)
 
     def repair(self, cs: ChangeSet) -> None:
