@@ -456,7 +456,7 @@ class RfqBatches:
         self.batch_quotes[bq.batch_quote_id] = bq
         op.added("batch_quote", bq, self.batch_quotes)
         self._index_bq(bq)
-        entry = (now + self.quote_life_ms + 1, bq.batch_quote_id)  # counts through +30 s exactly
+        entry = (now + self.quote_life_ms + 1, bq.batch_quote_id)  # counts through now + 30 s
         heapq.heappush(self.lapses, entry)
         op.undo(self._unpush, entry)
         self._emit("quoted", b, bq)
@@ -655,7 +655,7 @@ class RfqBatches:
 
     def run_lapses(self) -> int:
         """Batch quotes that stopped counting by now: each open batch they priced gets a new
-        snapshot if that moved a best bid. Returns how many batches were looked at."""
+        snapshot if that moved a best bid. Returns how many open batches were rechecked."""
         op = self.op
         op.step("lapse_batch_quotes.pop")
         heap, now, seen = self.lapses, op.now, {}
