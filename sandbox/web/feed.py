@@ -79,6 +79,13 @@ class Feed:
     def unwatch(self, w: Watcher) -> None:
         self.watchers.discard(w)
 
+    def everything_changed(self) -> None:
+        """The exchange was reset: every open page re-reads all its parts."""
+        self.known_users.clear()
+        for w in self.watchers:
+            w.stale.update(PARTS)
+            w.wake.set()
+
     def close(self) -> None:
         """Server shutdown: wake every stream so that it ends."""
         self.closing = True

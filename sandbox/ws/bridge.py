@@ -47,6 +47,11 @@ class Bridge:
             EventFeeUpdate: self._event_fee_update,
         }
 
+    def forget(self) -> None:
+        """The exchange was reset: the caches built from its markets and fills go."""
+        self._ids = {}
+        self._volume.clear()
+
     def wants_events(self) -> bool:
         """Engine hook (`Exchange._listening`): while nobody subscribes, the engine builds no
         events for this listener. The per-position volumes cached from fill events would then

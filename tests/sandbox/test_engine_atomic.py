@@ -18,11 +18,14 @@ import pytest
 from engine_snapshot import diff, full, memory
 from test_engine_helpers import FakeClock, make_exchange, order
 
-from sandbox.control import actions
+from sandbox.control import actions, reset
 from sandbox.engine import EngineError, Exchange
 from sandbox.store import open_exchange
 
 D = Decimal
+
+
+SEEDABLE_T = 1_796_000_000_000  # 2026-11-30: a time a universe can be seeded at
 
 
 class Boom(Exception):
@@ -456,6 +459,12 @@ SCENARIOS: dict[str, Scenario] = {
         ),
     ),
     "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
+    # The control plane's reset (sandbox.control.reset): one journal transaction, memory rebuilt.
+    "ctl_reset": Scenario(
+        lambda ex, ids: reset.reset_engine(ex, 5),
+        # the seeded universe has weeks of index history after its launch (2026-11-02)
+        prepare=lambda ex, clock, ids: setattr(clock, "t", SEEDABLE_T),
+    ),
     # The control plane's composite actions (sandbox.control.actions): one operation each.
     "ctl_set_book": Scenario(
         lambda ex, ids: actions.set_book(
