@@ -111,10 +111,14 @@ async def set_feeds(request: web.Request) -> web.Response:
         raise actions.bad(f"feeds: any of {', '.join(FEEDS)} with true or false")
     if not all(isinstance(v, bool) for v in body.values()):
         raise actions.bad("feeds: true or false")
-    ex = _control(request).exchange
+    ctl = _control(request)
+    ex = ctl.exchange
     with ex.operation():  # all the switches, or none
         for feed, granted in body.items():
             ex.set_feed(name, feed, granted)
+    for feed, granted in body.items():
+        if not granted:  # open streams stop now, not at the next subscribe
+            ctl.ws.lose_feed(name, feed)
     return json_response(
         {"user_id": name, "feeds": [f for f in FEEDS if ex.grants.has_feed(name, f)]}
     )
