@@ -90,7 +90,7 @@ def _follow(ctl: Control) -> None:
         ctl.ws.view.forget()
     ctl.background.restart()
     if ctl.feed is not None:
-        ctl.feed.everything_changed()
+        ctl.feed.changed()
 
 
 def _remove_pems(folder: Path, keep: set[str]) -> None:

@@ -80,6 +80,8 @@ class Control:
         if tier is not None:
             self.limiter.set_tier(name, tier)
         out["tier"] = self.limiter.tier_of(name)
+        if self.feed is not None:  # open web views list the new user
+            self.feed.changed("directory")
         return out
 
     def _create_user(

@@ -79,11 +79,11 @@ class Feed:
     def unwatch(self, w: Watcher) -> None:
         self.watchers.discard(w)
 
-    def everything_changed(self) -> None:
-        """The exchange was reset: every open page re-reads all its parts."""
-        self.known_users.clear()
+    def changed(self, *parts: str) -> None:
+        """Changes no engine event tells (a reset, a user added): every open page re-reads
+        `parts` (all of them by default)."""
         for w in self.watchers:
-            w.stale.update(PARTS)
+            w.stale.update(parts or PARTS)
             w.wake.set()
 
     def close(self) -> None:
