@@ -204,6 +204,11 @@ def test_controls_reset_brings_the_seeded_market_list_back(tmp_path, page):
         page.fill("#ctl-new-market", "KXWEBRST-1-A")
         page.click("button[data-ctl=market]")
         page.wait_for_selector("#directory button[data-ticker='KXWEBRST-1-A']", state="attached")
+        series = page.locator("#directory details[data-series=KXWEBRST]")  # watch the new one
+        if not series.evaluate("d => d.open"):
+            series.locator("summary").click()
+        page.click("#directory button[data-ticker='KXWEBRST-1-A']")
+        page.wait_for_selector("#market-head b:text-is('KXWEBRST-1-A')")
         page.click("button[data-ctl=reset]")
         page.wait_for_selector("#ctl-result:text-is('POST /reset: done')")
         page.wait_for_selector("#directory button[data-ticker='KXWEBRST-1-A']", state="detached")
@@ -211,7 +216,12 @@ def test_controls_reset_brings_the_seeded_market_list_back(tmp_path, page):
             "#directory button[data-ticker]", "bs => bs.map(b => b.dataset.ticker)"
         )
         assert set(shown) == seeded
+        # the watched market is gone: the page falls back to a live one, as for a dead link
+        page.wait_for_function(
+            "!location.hash.includes('KXWEBRST') && location.hash.includes('market=')"
+        )
         page.wait_for_selector("#conn[data-state=live]")
+        page.wait_for_selector("#ladder tbody tr")
     finally:
         ex.stop()
 
