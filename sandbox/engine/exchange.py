@@ -202,7 +202,9 @@ class Exchange:
         try:
             self._build(Operation(meta.seed, self.clock))
             self._op.fixed_now, self._op.step = old.fixed_now, old.step
+            old.step("reset.restore")
             self.restore(meta, records)
+            old.step("reset.store")
             store()
         except BaseException:
             self.__dict__.clear()
