@@ -22,6 +22,7 @@ the old journal or the new one, and a restart restores exactly the reset state.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
@@ -50,10 +51,13 @@ def seeded(seed: int, clock: Callable[[], int]) -> Journal:
     return journal
 
 
-def reset_engine(ex: Any, seed: int, also: Callable[[], None] = lambda: None) -> None:
-    """The engine part of a reset: `ex` becomes a fresh universe from `seed`; its journal (if
-    any) is replaced in one transaction with `also` (other writes on the same connection)."""
-    fresh = seeded(seed, ex.clock)
+def reset_engine(
+    ex: Any, seed: int, also: Callable[[], None] = lambda: None, fresh: Journal | None = None
+) -> None:
+    """The engine part of a reset: `ex` becomes a fresh universe from `seed` (`fresh`, when
+    already seeded); its journal (if any) is replaced in one transaction with `also` (other
+    writes on the same connection)."""
+    fresh = seeded(seed, ex.clock) if fresh is None else fresh
     try:
         meta, records = fresh.load()
         assert meta is not None  # seeding creates ids, so it writes the meta row
@@ -69,11 +73,14 @@ def reset_engine(ex: Any, seed: int, also: Callable[[], None] = lambda: None) ->
         fresh.close()
 
 
-def reset(ctl: Control, seed: int | None = None) -> dict[str, Any]:
+async def reset(ctl: Control, seed: int | None = None) -> dict[str, Any]:
     ex = ctl.exchange
     seed = ex.seed if seed is None else seed
+    # Seeding (most of a reset's second) touches nothing live: in a thread, so the exchange
+    # keeps serving meanwhile. The swap itself runs on the loop, between requests.
+    fresh = await asyncio.to_thread(seeded, seed, ex.clock)
     keep = {DEMO_USER}  # the seeded universe's own user: its keys stay
-    reset_engine(ex, seed, lambda: ctl.keys.keep_only(keep))  # keys and journal together
+    reset_engine(ex, seed, lambda: ctl.keys.keep_only(keep), fresh)  # keys and journal together
     _follow(ctl)
     if ctl.config.data_dir is not None:
         _remove_pems(Path(ctl.config.data_dir) / "keys", keep)

@@ -258,7 +258,7 @@ async def reset_exchange(request: web.Request) -> web.Response:
     unknown = set(body) - {"seed"}
     if unknown:
         raise actions.bad(f"unknown reset option: {sorted(unknown)[0]}")
-    return json_response(reset.reset(_control(request), seed))
+    return json_response(await reset.reset(_control(request), seed))
 
 
 def add_routes(app: web.Application) -> None:
