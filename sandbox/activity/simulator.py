@@ -54,6 +54,11 @@ class Simulator:
         self.makers = True  # the control plane turns quoting and taking on and off
         self.takers = True
 
+    def forget_all(self) -> None:
+        """The exchange was reset: no fair values, no quotes of ours rest anywhere."""
+        self.fair.clear()
+        self.quotes.clear()
+
     def ensure_users(self) -> None:
         for user in (MAKER, TAKER):
             if not self.ex.has_user(user):

@@ -112,7 +112,13 @@ class Exchange:
     def __init__(self, *, seed: int = 1, clock: Callable[[], int] | None = None, journal=None):
         self.clock: Callable[[], int] = clock or real_clock
         self.listeners: list[Callable[[Any], None]] = []
-        op = self._op = Operation(seed, self.clock)
+        self.journal = journal
+        self._build(Operation(seed, self.clock))
+        self.open_seconds = 0.0
+
+    def _build(self, op: Operation) -> None:
+        """The parts, all over `op` (construction, and `reset_to`)."""
+        self._op = op
         self.cash = Accounts(op)
         self.catalog = Catalog(op)
         self.portfolio = Portfolio(op, self.cash, self.catalog)
@@ -138,10 +144,8 @@ class Exchange:
         op.listeners = self.listeners
         op.listening = self._listening
         op.notify = self._notify
-        self.journal = journal
-        if journal is not None:
+        if self.journal is not None:
             op.commit = self._commit
-        self.open_seconds = 0.0
 
     # ------------------------------------------------------------------ construction
 
@@ -182,6 +186,30 @@ class Exchange:
         )
         self.batches.restore(records["rfq_batch"], records["batch_quote"])
         self.grants.restore(records["tier"], records["feed_grant"])
+
+    def reset_to(
+        self, meta: Meta, records: dict[str, list], store: Callable[[], None] = lambda: None
+    ) -> None:
+        """Start over from `records` (a freshly seeded universe; the control plane's reset):
+        new parts restored from them, as a restart would, keeping this object, its listeners,
+        journal, clock and fault hook, so everything holding the exchange sees the new state.
+        `store` then writes the records (one journal transaction); if anything fails, memory
+        is exactly as before."""
+        old = self._op
+        if old.depth:
+            raise EngineError(409, "operation_in_progress", "cannot reset inside an operation")
+        before = dict(self.__dict__)
+        try:
+            self._build(Operation(meta.seed, self.clock))
+            self._op.fixed_now, self._op.step = old.fixed_now, old.step
+            old.step("reset.restore")
+            self.restore(meta, records)
+            old.step("reset.store")
+            store()
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""

@@ -18,11 +18,14 @@ import pytest
 from engine_snapshot import diff, full, memory
 from test_engine_helpers import FakeClock, make_exchange, order
 
-from sandbox.control import actions
+from sandbox.control import actions, reset
 from sandbox.engine import EngineError, Exchange
 from sandbox.store import open_exchange
 
 D = Decimal
+
+
+SEEDABLE_T = 1_796_000_000_000  # 2026-11-30: a time a universe can be seeded at
 
 
 class Boom(Exception):
@@ -492,6 +495,12 @@ SCENARIOS: dict[str, Scenario] = {
         ),
     ),
     "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
+    # The control plane's reset (sandbox.control.reset): one journal transaction, memory rebuilt.
+    "ctl_reset": Scenario(
+        lambda ex, ids: reset.reset_engine(ex, 5),
+        # the seeded universe has weeks of index history after its launch (2026-11-02)
+        prepare=lambda ex, clock, ids: setattr(clock, "t", SEEDABLE_T),
+    ),
     # The control plane's composite actions (sandbox.control.actions): one operation each.
     "ctl_set_book": Scenario(
         lambda ex, ids: actions.set_book(
@@ -572,6 +581,9 @@ def test_every_write_operation_has_named_steps_and_a_journal_commit():
         by_scenario.setdefault(name, []).append(step)
     assert set(by_scenario) == set(SCENARIOS)
     for name, steps in by_scenario.items():
+        if name == "ctl_reset":  # not an operation: the journal replaced in one transaction
+            assert steps == ["reset.restore", "reset.store", "journal.replace"], steps
+            continue
         assert "journal.commit" in steps and "journal.write" in steps, name
     assert {"create.reserve", "create.match", "create.record"} <= set(
         by_scenario["create_sweep_and_group"]
