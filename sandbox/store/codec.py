@@ -14,6 +14,7 @@ import dataclasses
 import json
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 
@@ -56,7 +57,7 @@ class Codec:
         fields = dataclasses.fields(cls)
         self.names = {f.name for f in fields}
         self.conv = {f.name: c for f in fields if (c := _converter(str(f.type))) is not None}
-        self._decode = msgspec.json.Decoder(cls).decode
+        self._decode: Callable[[str | bytes], Any] = msgspec.json.Decoder(cls).decode
 
     def encode(self, obj) -> str:
         return _ENCODE(obj).decode()
