@@ -57,12 +57,14 @@ class Codec:
         fields = dataclasses.fields(cls)
         self.names = {f.name for f in fields}
         self.conv = {f.name: c for f in fields if (c := _converter(str(f.type))) is not None}
-        self._decode: Callable[[str | bytes], Any] = msgspec.json.Decoder(cls).decode
+        self._decode: Callable[[str | bytes], Any] | None = None
 
     def encode(self, obj) -> str:
         return _ENCODE(obj).decode()
 
     def decode(self, text: str | bytes):
+        if self._decode is None:  # built on first use: a fresh start decodes nothing (~20 ms)
+            self._decode = msgspec.json.Decoder(self.cls).decode
         try:
             return self._decode(text)
         except msgspec.ValidationError:  # a row in the legacy encoding (see the docstring)
