@@ -5,7 +5,8 @@ a third of the stdlib encoder's cost) and read back into the dataclass by msgspe
 Journals written before msgspec hold the same JSON except for `PriceRange`s, stored as
 `[start, end, step]` arrays rather than objects (and non-ASCII text as `\\u` escapes): a row the
 typed decoder rejects is read by the field-by-field legacy decoder, so old data dirs still open
-exactly; a row is rewritten in the new form the next time an operation changes it.
+exactly; a row is rewritten in the new form the next time an operation changes it. A record
+holding a lone surrogate (valid in JSON input, not in UTF-8) is written the legacy way too.
 """
 
 from __future__ import annotations
@@ -60,14 +61,17 @@ class Codec:
         self._decode: Callable[[str | bytes], Any] | None = None
 
     def encode(self, obj) -> str:
-        return _ENCODE(obj).decode()
+        try:
+            return _ENCODE(obj).decode()
+        except UnicodeEncodeError:  # a lone surrogate (JSON "\ud800" from a client) is not
+            return legacy_encode(obj)  # UTF-8: the stdlib writes it as an escape
 
     def decode(self, text: str | bytes):
         if self._decode is None:  # built on first use: a fresh start decodes nothing (~20 ms)
             self._decode = msgspec.json.Decoder(self.cls).decode
         try:
             return self._decode(text)
-        except msgspec.ValidationError:  # a row in the legacy encoding (see the docstring)
+        except msgspec.DecodeError:  # the legacy encoding, or a lone surrogate's escape
             return self.legacy_decode(text)
 
     def legacy_decode(self, text: str | bytes):

@@ -183,3 +183,25 @@ def test_one_series_has_no_primary_category(tmp_path):
     assert s.category == "" and s.categories == ["Economics"]
     assert s in ex.list_series(category="Economics")
     ex.close()
+
+
+def test_a_lone_surrogate_from_a_client_is_journaled_and_restored(tmp_path):
+    """JSON input may carry "\\ud800" (not encodable as UTF-8): the order is accepted, stored
+    and restored exactly."""
+    ex = open_exchange(tmp_path, seed=7, clock=FakeClock(NOW))
+    ex.add_user("w", 100)
+    o = ex.create_order(
+        "w",
+        ticker=_ticker(ex),
+        side="bid",
+        price="0.0100",
+        count="1",
+        time_in_force="good_till_canceled",
+        self_trade_prevention_type="maker",
+        client_order_id="odd-\ud800",
+    ).order
+    assert CODECS["order"].decode(CODECS["order"].encode(o)) == o
+    ex.close()
+    again = open_exchange(tmp_path, clock=FakeClock(NOW))
+    assert again.orders[o.order_id] == o
+    again.close()
