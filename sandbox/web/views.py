@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.engine.errors import EngineError
+from sandbox.engine.money import ZERO
 from sandbox.http import serialize as ser
 
 TAPE = 50  # trades and fills shown
@@ -110,13 +111,18 @@ def user(exchange: Any, user_id: str) -> dict:
     """Raises EngineError 404 for an unknown user."""
     if not exchange.has_user(user_id):
         raise EngineError(404, "not_found", "user not found")
-    acct = exchange.get_account(user_id)
     positions, _events = exchange.list_positions(user_id)
     resting = exchange.list_orders(user_id, status="resting")
+    # Cash lives per exchange index (combos trade on index 1's): the total matches GET
+    # /portfolio/balance, and the breakdown shows where it is.
+    breakdown = exchange.indexes.breakdown(user_id, 0)
     return {
         "user_id": user_id,
-        "balance_dollars": ser.dollars(acct.balance),
-        "reserved_dollars": ser.dollars(acct.reserved),
+        "balance_dollars": ser.dollars(sum((b for _, b in breakdown), ZERO)),
+        "balance_by_index": [
+            {"exchange_index": i, "balance_dollars": ser.dollars(b)} for i, b in breakdown
+        ],
+        "reserved_dollars": ser.dollars(exchange.cash.total_resting_order_value(user_id, 0)),
         "portfolio_value_dollars": ser.dollars(exchange.portfolio_value(user_id)),
         "positions": [
             ser.market_position(p, exchange.catalog.markets[p.ticker].exchange_index)

@@ -17,6 +17,7 @@ from aiohttp.test_utils import make_mocked_request
 from sandbox.engine import Exchange
 from sandbox.web.feed import Feed
 from sandbox.web.guard import is_local
+from tests.api import Api
 from tests.conftest import start_exchange
 from tests.web.pages import state, wide_market
 
@@ -88,6 +89,28 @@ def test_state_of_a_market_and_user_matches_rest(web_exchange, demo):
     assert d["market"]["market"]["ticker"] == ticker
     assert [s["kind"] for s in d["market"]["lifecycle"]][:2] == ["created", "open"]
     assert Decimal(d["user"]["balance_dollars"]) == demo.balance()
+
+
+def test_user_cash_is_shown_per_exchange_index_and_totals_like_rest(web_exchange):
+    """Combos trade on index 1's cash: the panel's total matches GET /portfolio/balance and
+    the breakdown shows where the cash is."""
+    api = Api.for_new_user(web_exchange, "webshard")
+    body = {
+        "source": "event_contract",
+        "destination": "event_contract",
+        "amount": 25 * 10_000,  # $25 in centi-cents
+        "source_exchange_shard": 0,
+        "destination_exchange_shard": 1,
+    }
+    api.call("POST", "/portfolio/intra_exchange_instance_transfer", body, expect=200)
+    user = state(web_exchange.url, user="webshard")["user"]
+    assert Decimal(user["balance_dollars"]) == api.balance()
+    on_0, on_1 = api.balances()
+    assert on_1 == Decimal(25)
+    assert user["balance_by_index"] == [
+        {"exchange_index": 0, "balance_dollars": f"{on_0:.4f}"},
+        {"exchange_index": 1, "balance_dollars": f"{on_1:.4f}"},
+    ]
 
 
 @pytest.mark.parametrize(

@@ -168,6 +168,7 @@ function renderUser(u) {
   if (!u) return;
   text("ctl-feed-user", sel.user);
   text("balance", "$" + u.balance_dollars);
+  text("balance-by-index", u.balance_by_index.map((b) => `index ${b.exchange_index}: $${b.balance_dollars}`).join(", "));
   text("reserved", "$" + u.reserved_dollars);
   text("portfolio", "$" + u.portfolio_value_dollars);
   text("resting-total", `(${u.resting_total})`);
