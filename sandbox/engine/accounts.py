@@ -131,7 +131,7 @@ class Accounts:
 
     def collect_fee(self, fee: Decimal) -> None:
         if fee:
-            self.op.touch_meta().fees_collected += fee
+            self.op.collect_fee(fee)
 
     # ------------------------------------------------------------------ reads
 

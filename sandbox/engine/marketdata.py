@@ -85,7 +85,7 @@ class MarketData:
         now = op.now
         day = now // DAY_MS
         if m.previous_day != day:
-            self.catalog.touch_market(m)
+            self.catalog.touch_stats(m)
             m.previous_day = day
             m.previous_yes_bid, m.previous_yes_ask = m.yes_bid, m.yes_ask
             m.previous_price = m.last_price
@@ -97,7 +97,7 @@ class MarketData:
         )
         if changed:
             quote_moved = bid_p != m.yes_bid or ask_p != m.yes_ask
-            self.catalog.touch_market(m)
+            self.catalog.touch_stats(m)
             m.yes_bid, m.yes_ask, m.yes_bid_size, m.yes_ask_size = bid_p, ask_p, bid_s, ask_s
             if quote_moved:
                 self._candle_quote(m, now)

@@ -54,6 +54,10 @@ from .operation import ChangeSet, Operation
 from .portfolio import Portfolio
 
 MAX_CLIENT_ORDER_ID = 64  # characters (Kalshi's client_order_id is a short opaque string)
+# The fields fills, cancels and decreases change (images 13 fields of 31).
+ORDER_HOT = ("status", "remaining_count", "fill_count", "covered", "reserved", "fee_base")
+ORDER_HOT += ("last_update_time", "last_update_reason", "rounding_acc", "taker_fill_cost")
+ORDER_HOT += ("maker_fill_cost", "taker_fees", "maker_fees")
 
 
 class Trading:
@@ -73,8 +77,9 @@ class Trading:
         self.data: MarketData  # set by the front (market data reads the books)
         self.books: dict[str, Book] = {}
         self.orders: dict[str, Order] = {}
-        # _touch(o): before changing an order (a bound toucher: the hot path)
-        self._touch = op.toucher("order", self.orders)
+        # _touch(o): before changing an order's `ORDER_HOT` fields (a bound toucher: the hot
+        # path); a full `op.touch` before changing any other field (amend)
+        self._touch = op.toucher("order", self.orders, ORDER_HOT)
         # Indexes (derived: rebuilt on restore, repaired on rollback).
         self.client_ids: dict[tuple[str, str], str] = {}
         # resting orders: user -> (subaccount, ticker) -> {order id: order}
@@ -482,7 +487,7 @@ class Trading:
         touch = self._touch  # both orders and the market, once (`_fill_side` changes them)
         touch(t)
         touch(r)
-        self.catalog.touch_market(m)
+        self.catalog.touch_stats(m)
         book.reduce(r, q)
         fixups: list[tuple[Order, Position]] = []
         groups: list[str] = []
@@ -869,7 +874,7 @@ class Trading:
                 )
         op.step("amend.reserve")
         old = copy(o)
-        self._touch(o)
+        op.touch("order", o, self.orders)
         if new_coid and new_coid != o.client_order_id:
             if o.client_order_id:
                 self.client_ids.pop((user_id, o.client_order_id), None)
