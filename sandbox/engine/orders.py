@@ -325,22 +325,24 @@ class Trading:
         fee = self.catalog.fees_of(m)
         fee_type, mult = fee
         side_px = p if side == BID else ONE - p
-        fee_bound = fees.taker_fee_bound(fee_type, mult, side, eff, p, ZERO)
-        if not fee_type.startswith("quadratic_with"):
-            # Closing contracts pay at least 1 - limit each, which covers their fee.
-            fee_bound = max(ZERO, fee_bound - (ONE - side_px) * covered)
-        need = fees.hold(
-            side_px * (eff - covered) + fee_bound, ZERO, self.accounts.precision(user_id)
-        )
-        if self.gate is not None:
-            self.gate(user_id, m, need, False)
-        if need > acct.balance:
-            raise EngineError(
-                400,
-                "available_balance_too_low",
-                "insufficient balance",
-                f"need {need}, available {acct.balance}",
-            )
+        cash = side_px * (eff - covered) if covered else side_px * eff
+        # Most orders are far from the balance limit: a cheap upper bound on what they need
+        # settles the check; the exact hold only near the limit (or for a part's gate).
+        if self.gate is not None or fees.hold_bound(cash, eff, mult) > acct.balance:
+            fee_bound = fees.taker_fee_bound(fee_type, mult, side, eff, p, ZERO)
+            if not fee_type.startswith("quadratic_with"):
+                # Closing contracts pay at least 1 - limit each, which covers their fee.
+                fee_bound = max(ZERO, fee_bound - (ONE - side_px) * covered)
+            need = fees.hold(cash + fee_bound, ZERO, self.accounts.precision(user_id))
+            if self.gate is not None:
+                self.gate(user_id, m, need, False)
+            if need > acct.balance:
+                raise EngineError(
+                    400,
+                    "available_balance_too_low",
+                    "insufficient balance",
+                    f"need {need}, available {acct.balance}",
+                )
         fok_short = time_in_force == FOK and (
             self._fok_available(book, side, p, user_id, stp, eff) < c
         )
