@@ -13,7 +13,7 @@ long operations are split into named steps (`op.step`): validate -> reserve -> m
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from copy import copy
 from decimal import Decimal
 
@@ -90,6 +90,7 @@ class Trading:
         # gate(user_id, market, added hold, is_amend): a part's veto on new orders and on
         # amends that grow an order (FCM subtraders' caps and blocked categories)
         self.gate: Callable[[str, Market, Decimal, bool], None] | None = None
+        self.gated: Container[str] = ()  # the users a gate applies to (its part sets both)
         op.repairs.append(self.repair)
 
     def open_book(self, ticker: str) -> None:
@@ -328,13 +329,14 @@ class Trading:
         cash = side_px * (eff - covered) if covered else side_px * eff
         # Most orders are far from the balance limit: a cheap upper bound on what they need
         # settles the check; the exact hold only near the limit (or for a part's gate).
-        if self.gate is not None or fees.hold_bound(cash, eff, mult) > acct.balance:
+        gated = user_id in self.gated
+        if gated or fees.hold_bound(cash, eff, mult) > acct.balance:
             fee_bound = fees.taker_fee_bound(fee_type, mult, side, eff, p, ZERO)
             if not fee_type.startswith("quadratic_with"):
                 # Closing contracts pay at least 1 - limit each, which covers their fee.
                 fee_bound = max(ZERO, fee_bound - (ONE - side_px) * covered)
             need = fees.hold(cash + fee_bound, ZERO, self.accounts.precision(user_id))
-            if self.gate is not None:
+            if gated and self.gate is not None:
                 self.gate(user_id, m, need, False)
             if need > acct.balance:
                 raise EngineError(
