@@ -69,7 +69,8 @@ def fee_increment(
         rate = TAKER_RATE * MAKER_SHARE[fee_type]
     else:
         return ZERO
-    return rate * count * price * (ONE - price) * multiplier
+    fee = rate * count * price * (ONE - price)
+    return fee if multiplier is ONE else fee * multiplier
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,31 +78,33 @@ class FillFee:
     trade_fee: Decimal
     rounding_fee: Decimal
     rebate: Decimal
-
-    @property
-    def net(self) -> Decimal:
-        return self.trade_fee + self.rounding_fee - self.rebate
+    net: Decimal  # trade_fee + rounding_fee - rebate
 
 
 NO_TRADE_FEE = Decimal("0.0000")  # up(base) - up(base): what a fill adding no fee pays
+NO_REBATE = Decimal("0.00")  # down(acc, CENT) of an accumulator below a cent
 
 
 def charge(order: Order, increment: Decimal, revenue: Decimal, precision: Decimal) -> FillFee:
     """The fee components of one fill of `order` (`revenue` signed, negative for buyers);
     advances the order's accumulators. The balance changes by `revenue - net`, on `precision`."""
-    if increment:
-        base = order.fee_base
-        paid = up(base) if base else ZERO  # (most fills are their order's first)
-        order.fee_base = base + increment
-        trade_fee = up(order.fee_base) - paid
-    else:  # (makers on series without maker fees: the accrued fee stays as it is)
+    base = order.fee_base
+    if not increment:  # (makers on series without maker fees: the accrued fee stays as is)
         trade_fee = NO_TRADE_FEE
+    elif base:
+        order.fee_base = base + increment
+        trade_fee = up(order.fee_base) - up(base)
+    else:  # (most fills are their order's first: 0 + x is x, up(0) is 0)
+        order.fee_base = increment
+        trade_fee = up(increment)
     change = revenue - trade_fee
     rounding = change - down(change, precision)
+    if not rounding:  # the accumulator (below a cent) stays; no rebate
+        return FillFee(trade_fee, rounding, NO_REBATE, trade_fee)
     acc = order.rounding_acc + rounding
     rebate = down(acc, CENT)
     order.rounding_acc = acc - rebate
-    return FillFee(trade_fee, rounding, rebate)
+    return FillFee(trade_fee, rounding, rebate, trade_fee + rounding - rebate)
 
 
 def hold(amount: Decimal, acc: Decimal, precision: Decimal) -> Decimal:

@@ -458,11 +458,10 @@ class Trading:
         if o.status == RESTING and o.remaining_count > 0:
             fee_type, mult = fee or self.catalog.fees_of(self.catalog.markets[o.ticker])
             px = o.price if o.side == BID else ONE - o.price
-            new = fees.hold(
-                px * (o.remaining_count - o.covered) + fees.maker_fee_reserve(fee_type, mult, o),
-                o.rounding_acc,
-                self.accounts.precision(o.user_id),
-            )
+            amount = px * (o.remaining_count - o.covered if o.covered else o.remaining_count)
+            if fee_type in fees.MAKER_SHARE:
+                amount += fees.maker_fee_reserve(fee_type, mult, o)
+            new = fees.hold(amount, o.rounding_acc, self.accounts.precision(o.user_id))
         else:
             new = ZERO
         d = new - o.reserved
