@@ -135,6 +135,8 @@ def main() -> int:
     say("\nWhat to notice:")
     say("  - You saw every RFQ, but only the quotes you made or received.")
     say("  - Batch best quotes reach only the batch's creator, and never name the makers.")
+    say("    They come at most every 250 ms per batch, each a full snapshot: keep the highest")
+    say("    version you have seen and ignore any older one.")
     say("  - quote_executed came before the fills of the trade it explains.")
     say("\nNext: uv run python 10_websocket/08_ws_multivariate_lifecycle.py")
     total = sum(seen.values())

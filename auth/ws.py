@@ -17,7 +17,8 @@ What the loop does for you:
 - Detects a dead connection: Kalshi pings every 10 s and we ping too, so a live server is heard
   from at least every ~10 s; `read_timeout` (30 s) of silence means the connection is dead.
 - Handles `error` replies: a refused subscription (unknown channel, bad parameter, missing auth)
-  ends the script with exit code 1; "subscription ended" errors (10, 25) and "busy" errors
+  ends the script with exit code 1 (so does a channel error 10 in answer to our subscribe: a
+  paid feed the key lacks); unsolicited "subscription ended" errors (10, 25) and "busy" errors
   (18, 27) reconnect; errors to commands the script sent itself are printed and passed on.
 - Stops cleanly (close frame) on Ctrl+C, after `seconds`, or after `max_messages` data messages.
 - `restart(reason)` starts a new connection at once (fresh subscriptions and snapshots): the
@@ -381,7 +382,11 @@ class Stream:
         if kind == "subscribed":
             self.sids[body.get("channel")] = body.get("sid")
         elif kind == "error":
-            if body.get("code") in RETRY_CODES:
+            code = body.get("code")
+            # A channel error (10) in answer to a command we sent is a refusal (e.g. a paid feed
+            # this key lacks): reconnecting would only be refused again, forever. Unsolicited,
+            # it means the server ended a subscription, and a reconnect resubscribes.
+            if code in RETRY_CODES and not (code == 10 and command is not None):
                 raise _Retry(f"server {describe_reply(message)}")
             if message.get("id") in self._setup_ids:
                 raise StreamError(body.get("code"), body.get("msg", ""), command)

@@ -325,6 +325,33 @@ def test_an_error_reply_to_our_subscription_ends_the_stream(key):
     assert isinstance(info.value, KalshiError)  # so auth.run exits with code 1
 
 
+def test_a_channel_error_answering_our_subscribe_ends_the_stream_instead_of_looping(key):
+    """Error 10 is retried only when unsolicited (a subscription the server ended); in answer
+    to our own subscribe (e.g. pyth_value without the paid feed) a retry would loop forever."""
+
+    async def behave(fake, ws, n):
+        cmd = await fake.command(ws)
+        refusal = {"code": 10, "msg": "pyth_value needs the paid data feed"}
+        await ws.send(json.dumps({"type": "error", "id": cmd["id"], "msg": refusal}))
+        await hold(ws)
+
+    async def main():
+        async with FakeKalshi(key, behave) as fake:
+            pyth = {"cmd": "subscribe", "params": {"channels": ["pyth_value"]}}
+            stream = Stream(pyth, url=fake.url, backoff=quick(), log=lambda _: None)
+            try:
+                await asyncio.wait_for(collect(stream), 10)  # a retry loop fails, not hangs
+            finally:
+                connections.append(stream.connections)
+
+    connections: list[int] = []
+    with pytest.raises(StreamError) as info:
+        asyncio.run(main())
+    assert "WebSocket error 10 (Channel error)" in str(info.value)
+    assert "paid data feed" in str(info.value)
+    assert connections == [1]
+
+
 def test_subscription_ended_errors_reconnect_and_errors_to_script_commands_pass_through(key):
     async def behave(fake, ws, n):
         await fake.subscribed(ws)

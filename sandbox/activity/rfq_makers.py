@@ -169,11 +169,13 @@ class RfqMakers:
 
 
 async def run_rfq_clock(exchange, tick_s: float = 0.05) -> None:
-    """Run due RFQ timers (missed confirmations, executions) close to their deadlines."""
+    """Run due RFQ timers (missed confirmations, executions, batch quotes that stop counting)
+    close to their deadlines."""
     while True:
         await asyncio.sleep(tick_s)
         try:
-            if exchange.next_rfq_deadline() is not None:
+            deadline = exchange.next_rfq_deadline()
+            if deadline is not None and deadline <= exchange.now():
                 exchange.run_timers()
         except Exception:
             log.exception("rfq clock failed")

@@ -129,7 +129,8 @@ class Clock:
     `Meta.clock_offset_ms`, so an advanced clock stays advanced across a restart. Advancing
     runs what the passage of time does on Kalshi, as one operation: scheduled fee changes past
     their time apply (emitting `event_fee_update`), resting orders past their expiration are
-    canceled and active markets past their close time close."""
+    canceled and active markets past their close time close; then the RFQ timers that came
+    due run (each its own operation, as on the exchange's clock)."""
 
     def __init__(self, ex: Any):
         self.ex = ex
@@ -160,4 +161,5 @@ class Clock:
                 if m.status == "active" and m.close_time <= now:
                     self.ex.close_market(m.ticker)
                     closed.append(m.ticker)
+        self.ex.run_timers()  # RFQ windows that ran out, batch quotes that stopped counting
         return {"closed_markets": closed, "fee_changes_applied": fees}

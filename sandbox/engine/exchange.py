@@ -234,7 +234,8 @@ class Exchange:
         if expiry and expiry[0][0] <= op.time():
             with op:
                 self.trading.expire_due()
-        if self.comms.pending or self.batches.pending:
+        lapses = self.batches.lapses  # when batch quotes stop counting (a heap, like expiry)
+        if self.comms.pending or self.batches.pending or (lapses and lapses[0][0] <= op.time()):
             self.run_timers()
 
     def _expire_reads(self) -> None:
@@ -1025,8 +1026,8 @@ class Exchange:
 
     def run_timers(self, limit: int | None = None) -> int:
         """Run the RFQ timers that are due (missed confirmations, executions; at most `limit`),
-        each as its own operation; an execution the book refuses ends its quote instead.
-        Returns how many ran."""
+        each as its own operation; an execution the book refuses ends its quote instead. Then
+        the batch quotes that stopped counting, in one operation. Returns how many ran."""
         op = self._op
         if op.depth:  # inside another operation (seeding): its caller runs them later
             return 0
@@ -1047,15 +1048,24 @@ class Exchange:
                 log.info("rfq batch %s failed to execute: %s", b.batch_id, exc)
                 with op:
                     self.batches.fail(b, f"execution_failed: {exc.code}")
-        return len(due) + len(batches)
+        ran = len(due) + len(batches)
+        if (limit is None or ran < limit) and self.batches.lapse_due(op.time()):
+            with op:  # batch quotes that stopped counting
+                self.batches.run_lapses()
+            ran += 1
+        return ran
 
     def set_rfq_windows(self, confirm_ms: int, execute_ms: int) -> None:
         """Override Kalshi's RFQ timers for every market (tests, demos, benchmarks)."""
         self.comms.windows = self.comms.hvm_windows = (confirm_ms, execute_ms)
 
     def next_rfq_deadline(self) -> int | None:
-        deadlines = [d for d in (self.comms.next_deadline(), self.batches.next_deadline()) if d]
-        return min(deadlines, default=None)
+        deadlines = (
+            self.comms.next_deadline(),
+            self.batches.next_deadline(),
+            self.batches.next_lapse(),
+        )
+        return min((d for d in deadlines if d), default=None)
 
     def get_rfq(self, rfq_id: str) -> Rfq:
         self._expire_reads()

@@ -461,6 +461,10 @@ class RfqBatch:
     confirmed: bool = False
     version: int = 0  # best-quotes snapshot version
     best_ts: int | None = None  # when a best bid last changed
+    # The snapshot `version` names: per child (batch order) its best yes then no bid as the
+    # price string, "" for none. Kept so a change (or a lapse) that moves no best bid makes no
+    # new snapshot, and so the WebSocket sends exactly what `version` stands for.
+    best_bids: list[str] = field(default_factory=list)
     executed_ts: int | None = None
 
 

@@ -15,11 +15,19 @@ trades and the batch closes "execution failed".
 The children are ordinary `Rfq`/`Quote` records kept by `Communications` (marked with
 `rfq_batch_id`, out of its indexes), so a child executes exactly like a single quote. State here:
 `batches`, `batch_quotes`; indexes: open batches per user, batch quotes per batch, the accepted
-batches whose timer runs (`pending`), client batch ids.
+batches whose timer runs (`pending`), client batch ids, and the times open batch quotes stop
+counting (`lapses`, a heap).
+
+The creator's best-quotes snapshot is stored on the batch (`best_bids`, `version`): every change
+that may move a best bid (a batch quote created or withdrawn, or one that stops counting) compares
+the best bids with it and makes a new version only when one differs (AsyncAPI
+rfq_batch_best_quotes: "Sent ... when the best bid on either side of any child changes, including
+when a batch quote stops counting"). Lapses run on the exchange's clock like the RFQ timers.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass
@@ -101,6 +109,10 @@ class RfqBatches:
         self.by_batch: dict[str, dict[str, BatchQuote]] = {}
         self.pending: dict[str, RfqBatch] = {}
         self.client_ids: dict[tuple[str, str], RfqBatch] = {}
+        # (ms a batch quote stops counting, batch_quote_id): lazy, an entry whose batch quote
+        # was replaced or withdrawn meanwhile refreshes nothing.
+        self.lapses: list[tuple[int, str]] = []
+        self.quote_life_ms = QUOTE_LIFE_MS  # tests and demos may shorten it
         op.repairs.append(self.repair)
 
     # ------------------------------------------------------------------ index upkeep
@@ -146,12 +158,30 @@ class RfqBatches:
         if self.op.events is not None:
             self.op.emit(BatchEvent(kind, copy(b), self.op.now, None if bq is None else copy(bq)))
 
-    def _best_changed(self, b: RfqBatch) -> None:
-        """Any batch quote change may move a best bid: a new snapshot for the creator."""
+    def _refresh_best(self, b: RfqBatch) -> None:
+        """A batch quote changed or lapsed: if a best bid moved, a new snapshot for the creator
+        (the same bids from another maker are the same snapshot: makers are not named)."""
+        bids = [
+            "" if top is None else str(top.price)
+            for _, yes, no in self.best(b)
+            for top in (yes, no)
+        ]
+        if bids == b.best_bids:
+            return
         self._touch(b)
+        b.best_bids = bids
         b.version += 1
         b.best_ts = self.op.now
         self._emit("best", b)
+
+    def shown(self, b: RfqBatch) -> list[tuple[Rfq, Decimal | None, Decimal | None]]:
+        """The snapshot `b.version` names: per child, its best yes and no bid (None: none)."""
+        bids = b.best_bids or [""] * (2 * len(b.rfq_ids))
+        price = lambda s: Decimal(s) if s else None  # noqa: E731
+        return [
+            (self.comms.rfqs[rfq_id], price(bids[2 * i]), price(bids[2 * i + 1]))
+            for i, rfq_id in enumerate(b.rfq_ids)
+        ]
 
     # ------------------------------------------------------------------ batches
 
@@ -264,6 +294,7 @@ class RfqBatches:
             updated_ts=now,
             client_batch_id=client_batch_id,
             obscure_creator=bool(obscure_creator),
+            best_bids=[""] * (2 * len(rfq_ids)),
         )
         self.batches[batch_id] = b
         op.added("rfq_batch", b, self.batches)
@@ -381,7 +412,7 @@ class RfqBatches:
         )  # fmt: skip
         priority = [now] * (2 * len(prices))
         if old is not None:
-            live = now - old.sent_ts <= QUOTE_LIFE_MS
+            live = now - old.sent_ts <= self.quote_life_ms
             for i, qid in enumerate(old.quote_ids):
                 q = self.comms.quotes[qid]
                 for j, bid in enumerate((q.yes_bid, q.no_bid)):
@@ -425,8 +456,11 @@ class RfqBatches:
         self.batch_quotes[bq.batch_quote_id] = bq
         op.added("batch_quote", bq, self.batch_quotes)
         self._index_bq(bq)
+        entry = (now + self.quote_life_ms + 1, bq.batch_quote_id)  # counts through now + 30 s
+        heapq.heappush(self.lapses, entry)
+        op.undo(self._unpush, entry)
         self._emit("quoted", b, bq)
-        self._best_changed(b)
+        self._refresh_best(b)
         return bq
 
     def party_quote(self, user_id: str, batch_id: str, bq_id: str) -> BatchQuote:
@@ -445,7 +479,7 @@ class RfqBatches:
             raise _bad(f"the batch quote is {bq.status}", "quote_not_open", 409)
         self.op.step("delete_batch_quote.record")
         self._cancel_bq(bq, "deleted")
-        self._best_changed(self.batches[batch_id])
+        self._refresh_best(self.batches[batch_id])
         return bq
 
     def _cancel_bq(self, bq: BatchQuote, reason: str) -> None:
@@ -465,7 +499,7 @@ class RfqBatches:
         live = [
             bq
             for bq in self.by_batch.get(b.batch_id, {}).values()
-            if bq.status == Q_OPEN and now - bq.sent_ts <= QUOTE_LIFE_MS
+            if bq.status == Q_OPEN and now - bq.sent_ts <= self.quote_life_ms
         ]
         out: list[tuple[Rfq, Best | None, Best | None]] = []
         for i, rfq_id in enumerate(b.rfq_ids):
@@ -611,6 +645,37 @@ class RfqBatches:
             b.deadline = now + self.comms.windows_of(self.comms.rfqs[b.rfq_ids[0]].ticker)[1]
         return bq
 
+    # ------------------------------------------------------------------ lapses
+
+    def lapse_due(self, now: int) -> bool:
+        return bool(self.lapses) and self.lapses[0][0] <= now
+
+    def next_lapse(self) -> int | None:
+        return self.lapses[0][0] if self.lapses else None
+
+    def run_lapses(self) -> int:
+        """Batch quotes that stopped counting by now: each open batch they priced gets a new
+        snapshot if that moved a best bid. Returns how many open batches were rechecked."""
+        op = self.op
+        op.step("lapse_batch_quotes.pop")
+        heap, now, seen = self.lapses, op.now, {}
+        while heap and heap[0][0] <= now:
+            entry = heapq.heappop(heap)
+            op.undo(heapq.heappush, heap, entry)
+            bq = self.batch_quotes.get(entry[1])
+            if bq is not None and bq.status == Q_OPEN:
+                b = self.batches[bq.batch_id]
+                if b.status == OPEN:
+                    seen[b.batch_id] = b
+        op.step("lapse_batch_quotes.refresh")
+        for b in seen.values():
+            self._refresh_best(b)
+        return len(seen)
+
+    def _unpush(self, entry: tuple[int, str]) -> None:
+        self.lapses.remove(entry)
+        heapq.heapify(self.lapses)
+
     # ------------------------------------------------------------------ timers
 
     def due(self, now: int) -> list[RfqBatch]:
@@ -726,6 +791,9 @@ class RfqBatches:
         for bq in sorted(batch_quotes, key=lambda x: (x.created_ts, x.batch_quote_id)):
             self.batch_quotes[bq.batch_quote_id] = bq
             self._index_bq(bq)
+            if bq.status == Q_OPEN:  # a lapse already applied refreshes nothing when rerun
+                self.lapses.append((bq.sent_ts + self.quote_life_ms + 1, bq.batch_quote_id))
+        heapq.heapify(self.lapses)
 
     def repair(self, cs: ChangeSet) -> None:
         for b, _ in cs.entries("rfq_batch"):

@@ -52,6 +52,13 @@ ENDPOINT_COSTS = {
     ("GET", "/communications/quotes/{quote_id}"): 2,
     ("DELETE", "/communications/quotes/{quote_id}"): 2,
 }
+# RFQ batches (`/communications/rfq_batches*`, 8 operations) cost the default, per request: the
+# spec (3.34.0) gives none of them a rate-limit note, and Kalshi's rate-limit page says "each
+# operation's API reference page lists its cost where it differs", its Batch Create Orders (V2)
+# page "Other endpoints cost 10 tokens per request (not per item) unless noted on their own page"
+# (docs.kalshi.com, checked 2026-11-30). So a batch of 57 children or a batch quote pricing them
+# all costs 10, and GET /account/endpoint_costs does not list them ("Endpoints that use the
+# default cost are omitted", spec). Their writes are in the Write bucket (WRITE_PREFIXES).
 PER_ITEM = {
     ("POST", "/portfolio/events/orders/batched"),
     ("DELETE", "/portfolio/events/orders/batched"),

@@ -10,6 +10,7 @@ the engine's listeners. Modules, one job each:
   session     one connection's commands and replies
   connection  bounded outbound queue, writer, ping/pong keep-alive
   bridge      engine events -> hub; the read view used for snapshots
+  throttle    at most one message per key per interval, the latest one (RFQ batch best quotes)
   endpoint    the signed handshake and per-client tasks
 """
 

@@ -14,6 +14,11 @@ from sandbox.engine.feechanges import EventFeeUpdate
 from sandbox.engine.rfqbatches import BatchEvent
 from sandbox.ws import messages, messages_batches, messages_comms
 from sandbox.ws.hub import Hub
+from sandbox.ws.throttle import Throttle
+
+# AsyncAPI rfq_batch_best_quotes: "at most once every 250 ms per batch, carrying the latest
+# snapshot".
+BEST_QUOTES_INTERVAL_S = 0.25
 
 # lastUpdateReason values of the AsyncAPI; engine reasons outside it are not forwarded.
 REASONS = {
@@ -31,6 +36,11 @@ class Bridge:
         self.exchange = exchange
         self._ids: dict[str, str] = {}
         self._volume: dict[tuple[str, int, str], Decimal] = {}  # contracts traded per position
+        # The 250 ms limit is a delivery rule, so it lives here and not in the engine: the
+        # engine makes (and journals) a snapshot on every best-bid change, each with a higher
+        # `version`; the wire carries the latest of them per window, so the creator sees
+        # versions that strictly increase, with gaps, and never a snapshot older than one sent.
+        self._best = Throttle(BEST_QUOTES_INTERVAL_S, self._send_best)
         self._handlers: dict[type, Callable[[Any], None]] = {
             ev.OrderEvent: self._order,
             ev.FillEvent: self._fill,
@@ -56,6 +66,7 @@ class Bridge:
             return True
         if self._volume:
             self._volume.clear()
+        self._best.clear()
         return False
 
     def __call__(self, event: Any) -> None:
@@ -200,9 +211,10 @@ class Bridge:
             return
         if e.kind == "best":
             if b.status == "open":
-                msg = mb.rfq_batch_best_quotes(batches, b)
-                hub.publish_private("communications", "rfq_batch_best_quotes", msg, b.user_id, None)
+                self._best.offer(b.batch_id, b)
             return
+        if b.status != "open":  # accepted or closed: a snapshot still waiting is never sent
+            self._best.drop(b.batch_id)
         if bq is None:  # executed (or failed): the creator's summary
             msg = mb.rfq_batch_executed(batches, b)
             hub.publish_private("communications", "rfq_batch_executed", msg, b.user_id, None)
@@ -214,6 +226,14 @@ class Bridge:
         else:
             kind, msg = "batch_quote_executed", mb.batch_quote_executed(batches, b, bq)
         hub.publish_private("communications", kind, msg, bq.user_id, None)
+
+    def _send_best(self, batch_id: Any, b: Any) -> None:
+        """`b`: the batch as of its latest snapshot; nothing once the batch left "open"."""
+        live = self.exchange.batches.batches.get(batch_id)
+        if live is None or live.status != "open":
+            return
+        msg = messages_batches.rfq_batch_best_quotes(self.exchange.batches, b)
+        self.hub.publish_private("communications", "rfq_batch_best_quotes", msg, b.user_id, None)
 
     def _event_fee_update(self, e: EventFeeUpdate) -> None:
         msg = messages.event_fee_update(

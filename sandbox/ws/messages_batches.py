@@ -112,9 +112,10 @@ def batch_quote_created(batches: Any, bq: Any) -> dict[str, Any]:
 
 
 def rfq_batch_best_quotes(batches: Any, b: Any) -> dict[str, Any]:
-    """The full snapshot of best bids across makers (never naming them)."""
+    """The full snapshot of best bids across makers (never naming them): the one `b.version`
+    names, as stored on the batch."""
     rows, yes_all, no_all = [], True, True
-    for r, yes, no in batches.best(b):
+    for r, yes, no in batches.shown(b):
         yes_all, no_all = yes_all and yes is not None, no_all and no is not None
         row: dict[str, Any] = {
             "rfq_id": r.rfq_id,
@@ -123,12 +124,11 @@ def rfq_batch_best_quotes(batches: Any, b: Any) -> dict[str, Any]:
         }
         if r.contracts is not None:
             row["contracts_fp"] = count(r.contracts)
-        for side, top in (("yes", yes), ("no", no)):
-            if top is not None:
-                row[f"{side}_bid_dollars"] = price(top.price)
-                row[f"{side}_contracts_offered_fp"] = count(
-                    batches.comms.contracts_for(r, side, top.price)
-                )
+        for side, bid in (("yes", yes), ("no", no)):
+            if bid is not None:
+                row[f"{side}_bid_dollars"] = price(bid)
+                offered = batches.comms.contracts_for(r, side, bid)
+                row[f"{side}_contracts_offered_fp"] = count(offered)
         if r.target_cost is not None:
             row["rfq_target_cost_dollars"] = _cost(r)
         rows.append(row)

@@ -131,6 +131,16 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["batch_quotes_by_batch"] = {k: sorted(v) for k, v in batches.by_batch.items() if v}
     snap["pending_batches"] = sorted(batches.pending)
     snap["batch_client_ids"] = {k: b.batch_id for k, b in sorted(batches.client_ids.items())}
+    snap["batch_lapses"] = sorted(batches.lapses)
+    if not ordered:  # lazy like `expiry`; a restore lists every open batch quote's lapse, and
+        now = ex.now()  # one already run (its time passed) refreshes nothing when rerun
+        snap["batch_lapses"] = [
+            e
+            for e in snap["batch_lapses"]
+            if e[0] > now
+            and (bq := batches.batch_quotes.get(e[1])) is not None
+            and bq.status == "open"
+        ]
     if not ordered:
         for k in ("candle", "orders_by_user", "groups_by_user"):
             snap[k] = {key: sorted(v, key=str) for key, v in snap[k].items()}

@@ -373,6 +373,11 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         stands=lambda ex, n: ex.run_timers(limit=n),
     ),
+    "rfq_batch_quotes_lapse": Scenario(  # after the quotes' 30 s: a new best-quotes snapshot
+        lambda ex, ids: ex.run_timers(),
+        prepare=lambda ex, clock, ids: clock.advance(30_001),
+        stands=lambda ex, n: ex.run_timers(limit=n),
+    ),
     "add_user": Scenario(lambda ex, ids: ex.add_user("dave", D("10"))),
     "subaccount_create": Scenario(lambda ex, ids: ex.create_subaccount("bob")),
     "subaccount_transfer": Scenario(

@@ -363,3 +363,105 @@ def test_restore_rebuilds_batches(tmp_path):
     assert rb.status == "closed" and rb.executed
     again.check_invariants()
     again.close()
+
+
+# ---------------------------------------------------------------- best-quotes snapshots, lapses
+
+
+def _snapshots(seen: list) -> list[tuple[int, list[str]]]:
+    return [(e.batch.version, e.batch.best_bids) for e in seen if getattr(e, "kind", "") == "best"]
+
+
+def test_a_snapshot_only_when_a_best_bid_moves(world):
+    """AsyncAPI: sent "when the best bid on either side of any child changes"; the same bids from
+    another maker are the same snapshot (makers are not named)."""
+    ex, _ = world
+    seen: list = []
+    ex.listeners.append(seen.append)
+    b = batch(ex)
+    bquote(ex, b, "bob", "0.30", "0.60")
+    bquote(ex, b, "carol", "0.30", "0.60")  # ties every bid: nothing moves
+    bquote(ex, b, "carol", "0.25", "0.65")  # better no bids only
+    assert _snapshots(seen) == [
+        (1, ["0.3000", "0.6000"] * 3),
+        (2, ["0.3000", "0.6500"] * 3),
+    ]
+    assert b.version == 2 and ex.batches.shown(b)[0][1:] == (D("0.30"), D("0.65"))
+
+
+def test_a_lapse_that_moves_a_best_bid_makes_a_snapshot(world):
+    ex, clock = world
+    seen: list = []
+    ex.listeners.append(seen.append)
+    b = batch(ex)
+    t0 = clock.t
+    bquote(ex, b, "bob", "0.30", "0.60")  # counts through t0 + 30 s
+    clock.advance(10)
+    bquote(ex, b, "carol", "0.25", "0.65")  # through t0 + 30.01 s
+    assert b.version == 2
+    assert ex.next_rfq_deadline() == t0 + QUOTE_LIFE_MS + 1  # the index of lapse times
+    clock.t = t0 + QUOTE_LIFE_MS
+    assert ex.run_timers() == 0 and b.version == 2  # bob's still counts
+    clock.advance(1)
+    assert ex.run_timers() == 1  # bob's stops counting: carol's 0.25 is the best yes now
+    assert _snapshots(seen)[2:] == [(3, ["0.2500", "0.6500"] * 3)]
+    assert b.best_ts == clock.t
+    clock.advance(10)  # carol's lapses on the next request, before it is served
+    best = ex.batch_best_quotes("alice", b.batch_id)
+    assert all(yes is None and no is None for _, yes, no in best)
+    assert _snapshots(seen)[3:] == [(4, [""] * 6)]
+    assert not ex.batches.lapses  # both entries popped
+    ex.check_invariants()
+
+
+def test_a_lapse_that_moves_nothing_or_a_resent_quote_makes_no_snapshot(world):
+    ex, clock = world
+    seen: list = []
+    ex.listeners.append(seen.append)
+    b = batch(ex)
+    t0 = clock.t
+    bquote(ex, b, "bob", "0.30", "0.60")
+    clock.advance(10_000)
+    bquote(ex, b, "bob", "0.30", "0.60")  # resent unchanged: counts through t0 + 40 s
+    bquote(ex, b, "carol", "0.30", "0.60")  # the same bids again
+    clock.t = t0 + QUOTE_LIFE_MS + 1  # the first entry's time: a replaced quote, ignored
+    ex.run_timers()
+    clock.t = t0 + 10_000 + QUOTE_LIFE_MS + 1  # both lapse together: every bid goes
+    ex.run_timers()
+    assert [v for v, _ in _snapshots(seen)] == [1, 2]
+    assert b.best_bids == [""] * 6
+
+
+def test_advancing_the_clock_lapses_quotes(world):
+    """The control plane's advance-clock runs what time does, batch quote lapses included."""
+    from sandbox.control import actions
+
+    ex, _ = world
+    seen: list = []
+    ex.listeners.append(seen.append)
+    b = batch(ex)
+    bquote(ex, b, "bob", "0.30", "0.60")
+    actions.Clock(ex).advance(QUOTE_LIFE_MS + 1)
+    assert _snapshots(seen) == [(1, ["0.3000", "0.6000"] * 3), (2, [""] * 6)]
+
+
+def test_lapses_and_snapshots_survive_a_restart(tmp_path):
+    from sandbox.store import open_exchange
+
+    ex, clock = batch_exchange(data_dir=tmp_path)
+    b = batch(ex)
+    bquote(ex, b, "bob", "0.30", "0.60")
+    clock.advance(5)
+    bquote(ex, b, "carol", "0.25", "0.65")
+    ex.close()
+    clock.advance(QUOTE_LIFE_MS - 2)  # bob's lapsed while the exchange was down
+    again = open_exchange(tmp_path, clock=clock)
+    rb = again.batches.batches[b.batch_id]
+    assert (rb.version, rb.best_bids) == (2, ["0.3000", "0.6500"] * 3)  # journaled
+    assert again.run_timers() == 1
+    assert (rb.version, rb.best_bids) == (3, ["0.2500", "0.6500"] * 3)
+    again.close()
+    third = open_exchange(tmp_path, clock=clock)  # the lapse rerun refreshes nothing
+    rb = third.batches.batches[b.batch_id]
+    assert third.run_timers() == 1 and (rb.version, rb.best_bids) == (3, ["0.2500", "0.6500"] * 3)
+    third.close()

@@ -269,3 +269,50 @@ def test_the_batch_quote_flow_is_in_the_write_bucket_at_the_default_cost(users):
     assert lane("GET", BASE + "/{rfq_batch_id}/best_quotes") == "read"
     listed = users[0].get("/account/endpoint_costs")["endpoint_costs"]
     assert not [c for c in listed if "rfq_batches" in c["path"]]
+
+
+def test_batch_operations_are_charged_the_default_cost_in_their_buckets():
+    """Each batch operation takes 10 tokens per request (not per child: "Other endpoints cost 10
+    tokens per request (not per item) unless noted on their own page", Kalshi's Batch Create
+    Orders (V2) reference), writes from the Write bucket, reads from the Read bucket. On a frozen
+    limiter clock (no refill) a Basic user's Write bucket (100) takes exactly 10 of them."""
+    import asyncio
+
+    import aiohttp
+
+    from sandbox.http.ratelimit import API_PREFIX
+    from sandbox.http.routing import LIMITER
+    from tests.sandbox.ws_helpers import in_process_server
+
+    async def scenario() -> tuple[list[int], list[int]]:
+        runner, url, _, signers = await in_process_server(users=("alice",))
+        runner.app[LIMITER].clock = lambda: 0.0
+        batch, bq = str(uuid.uuid4()), str(uuid.uuid4())
+        writes = [
+            ("POST", BASE),
+            ("DELETE", f"{BASE}/{batch}"),
+            ("PUT", f"{BASE}/{batch}/accept"),
+            ("POST", f"{BASE}/{batch}/quotes"),
+            ("DELETE", f"{BASE}/{batch}/quotes/{bq}"),
+            ("PUT", f"{BASE}/{batch}/quotes/{bq}/confirm"),
+        ]
+        reads = [f"{BASE}/{batch}", f"{BASE}/{batch}/best_quotes", f"{BASE}/{batch}/quotes", BASE]
+        try:
+            async with aiohttp.ClientSession() as http:
+
+                async def call(method: str, path: str) -> int:
+                    full = API_PREFIX + path
+                    headers = signers["alice"].headers(method, full)
+                    body = None if method in ("GET", "DELETE") else {}
+                    async with http.request(method, url + full, json=body, headers=headers) as r:
+                        return r.status
+
+                w = [await call(*writes[i % len(writes)]) for i in range(11)]
+                r = [await call("GET", reads[i % len(reads)]) for i in range(41)]
+                return w, r
+        finally:
+            await runner.cleanup()
+
+    writes, reads = asyncio.run(scenario())
+    assert 429 not in writes[:10] and writes[10] == 429  # 10 x 10 tokens = the Write bucket
+    assert 429 not in reads[:40] and reads[40] == 429  # the Read bucket (400) is its own

@@ -58,6 +58,7 @@ def _worker(data_dir: Path, seed: int) -> None:
     groups: list[tuple[str, str]] = []
     ex.comms.windows = (200, 0)  # RFQs: a short confirmation window, immediate execution
     ex.comms.hvm_windows = (200, 0)  # combos (RFQ batches) too
+    ex.batches.quote_life_ms = 100  # batch quotes lapse within the run (new snapshots)
     parlays = _round_robin(ex)
     while True:
         u = rng.choice(USERS)
@@ -191,6 +192,8 @@ def _worker(data_dir: Path, seed: int) -> None:
                     bqs.append(
                         ex.create_batch_quote(m, b.batch_id, quotes=entries, rest_remainder=False)
                     )
+                if rng.random() < 0.3:  # left open: its quotes lapse on the clock
+                    continue
                 floors = [{"rfq_id": x, "bid_dollars": "0.01"} for x in b.rfq_ids]
                 ex.accept_rfq_batch(u, b.batch_id, rng.choice(("yes", "no")), floors)
                 for bq in bqs:

@@ -73,6 +73,11 @@ async def scenario() -> tuple[dict[str, list[dict]], dict]:
             )  # fmt: skip
             q1 = bq(ex, "demo", b, ["0.30", "0.30", "0.20"])
             q2 = bq(ex, "carol", b, ["0.20", "0.20", "0.35"])
+            # At most one snapshot per 250 ms: carol's comes at the window's end; wait for it,
+            # as a requester would before accepting (an accept first would drop it unsent).
+            await a.until(
+                lambda m: m["type"] == "rfq_batch_best_quotes" and m["msg"]["version"] == 2
+            )
             floors = [{"rfq_id": r, "bid_dollars": "0.01"} for r in b.rfq_ids]
             ex.accept_rfq_batch("alice", b.batch_id, "yes", floors)
             ex.confirm_batch_quote("demo", b.batch_id, q1.batch_quote_id)
@@ -81,7 +86,8 @@ async def scenario() -> tuple[dict[str, list[dict]], dict]:
                 "dave", children=children, mve_collection_ticker=collection, contracts="1"
             )
             ex.delete_rfq_batch("dave", gone.batch_id)
-            seen = await asyncio.gather(*(x.drain(0.5) for x in clients))
+            await asyncio.gather(*(x.drain(0.5) for x in clients))
+            seen = [x.seen for x in clients]
             ids = {
                 **ids_,
                 "batch": b.batch_id,
@@ -180,3 +186,100 @@ def test_every_message_matches_the_asyncapi(run):
                 assert not errors, (m, errors)
                 checked.add(m["type"])
     assert checked >= set(SCHEMAS) - {"rfq_created", "rfq_deleted"}
+
+
+# ---------------------------------------------------------------- throttle and lapses on the wire
+
+
+def _best(msgs: list[dict]) -> list[dict]:
+    return [m["msg"] for m in msgs if m["type"] == "rfq_batch_best_quotes"]
+
+
+async def best_quotes_scenario() -> dict:
+    import aiohttp
+
+    runner, url, ex, signers = await in_process_server(users=USERS)
+    collection, children = round_robin(ex)
+    try:
+        async with connect(url, signers["alice"]) as a:
+            await a.cmd("subscribe", channels=["communications"])
+            await a.drain(0.2)
+            b = ex.create_rfq_batch(
+                "alice", children=children, mve_collection_ticker=collection, contracts="2"
+            )
+            # A burst: 20 batch quotes, each a new best bid (run without yielding to the loop).
+            for i in range(20):
+                bid = f"{0.10 + 0.01 * i:.2f}"
+                bq(ex, ("demo", "carol")[i % 2], b, [bid] * 3)
+            final = b.version
+            await a.until(
+                lambda m: m["type"] == "rfq_batch_best_quotes" and m["msg"]["version"] == final
+            )
+            await a.drain(0.5)  # nothing more comes
+            burst = _best(a.seen)
+            rest_best = ex.batch_best_quotes("alice", b.batch_id)
+            # Advancing the exchange clock lapses every batch quote: a snapshot with no bids.
+            async with aiohttp.ClientSession() as http:
+                r = await http.post(f"{url}/_sandbox/ctl/clock", json={"advance_seconds": 30.001})
+                assert r.status == 200, await r.text()
+            lapsed = await a.until(lambda m: m["type"] == "rfq_batch_best_quotes")
+            # A snapshot waiting for its window when the batch is accepted is never sent.
+            await asyncio.sleep(0.3)  # past the lapse snapshot's window
+            bq(ex, "demo", b, ["0.40"] * 3)  # the window is quiet: sent at once
+            bq(ex, "carol", b, ["0.45"] * 3)  # waits for the window's end
+            floors = [{"rfq_id": r, "bid_dollars": "0.01"} for r in b.rfq_ids]
+            ex.accept_rfq_batch("alice", b.batch_id, "yes", floors)
+            await a.drain(0.6)
+            return {
+                "burst": burst,
+                "final": final,
+                "rest_best": [(y.price, n.price) for _, y, n in rest_best],
+                "lapsed": lapsed,
+                "after": _best(a.seen)[len(burst) + 1 :],
+                "version": b.version,
+                "all": a.seen,
+            }
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture(scope="module")
+def best_run():
+    return asyncio.run(asyncio.wait_for(best_quotes_scenario(), 60))
+
+
+def test_a_burst_of_batch_quotes_sends_two_snapshots_the_last_one_final(best_run):
+    burst = best_run["burst"]
+    assert best_run["final"] == 20
+    assert [m["version"] for m in burst] == [1, 20]  # at once, then the latest at 250 ms
+    last = burst[-1]
+    assert [r["yes_bid_dollars"] for r in last["rfqs"]] == ["0.2900"] * 3
+    assert [(r["yes_bid_dollars"], r["no_bid_dollars"]) for r in last["rfqs"]] == [
+        (f"{y:.4f}", f"{n:.4f}") for y, n in best_run["rest_best"]
+    ]  # what REST best_quotes answers
+
+
+def test_a_lapse_sends_a_snapshot_after_the_clock_advances(best_run):
+    lapsed = best_run["lapsed"]["msg"]
+    assert lapsed["version"] == 21
+    assert not lapsed["yes_complete"] and not lapsed["no_complete"]
+    assert all("yes_bid_dollars" not in r and "no_bid_dollars" not in r for r in lapsed["rfqs"])
+
+
+def test_no_snapshot_after_the_batch_is_accepted(best_run):
+    after = best_run["after"]
+    assert [m["version"] for m in after] == [22]  # 23 waited and was dropped by the accept
+    assert best_run["version"] == 23
+    versions = [m["version"] for m in _best(best_run["all"])]
+    assert versions == sorted(set(versions))  # strictly increasing
+
+
+def test_best_quotes_messages_match_the_asyncapi(best_run):
+    import yaml
+
+    spec = yaml.safe_load(ASYNCAPI.read_text())
+    check = validator_for(spec, SCHEMAS["rfq_batch_best_quotes"])
+    msgs = [m for m in best_run["all"] if m["type"] == "rfq_batch_best_quotes"]
+    assert len(msgs) == 4
+    for m in msgs:
+        assert not [e.message for e in check.iter_errors(m)], m
