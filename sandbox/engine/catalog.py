@@ -29,16 +29,21 @@ from .money import ONE, ZERO
 from .operation import Operation
 
 # The fields trading and market data change on every book change and trade.
-MARKET_STATS: tuple[str, ...] = (
+MARKET_STATS = (
     "yes_bid",
     "yes_ask",
     "yes_bid_size",
     "yes_ask_size",
     "last_price",
     "volume",
+    "previous_yes_bid",
+    "previous_yes_ask",
+    "previous_price",
+    "previous_day",
+    "volume_24h",
+    "open_interest",
+    "dollar_volume",
 )
-MARKET_STATS += ("previous_yes_bid", "previous_yes_ask", "previous_price", "previous_day")
-MARKET_STATS += ("volume_24h", "open_interest", "dollar_volume")
 
 
 class Catalog:

@@ -158,8 +158,19 @@ IMAGE = {kind: _imager(cls) for kind, cls in RECORDS.items()}
 FIELDS = {kind: tuple(f.name for f in dataclasses.fields(cls)) for kind, cls in RECORDS.items()}
 INDEX = {kind: {name: i for i, name in enumerate(names)} for kind, names in FIELDS.items()}
 # What the hot path changes in the exchange-wide record: id counters, priority, fees collected.
-META_HOT: tuple[str, ...] = ("order", "fill", "trade", "group", "seq", "fees_collected")
-META_HOT += ("rfq", "quote", "block", "rfq_batch", "batch_quote")
+META_HOT = (
+    "order",
+    "fill",
+    "trade",
+    "group",
+    "seq",
+    "fees_collected",
+    "rfq",
+    "quote",
+    "block",
+    "rfq_batch",
+    "batch_quote",
+)
 
 
 def _widen(kind: str, obj, entry: tuple) -> tuple:

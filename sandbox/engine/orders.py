@@ -55,16 +55,21 @@ from .portfolio import Portfolio
 
 MAX_CLIENT_ORDER_ID = 64  # characters (Kalshi's client_order_id is a short opaque string)
 # The fields fills, cancels and decreases change (images 13 fields of 31).
-ORDER_HOT: tuple[str, ...] = (
+ORDER_HOT = (
     "status",
     "remaining_count",
     "fill_count",
     "covered",
     "reserved",
     "fee_base",
+    "last_update_time",
+    "last_update_reason",
+    "rounding_acc",
+    "taker_fill_cost",
+    "maker_fill_cost",
+    "taker_fees",
+    "maker_fees",
 )
-ORDER_HOT += ("last_update_time", "last_update_reason", "rounding_acc", "taker_fill_cost")
-ORDER_HOT += ("maker_fill_cost", "taker_fees", "maker_fees")
 
 
 class Trading:
