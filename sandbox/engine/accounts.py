@@ -17,6 +17,7 @@ from .money import CENT, ZERO, dec
 from .operation import ChangeSet, Operation
 
 MEMBER_TYPES = ("regular", "direct", "fcm")
+CASH = ("balance", "reserved", "updated_ts")
 
 
 class Accounts:
@@ -31,8 +32,10 @@ class Accounts:
         # matching hot path tests it only when non-empty).
         self.unnetted: set[tuple[str, int]] = set()
         op.repairs.append(self.repair)
-        # touch(acct) / touch_position(p): call before changing one (bound touchers: hot path)
+        # touch(acct) / touch_position(p): call before changing one (bound touchers: hot path);
+        # touch_cash(acct) before changing only its cash (`CASH`: what trading changes)
         self.touch = op.toucher("account", self.accounts)
+        self.touch_cash = op.toucher("account", self.accounts, CASH)
         self.touch_position = op.toucher("position", self.positions)
 
     # ------------------------------------------------------------------ writes (in an operation)
