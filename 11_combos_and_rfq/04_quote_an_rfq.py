@@ -8,7 +8,9 @@ Demonstrates: GET /communications/id, GET /communications/rfqs?status=open, POST
 Credentials: yes, a SECOND account: the quote answers someone else's RFQ (you cannot quote your
 own). Writes state: one quote, deleted before exiting unless it executed (--keep leaves it).
 With --confirm it TRADES: the requester accepted your price and confirming sells them the
-contracts; that is not undone. Rate limit: quote create/get/delete 2 tokens, Write bucket.
+contracts; that is not undone, and before confirming it moves cash for the trade to the market's
+exchange index (what is left of it goes back at the end).
+Rate limit: quote create/get/delete 2 tokens, Write bucket.
 
 Two accounts:
 - Local exchange: `uv run python -m sandbox add-user maker` prints KALSHI_API_KEY_ID and
@@ -18,6 +20,9 @@ Two accounts:
   script with that key's KALSHI_API_KEY_ID / KALSHI_PRIVATE_KEY_PATH.
 
 Gotchas (late 2026):
+- Combos live on exchange index 1 and trade on index 1's cash only: a maker confirming a combo
+  quote needs collateral there (POST /portfolio/intra_exchange_instance_transfer), or the
+  execution fails and the quote is cancelled.
 - `yes_bid` is the price per YES contract the requester would pay, `no_bid` per NO contract;
   "0" declines a side. Prices must be on the market's grid.
 - A new quote on the same RFQ replaces your previous one. Makers never see each other's quotes.
@@ -33,8 +38,10 @@ from decimal import ROUND_FLOOR, Decimal
 
 import auth
 from auth.fmt import dec, qty, usd
+from auth.shards import Collateral
 
 CENT = Decimal("0.01")
+FEE_BOUND = Decimal("0.02")  # per contract: at most $0.0175 of maker fee, rounded up
 
 
 def pick_rfq(rfq_id: str | None) -> dict:
@@ -125,8 +132,10 @@ def main() -> int:
             quote = wait_for(path, {"accepted", "cancelled"}, args.seconds)
             if quote["status"] == "accepted":
                 print(f"accepted: {quote['accepted_side'].upper()} side; confirming")
-                auth.raw_put(f"{path}/confirm", {})
-                quote = wait_for(path, {"executed", "cancelled"}, 40)
+                need = dec(quote["contracts_fp"]) * (1 + FEE_BOUND)  # a price below $1 + fee
+                with Collateral(market["exchange_index"], need):
+                    auth.raw_put(f"{path}/confirm", {})
+                    quote = wait_for(path, {"executed", "cancelled"}, 40)
                 outcome = quote["status"]
             else:
                 print(f"not accepted ({quote['status']})")

@@ -12,8 +12,10 @@ GET|POST /portfolio/target_balance_allocation, GET /portfolio/subaccounts/balanc
 GET /portfolio/balance (balance_breakdown). Cost: about 10 tokens a call.
 
 Gotchas (late 2026, docs.kalshi.com/getting_started/exchange_sharding):
-- Kalshi shards trading: each market lives on one exchange index (`exchange_index` on markets
-  and events) and an order draws on that index's balance only. Put collateral there first.
+- Kalshi shards trading: each market lives on one exchange index (`exchange_index` on series,
+  events and markets) and an order draws on that index's balance only. Since August 2026 every
+  combo (multivariate) market is on index 1: the 11_combos_and_rfq scripts move collateral
+  there before they trade and move what is left back after.
 - `amount` is in centicents (1/10,000 of a dollar): $5.00 is 50000. The history answers dollars.
 - `client_transfer_id` (a UUID) makes a retry safe: a repeat answers 409 and moves nothing. It
   is refused for transfers involving numbered subaccounts.

@@ -49,6 +49,7 @@ BENCHES = (
     "bench_rfq.py",
     "bench_scripts.py",  # each script's wall time against its full import floor (goal: 0.3 s)
     "bench_index_feed.py",
+    "bench_web.py",  # skips (exit 0) where there is no Chromium
 )
 # --quick: shorter settings for the slow ones (bench_ws's memory run lasts 10 minutes by default).
 QUICK_ARGS = {
@@ -56,6 +57,7 @@ QUICK_ARGS = {
     "bench_ws_client.py": ("--quick",),
     "bench_scripts.py": ("--runs", "1"),
     "bench_index_feed.py": ("--seconds", "3"),
+    "bench_web.py": ("--runs", "3", "--seconds", "5", "--orders", "20"),
 }
 OUTPUT = ROOT / "docs" / "benchmarks.md"
 

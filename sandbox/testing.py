@@ -255,10 +255,12 @@ class LocalExchange:
         """makers, traders, lifecycle: True or False."""
         return self.control.set_activity(**switches)
 
-    def reset(self, seed: int | None = None) -> LocalExchange:
-        """Start over from a fresh seeded universe (`--reset`, optionally another `--seed`) on
-        the same port and data dir: clients keep their URL, every user and key is gone."""
-        return self._again(["--reset"] + ([] if seed is None else ["--seed", str(seed)]))
+    def reset(self, seed: int | None = None) -> dict[str, Any]:
+        """Start over from a freshly seeded universe (its own seed, or `seed`), in place
+        (`POST /_sandbox/ctl/reset`, see sandbox.control.reset): same process, URL and data
+        dir; users added since and their keys are gone (the seeded demo user's key stays);
+        WebSocket clients are disconnected (1012) and reconnect. The control state after it."""
+        return self.control.reset(seed)
 
     def restart(self) -> LocalExchange:
         """Stop it and start it again on the same port and data dir: what was journaled
@@ -287,7 +289,7 @@ class LocalExchange:
         return code
 
     def _halt(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int | None:
-        """Stop the server, keeping the data dir and work dir (`reset` starts it again)."""
+        """Stop the server, keeping the data dir and work dir (`restart` starts it again)."""
         self._stopped = True
         code: int | None = None
         if self.proc is not None:

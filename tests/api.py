@@ -132,8 +132,16 @@ class Api:
     def get(self, path: str, **params: Any) -> Any:
         return self.call("GET", path, **params)
 
-    def balance(self) -> Decimal:
-        return Decimal(self.call("GET", "/portfolio/balance", expect=200)["balance_dollars"])
+    def balance(self, exchange_index: int | None = None) -> Decimal:
+        """Available cash on every exchange index, or on one."""
+        body = self.call("GET", "/portfolio/balance", expect=200, exchange_index=exchange_index)
+        return Decimal(body["balance_dollars"])
+
+    def balances(self) -> tuple[Decimal, Decimal]:
+        """(index 0, index 1) available cash, from one read's balance_breakdown."""
+        body = self.call("GET", "/portfolio/balance", expect=200)
+        by_index = {b["exchange_index"]: Decimal(b["balance"]) for b in body["balance_breakdown"]}
+        return by_index[0], by_index[1]
 
     def book(self, ticker: str, **params: Any) -> dict:
         """The `orderbook_fp` of GET /markets/{ticker}/orderbook."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sandbox.activity.simulator import BOT_BALANCE, MAKER
+from sandbox.activity.simulator import BOT_ALLOCATION, BOT_BALANCE, MAKER
 from sandbox.engine.errors import EngineError
 from sandbox.engine.models import Event, Market, PriceRange, Series
 
@@ -70,6 +70,7 @@ class LifecycleClock:
             )
         if not self.ex.has_user(MAKER):
             self.ex.add_user(MAKER, BOT_BALANCE)
+            self.ex.set_target_allocation(MAKER, BOT_ALLOCATION)
 
     def create(self) -> str:
         """A new event with one market, in status initialized (created, not yet open)."""

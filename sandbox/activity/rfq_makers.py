@@ -12,6 +12,13 @@ Several makers (`MAKERS`) quote each RFQ with different edges, so the best quote
 choice; they never identify themselves beyond their communications id. A simulated requester
 (`REQUESTER`) keeps one RFQ of its own open on a combo market, renewed every `RFQ_EVERY_S`, so
 that a maker (04_quote_an_rfq.py) always finds something to quote.
+
+Combos live on exchange index 1 and "programmatic traders must preallocate collateral on a given
+exchange shard before order placement" (docs.kalshi.com/getting_started/exchange_sharding). The
+makers and the requester trade both ordinary markets (index 0) and combos (index 1), so each
+keeps a target balance allocation (`ALLOCATION`): Kalshi's own tool for traders active on
+several shards. Setting it moves their cash at once, and the exchange's periodic rebalance
+(activity/rebalancer.py) tops an index back up after trades drain it.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ log = logging.getLogger("sandbox.activity")
 MAKERS = {"rfq-maker-1": Decimal("0.03"), "rfq-maker-2": Decimal("0.05")}  # user -> edge
 REQUESTER = "rfq-flow"
 MAKER_BALANCE = Decimal("1000000")
+ALLOCATION = [[0, 50], [1, 50]]  # percent of cash per exchange index (index 1: combos)
 RFQ_EVERY_S = 30.0
 BATCH_RESEND_S = 20.0  # a batch quote counts for 30 s after it was last sent
 POLL_S = 0.1
@@ -68,6 +76,8 @@ class RfqMakers:
         for user in (*MAKERS, REQUESTER):
             if not self.ex.has_user(user):
                 self.ex.add_user(user, MAKER_BALANCE)
+            if not self.ex.indexes.allocation(user).allocations:  # (also older journals)
+                self.ex.set_target_allocation(user, ALLOCATION)
 
     def request(self, now: float) -> None:
         """The simulated requester's standing RFQ on a combo of two open legs."""

@@ -25,6 +25,10 @@ log = logging.getLogger("sandbox.activity")
 
 MAKER = "kalshi-mm"  # the seeded universe's market maker
 TAKER = "retail-flow"  # the seeded universe's order flow
+# Both also trade combos, which live on exchange index 1 and trade on that index's cash only
+# (docs.kalshi.com/getting_started/exchange_sharding): a target balance allocation keeps a
+# share there, and the periodic rebalance (rebalancer.py) tops it up after trades drain it.
+BOT_ALLOCATION = [[0, 90], [1, 10]]  # percent of cash per exchange index
 BOT_BALANCE = Decimal("1000000")
 BASE_ACTIONS_PER_S = 8.0
 CENT = Decimal("0.01")
@@ -50,10 +54,16 @@ class Simulator:
         self.makers = True  # the control plane turns quoting and taking on and off
         self.takers = True
 
+    def forget_all(self) -> None:
+        """The exchange was reset: no fair values, no quotes of ours rest anywhere."""
+        self.fair.clear()
+        self.quotes.clear()
+
     def ensure_users(self) -> None:
         for user in (MAKER, TAKER):
             if not self.ex.has_user(user):
                 self.ex.add_user(user, BOT_BALANCE)
+                self.ex.set_target_allocation(user, BOT_ALLOCATION)
 
     def pick_market(self) -> str | None:
         markets = self.ex.markets

@@ -42,6 +42,7 @@ class Background:
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.wanted: set[str] = set()
         self.started = False
+        self.make: Callable[[], None] | None = None  # (re)makes the jobs: `restart`
 
     def add(self, name: str, job: Job, on: bool) -> None:
         self.jobs[name] = job
@@ -63,6 +64,19 @@ class Background:
             task = self.tasks.pop(name, None)
             if task is not None:
                 task.cancel()
+
+    def restart(self) -> None:
+        """After a reset: stop every job, make them again over the exchange's new state and
+        start the ones that were on (the switches survive a reset)."""
+        assert self.make is not None
+        for task in self.tasks.values():
+            task.cancel()  # each stops at its next await: none runs while this handler does
+        self.tasks.clear()
+        wanted = set(self.wanted)
+        self.make()
+        self.wanted = wanted
+        for name in wanted:
+            self.switch(name, True)
 
     async def run(self, _app: web.Application):
         self.started = True
@@ -97,28 +111,36 @@ def setup(app: web.Application, config: Config, opts: LiveOptions, ws_server: Ws
     app.middlewares.insert(0, http_fault_middleware(faults))
 
     background = Background()
-    # The RFQ market's timers (confirm and execution windows) are the exchange's own: always on.
-    if opts.rfq_timers is not None:
-        confirm, execute = opts.rfq_timers
-        exchange.set_rfq_windows(int(confirm * 1000), int(execute * 1000))
-    background.add("rfq_clock", lambda: run_rfq_clock(exchange), True)
-    background.add("rfq_makers", RfqMakers(exchange).run, activity and opts.rfq_makers)
     sim = Simulator(exchange, random.Random(seed + 2), opts.activity_rate, ws_server.hub.watched)
-    background.add("simulator", sim.run, activity and opts.activity_rate > 0)
-    clock = LifecycleClock(
-        exchange, random.Random(seed + 3), fast=opts.fast_lifecycle, on_gone=sim.forget
-    )
-    background.add("lifecycle", clock.run, activity or opts.fast_lifecycle)
-    # Settlement from games and indexes, scheduled fee changes and the index feeds belong to the
-    # exchange itself: they run even with --no-activity (quoting the markets does not).
     quote = activity and opts.activity_rate > 0
-    background.add("referee", Referee(exchange, quote=quote).run, True)
-    background.add("fee_clock", lambda: run_fee_clock(exchange), True)
-    background.add("rebalancer", lambda: run_rebalancer(exchange), True)
-    background.add("index_feed", IndexFeed(exchange.seed, ws_server.hub).run, True)
-    background.add("rolling_desk", RollingDesk(exchange, quote=quote).run, True)
-    background.add(
-        "ws_drops", lambda: drop_connections_every(faults, ws_server), faults.ws_drop_every > 0
-    )
+
+    def make() -> None:
+        """Every job over the exchange as it is now: at start-up, and again after a reset (the
+        simulator stays, with its switches; it forgets its quotes)."""
+        # The RFQ market's timers (confirm and execution windows) are the exchange's own.
+        if opts.rfq_timers is not None:
+            confirm, execute = opts.rfq_timers
+            exchange.set_rfq_windows(int(confirm * 1000), int(execute * 1000))
+        sim.forget_all()
+        background.add("rfq_clock", lambda: run_rfq_clock(exchange), True)
+        background.add("rfq_makers", RfqMakers(exchange).run, activity and opts.rfq_makers)
+        background.add("simulator", sim.run, activity and opts.activity_rate > 0)
+        clock = LifecycleClock(
+            exchange, random.Random(seed + 3), fast=opts.fast_lifecycle, on_gone=sim.forget
+        )
+        background.add("lifecycle", clock.run, activity or opts.fast_lifecycle)
+        # Settlement from games and indexes, scheduled fee changes and the index feeds belong
+        # to the exchange itself: they run even with --no-activity (quoting does not).
+        background.add("referee", Referee(exchange, quote=quote).run, True)
+        background.add("fee_clock", lambda: run_fee_clock(exchange), True)
+        background.add("rebalancer", lambda: run_rebalancer(exchange), True)
+        background.add("index_feed", IndexFeed(exchange.seed, ws_server.hub).run, True)
+        background.add("rolling_desk", RollingDesk(exchange, quote=quote).run, True)
+        background.add(
+            "ws_drops", lambda: drop_connections_every(faults, ws_server), faults.ws_drop_every > 0
+        )
+
+    make()
+    background.make = make
     app[FAULTS], app[SIMULATOR], app[BACKGROUND] = faults, sim, background
     app.cleanup_ctx.append(background.run)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from sandbox.activity.simulator import BOT_BALANCE, MAKER, TAKER
+from sandbox.activity.simulator import BOT_ALLOCATION, BOT_BALANCE, MAKER, TAKER
 from sandbox.engine.errors import EngineError
 from sandbox.engine.money import ONE, dec
 
@@ -40,6 +40,7 @@ def ensure_traders(ex: Any) -> None:
     for user in (MAKER, TAKER):
         if not ex.has_user(user):
             ex.add_user(user, BOT_BALANCE)
+            ex.set_target_allocation(user, BOT_ALLOCATION)  # combos trade on index 1
 
 
 def _cancel_house_quotes(ex: Any, ticker: str) -> None:

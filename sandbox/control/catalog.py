@@ -1,7 +1,8 @@
 """Series, events and markets from the control plane's JSON: only the tickers are required; the
 rest defaults to a plain one-cent binary market, open now and closing in a day.
 
-    series  {"ticker", "title", "category", "frequency", "fee_type", "fee_multiplier"}
+    series  {"ticker", "title", "category", "frequency", "fee_type", "fee_multiplier",
+             "exchange_index" (0 or 1: the shard its events and markets live on)}
     event   {"event_ticker", "series_ticker", "title", "sub_title", "mutually_exclusive"}
     market  {"ticker", "event_ticker", "title", "yes_sub_title", "no_sub_title", "status",
              "close_time" (epoch s) | "close_in_seconds", "rules_primary"}
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.control.actions import bad
+from sandbox.engine.common import INDEXES
 from sandbox.engine.errors import EngineError
 from sandbox.engine.models import Collection, Event, Market, PriceRange, Series
 from sandbox.engine.money import dec
@@ -38,6 +40,9 @@ def series(body: dict) -> Series:
     fee_type = body.get("fee_type", "quadratic")
     if fee_type not in FEE_TYPES:
         raise bad(f"fee_type: one of {', '.join(FEE_TYPES)}")
+    index = body.get("exchange_index", 0)
+    if isinstance(index, bool) or index not in INDEXES:
+        raise bad(f"exchange_index: one of {', '.join(map(str, INDEXES))}")
     return Series(
         ticker,
         _text(body, "title", ticker),
@@ -47,6 +52,7 @@ def series(body: dict) -> Series:
         categories=[_text(body, "category", "Sandbox")],
         fee_type=fee_type,
         fee_multiplier=dec(body.get("fee_multiplier", "1"), "fee_multiplier"),
+        exchange_index=index,
     )
 
 

@@ -95,6 +95,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("activity", help="simulated makers, traders, lifecycle: on or off")
     for name in ("makers", "traders", "lifecycle"):
         s.add_argument(f"--{name}", type=_switch, metavar="on|off")
+    s = sub.add_parser("reset", help="start over from a freshly seeded universe (users go)")
+    s.add_argument("--seed", type=int, help="another seed (default: the exchange's own)")
     return p
 
 
@@ -137,6 +139,8 @@ def run(args: argparse.Namespace) -> object:
         return c.set_faults(**_given(**{n: getattr(args, n) for n in names}))
     if cmd == "ws-drop":
         return {"dropped": c.drop_ws()}
+    if cmd == "reset":
+        return c.reset(args.seed)
     return c.set_activity(
         **_given(makers=args.makers, traders=args.traders, lifecycle=args.lifecycle)
     )

@@ -100,6 +100,9 @@ class ControlClient:
     def set_activity(self, **switches: bool) -> dict[str, Any]:
         return self.call("PUT", "/activity", switches)
 
+    def reset(self, seed: int | None = None) -> dict[str, Any]:
+        return self.call("POST", "/reset", {} if seed is None else {"seed": seed})
+
 
 def _message(raw: bytes) -> str:
     try:

@@ -18,6 +18,8 @@ and out, errors in Kalshi's shape. Numbers may be JSON numbers or fixed-point st
                                                     latency_ms, ws_drop_every, seq_gap_rate
     POST /_sandbox/ctl/faults/ws-drop               cut every WebSocket connection now
     PUT  /_sandbox/ctl/activity                     any of makers, traders, lifecycle (bools)
+    POST /_sandbox/ctl/reset                        {"seed": N} (optional): start over from a
+                                                    freshly seeded universe (see `reset.py`)
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.control import actions, catalog
+from sandbox.control import actions, catalog, reset
 from sandbox.control.state import CONTROL, Control
 from sandbox.engine.accounts import MEMBER_TYPES
 from sandbox.engine.errors import EngineError
@@ -109,10 +111,14 @@ async def set_feeds(request: web.Request) -> web.Response:
         raise actions.bad(f"feeds: any of {', '.join(FEEDS)} with true or false")
     if not all(isinstance(v, bool) for v in body.values()):
         raise actions.bad("feeds: true or false")
-    ex = _control(request).exchange
+    ctl = _control(request)
+    ex = ctl.exchange
     with ex.operation():  # all the switches, or none
         for feed, granted in body.items():
             ex.set_feed(name, feed, granted)
+    for feed, granted in body.items():
+        if not granted:  # open streams stop now, not at the next subscribe
+            ctl.ws.lose_feed(name, feed)
     return json_response(
         {"user_id": name, "feeds": [f for f in FEEDS if ex.grants.has_feed(name, f)]}
     )
@@ -143,7 +149,9 @@ async def create_collection(request: web.Request) -> web.Response:
     body = await json_body(request)
     ex = _control(request).exchange
     c = ex.add_collection(catalog.collection(ex, body))
-    return json_response({"multivariate_contract": routes_multivariate.collection_json(c)}, 201)
+    index = ex.get_series(c.series_ticker).exchange_index
+    body = {"multivariate_contract": routes_multivariate.collection_json(c, index)}
+    return json_response(body, 201)
 
 
 def _market_json(request: web.Request, ticker: str) -> web.Response:
@@ -242,6 +250,19 @@ async def set_activity(request: web.Request) -> web.Response:
     return json_response(ctl.state())
 
 
+async def reset_exchange(request: web.Request) -> web.Response:
+    body = await json_body(request, required=False)
+    seed = body.get("seed")
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31
+    ):
+        raise actions.bad("seed: a whole number from 0 to 2147483647")
+    unknown = set(body) - {"seed"}
+    if unknown:
+        raise actions.bad(f"unknown reset option: {sorted(unknown)[0]}")
+    return json_response(await reset.reset(_control(request), seed))
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get(BASE, state)
@@ -258,3 +279,4 @@ def add_routes(app: web.Application) -> None:
     r.add_put(BASE + "/faults", set_faults)
     r.add_post(BASE + "/faults/ws-drop", drop_ws)
     r.add_put(BASE + "/activity", set_activity)
+    r.add_post(BASE + "/reset", reset_exchange)

@@ -20,6 +20,7 @@ from sandbox.http.errors import ApiError
 from sandbox.http.keys import SCOPES, KeyRegistry
 from sandbox.http.ratelimit import RateLimiter
 from sandbox.http.serialize import iso_ms
+from sandbox.web.feed import Feed
 from sandbox.ws.endpoint import WsServer
 
 MAX_BALANCE = Decimal(10) ** 12  # as `python -m sandbox add-user`
@@ -36,10 +37,12 @@ class Control:
     background: Background
     ws: WsServer
     clock: Clock
+    feed: Feed | None = None  # the web view's, told about a reset
 
     def state(self) -> dict[str, Any]:
         f = self.faults
         return {
+            "seed": self.exchange.seed,
             "now": iso_ms(self.clock.now()),
             "clock_offset_ms": self.clock.offset_ms,
             "faults": {
@@ -77,6 +80,8 @@ class Control:
         if tier is not None:
             self.limiter.set_tier(name, tier)
         out["tier"] = self.limiter.tier_of(name)
+        if self.feed is not None:  # open web views list the new user
+            self.feed.changed("directory")
         return out
 
     def _create_user(

@@ -10,6 +10,7 @@ from sandbox.control.routes import add_routes
 from sandbox.control.state import CONTROL, Control
 from sandbox.http.config import Config
 from sandbox.http.routing import EXCHANGE, KEYS, LIMITER
+from sandbox.web import FEED
 from sandbox.ws.endpoint import WsServer
 
 __all__ = ["CONTROL", "Control", "setup_control"]
@@ -27,6 +28,7 @@ def setup_control(app: web.Application, config: Config, ws_server: WsServer) -> 
         app[BACKGROUND],
         ws_server,
         Clock(exchange),
+        app.get(FEED),
     )
     for t in exchange.grants.tiers.values():  # tiers set before a restart (journaled)
         control.limiter.set_tier(t.user_id, t.tier)

@@ -1,8 +1,18 @@
-"""Accounts and collateral: cash per (user, subaccount), positions per market, fees collected.
+"""Accounts and collateral: cash per (user, subaccount, exchange index), positions per market,
+fees collected.
 
-State: `accounts` {(user, sub): Account}, `positions` {(user, sub, ticker): Position}, and the
-per-user indexes every per-user query uses. Other parts change cash and positions only through
-`touch` / `touch_position` (before-images for the operation) and read them directly.
+State: `accounts` {(user, sub): Account} (cash on exchange index 0), `index_cash`
+{(user, sub, index): IndexBalance} (cash on the other indexes; the `indexes` part moves it
+between indexes), `positions` {(user, sub, ticker): Position}, and the per-user indexes every
+per-user query uses. Other parts change cash and positions only through `touch_cash` /
+`touch_position` (before-images for the operation) and read them directly.
+
+Money follows the market's exchange index: Kalshi keeps "a separate balance maintained per
+exchange shard" and "programmatic traders must preallocate collateral on a given exchange shard
+before order placement" (docs.kalshi.com/getting_started/exchange_sharding). So every part that
+moves money for a market (orders and fills, RFQ and batch execution, block trades, settlement,
+FCM position transfers) finds the (user, sub) cash record of `market.exchange_index` through
+`holder`, one function, and both record kinds carry the same `balance` / `reserved` fields.
 """
 
 from __future__ import annotations
@@ -12,12 +22,12 @@ from decimal import Decimal
 from .common import MAX_SUBACCOUNT
 from .errors import EngineError, not_found
 from .fees import PRECISION, balance_precision, down
-from .models import Account, Position
+from .models import Account, IndexBalance, Position
 from .money import CENT, ZERO, dec
 from .operation import ChangeSet, Operation
 
 MEMBER_TYPES = ("regular", "direct", "fcm")
-CASH = ("balance", "reserved", "updated_ts")
+CASH = ("balance", "reserved", "updated_ts")  # what changes when money moves
 
 
 class Accounts:
@@ -25,6 +35,7 @@ class Accounts:
         self.op = op
         self.accounts: dict[tuple[str, int], Account] = {}
         self.positions: dict[tuple[str, int, str], Position] = {}
+        self.index_cash: dict[tuple[str, int, int], IndexBalance] = {}
         # Per-user indexes (derived; rebuilt on restore, repaired on rollback).
         self.user_accounts: dict[str, dict[int, Account]] = {}
         self.user_positions: dict[str, dict[tuple[int, str], Position]] = {}
@@ -33,10 +44,11 @@ class Accounts:
         self.unnetted: set[tuple[str, int]] = set()
         op.repairs.append(self.repair)
         # touch(acct) / touch_position(p): call before changing one (bound touchers: hot path);
-        # touch_cash(acct) before changing only its cash (`CASH`: what trading changes)
+        # touch_balance(acct) before changing only an account's `CASH` fields
         self.touch = op.toucher("account", self.accounts)
-        self.touch_cash = op.toucher("account", self.accounts, CASH)
+        self.touch_balance = op.toucher("account", self.accounts, CASH)
         self.touch_position = op.toucher("position", self.positions)
+        self._touch_index = op.toucher("index_balance", self.index_cash)
 
     # ------------------------------------------------------------------ writes (in an operation)
 
@@ -122,6 +134,34 @@ class Accounts:
         self.op.added("account", acct, self.accounts)
         return acct
 
+    def holder(self, user_id: str, subaccount: int, index: int) -> Account | IndexBalance:
+        """The record holding the cash of (user, subaccount) on exchange `index` (index 0: the
+        Account; another index: its IndexBalance, created empty on first use)."""
+        if not index:
+            return self.account(user_id, subaccount)
+        key = (user_id, subaccount, index)
+        h = self.index_cash.get(key)
+        if h is None:
+            self.account(user_id, subaccount)  # 404 for a subaccount not created
+            h = self.index_cash[key] = IndexBalance(user_id, subaccount, index)
+            self.op.added("index_balance", h, self.index_cash)
+        return h
+
+    def touch_cash(self, h: Account | IndexBalance) -> None:
+        """Before changing the cash of a record `holder` returned (an Account: its `CASH`
+        fields only; `touch` before changing any other)."""
+        if h.__class__ is Account:
+            self.touch_balance(h)
+        else:
+            self._touch_index(h)
+
+    def available(self, user_id: str, subaccount: int, index: int) -> Decimal:
+        """Available cash on `index` (for balance checks; creates nothing)."""
+        if not index:
+            return self.account(user_id, subaccount).balance
+        h = self.index_cash.get((user_id, subaccount, index))
+        return h.balance if h is not None else ZERO
+
     def position(self, user_id: str, subaccount: int, ticker: str) -> Position:
         """The position, created (empty) on first use."""
         key = (user_id, subaccount, ticker)
@@ -151,16 +191,24 @@ class Accounts:
     def positions_of(self, user_id: str) -> dict[tuple[int, str], Position]:
         return self.user_positions.get(user_id, {})
 
-    def total_resting_order_value(self, user_id: str, subaccount: int | None = None) -> Decimal:
-        """Cash held for the user's resting orders."""
-        return sum(
-            (
-                a.reserved
-                for s, a in self.of_user(user_id).items()
-                if subaccount is None or s == subaccount
-            ),
-            ZERO,
-        )
+    def total_resting_order_value(
+        self, user_id: str, subaccount: int | None = None, index: int | None = None
+    ) -> Decimal:
+        """Cash held for the user's resting orders (on one index, or on all of them)."""
+        held = ZERO
+        if index is None or index == 0:
+            held += sum(
+                (
+                    a.reserved
+                    for s, a in self.of_user(user_id).items()
+                    if subaccount is None or s == subaccount
+                ),
+                ZERO,
+            )
+        for (u, s, i), h in self.index_cash.items():
+            if u == user_id and (subaccount is None or s == subaccount) and index in (None, i):
+                held += h.reserved
+        return held
 
     # ------------------------------------------------------------------ restore / repair
 

@@ -11,7 +11,7 @@ from copy import copy
 from decimal import Decimal
 
 from . import events as ev
-from .common import DAY_MS, MARKET_STATUS_FILTER, within
+from .common import DAY_MS, INDEXES, MARKET_STATUS_FILTER, within
 from .errors import EngineError, not_found
 from .models import (
     ACTIVE,
@@ -60,8 +60,15 @@ class Catalog:
     # ------------------------------------------------------------------ writes
 
     def add_series(self, series: Series) -> Series:
-        """Create or replace a series."""
+        """Create or replace a series (its exchange index: one the exchange runs)."""
         op = self.op
+        if series.exchange_index not in INDEXES:
+            raise EngineError(
+                400,
+                "invalid_parameters",
+                f"exchange_index must be one of {INDEXES}",
+                str(series.exchange_index),
+            )
         series.last_updated_ts = series.last_updated_ts or op.now
         old = self.series.get(series.ticker)
         if old is not None:
@@ -83,6 +90,9 @@ class Catalog:
                 400, "invalid_parameters", "an event has strike_date or strike_period, not both"
             )
         op.step("create_event.record")
+        # "Events and markets live on exactly one exchange" (docs.kalshi.com/getting_started/
+        # exchange_sharding): the series' shard, pinned at creation.
+        event.exchange_index = self.series[event.series_ticker].exchange_index
         event.last_updated_ts = event.last_updated_ts or op.now
         self.events[event.event_ticker] = event
         op.added("event", event, self.events)
@@ -95,6 +105,7 @@ class Catalog:
                     event.title,
                     event.sub_title,
                     op.now,
+                    event.exchange_index,
                 )
             )
         return event
@@ -110,6 +121,7 @@ class Catalog:
             raise EngineError(409, "market_already_exists", "market already exists")
         op.step("create_market.record")
         market.series_ticker = event.series_ticker
+        market.exchange_index = event.exchange_index
         market.created_time = market.created_time or now
         market.updated_time = market.updated_time or now
         market.previous_day = now // DAY_MS

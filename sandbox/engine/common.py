@@ -45,6 +45,7 @@ PRICE_LEVEL_STRUCTURES: dict[str, tuple[PriceRange, ...]] = {
 GROUP_WINDOW_MS = 15_000
 DAY_MS = 86_400_000
 MAX_SUBACCOUNT = 63
+INDEXES = (0, 1)  # event-contract exchange indexes the local exchange runs (1: combos)
 MAX_TS = 253_402_300_799_999  # epoch ms of 9999-12-31T23:59:59.999Z: the latest sane timestamp
 
 # GET /markets `status` filter vocabulary -> Market.status values.

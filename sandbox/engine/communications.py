@@ -431,13 +431,14 @@ class Communications:
         if size <= 0:
             raise _rfq_error("the target cost buys no contract at this price")
         need = self.cost_to_accept(r, accepted_side, price, size)
-        acct = self.accounts.account(r.user_id, r.subaccount)
-        if need > acct.balance:
+        index = self.catalog.markets[r.ticker].exchange_index  # the trade's collateral
+        have = self.accounts.available(r.user_id, r.subaccount, index)
+        if need > have:
             raise EngineError(
                 400,
                 "available_balance_too_low",
                 "insufficient balance",
-                f"need {need}, available {acct.balance}",
+                f"need {need}, available {have} on exchange index {index}",
             )
         op.step("accept_quote.record")
         now = op.now

@@ -94,6 +94,7 @@ class EventLifecycle:
     title: str
     sub_title: str
     ts: int
+    exchange_index: int = 0
 
 
 @dataclass(frozen=True, slots=True)

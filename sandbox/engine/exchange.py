@@ -112,7 +112,13 @@ class Exchange:
     def __init__(self, *, seed: int = 1, clock: Callable[[], int] | None = None, journal=None):
         self.clock: Callable[[], int] = clock or real_clock
         self.listeners: list[Callable[[Any], None]] = []
-        op = self._op = Operation(seed, self.clock)
+        self.journal = journal
+        self._build(Operation(seed, self.clock))
+        self.open_seconds = 0.0
+
+    def _build(self, op: Operation) -> None:
+        """The parts, all over `op` (construction, and `reset_to`)."""
+        self._op = op
         self.cash = Accounts(op)
         self.catalog = Catalog(op)
         self.portfolio = Portfolio(op, self.cash, self.catalog)
@@ -138,10 +144,8 @@ class Exchange:
         op.listeners = self.listeners
         op.listening = self._listening
         op.notify = self._notify
-        self.journal = journal
-        if journal is not None:
+        if self.journal is not None:
             op.commit = self._commit
-        self.open_seconds = 0.0
 
     # ------------------------------------------------------------------ construction
 
@@ -182,6 +186,30 @@ class Exchange:
         )
         self.batches.restore(records["rfq_batch"], records["batch_quote"])
         self.grants.restore(records["tier"], records["feed_grant"])
+
+    def reset_to(
+        self, meta: Meta, records: dict[str, list], store: Callable[[], None] = lambda: None
+    ) -> None:
+        """Start over from `records` (a freshly seeded universe; the control plane's reset):
+        new parts restored from them, as a restart would, keeping this object, its listeners,
+        journal, clock and fault hook, so everything holding the exchange sees the new state.
+        `store` then writes the records (one journal transaction); if anything fails, memory
+        is exactly as before."""
+        old = self._op
+        if old.depth:
+            raise EngineError(409, "operation_in_progress", "cannot reset inside an operation")
+        before = dict(self.__dict__)
+        try:
+            self._build(Operation(meta.seed, self.clock))
+            self._op.fixed_now, self._op.step = old.fixed_now, old.step
+            old.step("reset.restore")
+            self.restore(meta, records)
+            old.step("reset.store")
+            store()
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def close(self) -> None:
         """Close the journal (no-op in memory)."""
@@ -571,11 +599,16 @@ class Exchange:
         """`balance` as the API reports it: integer cents, sub-cent truncated."""
         return cents_down(self.get_account(user_id, subaccount).balance)
 
-    def portfolio_value(self, user_id: str, subaccount: int = 0) -> Decimal:
-        return self.portfolio.portfolio_value(user_id, subaccount)
+    def portfolio_value(
+        self, user_id: str, subaccount: int = 0, index: int | None = None
+    ) -> Decimal:
+        """Positions' value, in markets on one exchange index or on all (None)."""
+        return self.portfolio.portfolio_value(user_id, subaccount, index)
 
-    def total_resting_order_value(self, user_id: str, subaccount: int | None = None) -> Decimal:
-        return self.cash.total_resting_order_value(user_id, subaccount)
+    def total_resting_order_value(
+        self, user_id: str, subaccount: int | None = None, index: int | None = None
+    ) -> Decimal:
+        return self.cash.total_resting_order_value(user_id, subaccount, index)
 
     # ------------------------------------------------------------------ orders
 
@@ -596,9 +629,11 @@ class Exchange:
         order_group_id: str | None = None,
         cancel_order_on_pause: bool = False,
         subaccount: int = 0,
+        exchange_index: int | None = None,
     ) -> OrderResult:
         """Place a V2 order: a bid buys YES at `price`, an ask sells YES (buys NO at 1-price);
-        it matches at once and a good-till-canceled remainder rests."""
+        it matches at once and a good-till-canceled remainder rests. `exchange_index`: None or
+        -1 route by ticker; another index must be the market's (orders.route)."""
         if self.trading.expiry:
             self._expire_first()
         with self._op:
@@ -617,6 +652,7 @@ class Exchange:
                 order_group_id,
                 cancel_order_on_pause,
                 subaccount,
+                exchange_index,
             )
 
     def batch_create_orders(
@@ -635,11 +671,14 @@ class Exchange:
                 out.append(exc)
         return out
 
-    def cancel_order(self, user_id: str, order_id: str, subaccount: int = 0) -> CancelResult:
+    def cancel_order(
+        self, user_id: str, order_id: str, subaccount: int = 0, exchange_index: int | None = None
+    ) -> CancelResult:
+        """`exchange_index`: the shard the request went to (None: wherever the order is)."""
         if self.trading.expiry:
             self._expire_first()
         with self._op:
-            return self.trading.cancel_order(user_id, order_id, subaccount)
+            return self.trading.cancel_order(user_id, order_id, subaccount, exchange_index)
 
     def cancel_all_orders(
         self,
@@ -661,13 +700,19 @@ class Exchange:
         reduce_by: Decimal | str | None = None,
         reduce_to: Decimal | str | None = None,
         subaccount: int = 0,
+        exchange_index: int | None = None,
     ) -> Order:
         """Shrink a resting order in place (keeps queue priority); to 0 cancels it."""
         if self.trading.expiry:
             self._expire_first()
         with self._op:
             return self.trading.decrease_order(
-                user_id, order_id, reduce_by=reduce_by, reduce_to=reduce_to, subaccount=subaccount
+                user_id,
+                order_id,
+                reduce_by=reduce_by,
+                reduce_to=reduce_to,
+                subaccount=subaccount,
+                exchange_index=exchange_index,
             )
 
     def amend_order(
@@ -683,6 +728,7 @@ class Exchange:
         updated_client_order_id: str | None = None,
         expiration_time: int | None = None,
         subaccount: int = 0,
+        exchange_index: int | None = None,
     ) -> tuple[Order, Order]:
         """Change price and/or total size; returns (old, new) (see Trading.amend_order)."""
         if self.trading.expiry:
@@ -699,6 +745,7 @@ class Exchange:
                 updated_client_order_id=updated_client_order_id,
                 expiration_time=expiration_time,
                 subaccount=subaccount,
+                exchange_index=exchange_index,
             )
 
     def expire_orders(self) -> int:
@@ -752,9 +799,11 @@ class Exchange:
 
     # ------------------------------------------------------------------ order groups
 
-    def create_order_group(self, user_id: str, contracts_limit, subaccount: int = 0) -> OrderGroup:
+    def create_order_group(
+        self, user_id: str, contracts_limit, subaccount: int = 0, exchange_index: int = 0
+    ) -> OrderGroup:
         with self._op:
-            return self.order_groups.create(user_id, contracts_limit, subaccount)
+            return self.order_groups.create(user_id, contracts_limit, subaccount, exchange_index)
 
     def get_order_group(
         self, user_id: str, order_group_id: str, subaccount: int | None = None

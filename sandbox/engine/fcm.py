@@ -344,13 +344,13 @@ class Fcm:
     def _book(self, user_id: str, m: Market, side: str, q: Decimal, yes: Decimal) -> None:
         """One side of the transfer, netted into the position like a fill without a fee."""
         accounts = self.accounts
-        acct = accounts.account(user_id, 0)
+        acct = accounts.holder(user_id, 0, m.exchange_index)  # cash on the market's shard
         pos: Position = accounts.position(user_id, 0, m.ticker)
         if pos.covered_bid or pos.covered_ask:
             raise EngineError(
                 409, "conflict", f"{user_id}'s position covers resting orders in {m.ticker}"
             )
-        accounts.touch(acct)
+        accounts.touch_cash(acct)
         accounts.touch_position(pos)
         self.catalog.touch_market(m)
         before = pos.position

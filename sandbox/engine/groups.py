@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from . import events as ev
 from .accounts import Accounts
-from .common import GROUP_WINDOW_MS
-from .errors import not_found
+from .common import GROUP_WINDOW_MS, INDEXES
+from .errors import EngineError, not_found
 from .models import OrderGroup
 from .money import ZERO, check_count
 from .operation import ChangeSet, Operation
@@ -38,14 +38,20 @@ class Groups:
 
     # ------------------------------------------------------------------ writes
 
-    def create(self, user_id: str, contracts_limit, subaccount: int = 0) -> OrderGroup:
-        """A group whose orders are all cancelled once they fill `contracts_limit` in 15 s."""
+    def create(
+        self, user_id: str, contracts_limit, subaccount: int = 0, exchange_index: int = 0
+    ) -> OrderGroup:
+        """A group whose orders are all cancelled once they fill `contracts_limit` in 15 s, on
+        one exchange index (CreateOrderGroupRequest: "Defaults to 0")."""
         op = self.op
         op.step("group_create.validate")
         limit = check_count(contracts_limit, "contracts_limit")
         self.accounts.account(user_id, subaccount)
+        if isinstance(exchange_index, bool) or exchange_index not in INDEXES:
+            raise EngineError(400, "invalid_parameters", f"exchange_index must be one of {INDEXES}")
         op.step("group_create.record")
         g = OrderGroup(op.new_id("group"), user_id, limit, subaccount, True, False, op.now)
+        g.exchange_index = exchange_index
         self.groups[g.order_group_id] = g
         self.by_user.setdefault(user_id, {})[g.order_group_id] = g
         op.added("group", g, self.groups)

@@ -4,12 +4,13 @@ Kalshi shards trading across exchange instances (docs.kalshi.com/getting_started
 "a separate balance maintained per exchange shard", money "fungible across exchanges" through
 instant intra-exchange transfers, every market "on exactly one exchange", and "programmatic
 traders must preallocate collateral on a given exchange shard before order placement". So an
-order draws on the balance of its market's index. The local exchange runs the event-contract
-indexes 0 and 1 (1 is the shard Kalshi moved combos to in August 2026); every local market is on
-index 0, so orders take collateral from index 0, which is the `Account` balance. Cash on index 1
-waits there until moved back. No `margined` (perpetuals) instance runs here: naming it is a 400.
+order draws on the balance of its market's index (Accounts.holder). The local exchange runs the
+event-contract indexes 0 and 1: as on Kalshi since August 2026, combo (multivariate) series live
+on index 1 and everything else on 0. No `margined` (perpetuals) instance runs here: naming it
+is a 400.
 
-State: `cash` {(user, sub, index): IndexBalance} for indexes other than 0; `transfers`
+State: `cash` {(user, sub, index): IndexBalance} for indexes other than 0 (the table lives in
+Accounts, which hands every money mover its cash record; this part moves it); `transfers`
 {transfer_id: IndexTransfer} with a per-user list and a (user, source index, client id) index for
 idempotency; `allocations` {user: BalanceAllocation}. Every move goes through `move`, which
 touches the holder first: transfers are atomic and conserve money (invariants.total_money counts
@@ -30,6 +31,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from .accounts import Accounts
+from .common import INDEXES
 from .errors import EngineError, not_found
 from .models import BalanceAllocation, IndexBalance, IndexTransfer
 from .money import ZERO
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
 
 EVENT_CONTRACT, MARGINED = "event_contract", "margined"
 INSTANCES = (EVENT_CONTRACT, MARGINED)
-INDEXES = (0, 1)  # event-contract exchange indexes the local exchange runs
 MAX_SHARD = 100  # the spec's bound on source/destination_exchange_shard
 MAX_CENTICENTS = 10**17  # far above any balance; keeps the Decimal arithmetic exact
 CENTICENT = Decimal("0.0001")
@@ -73,7 +74,7 @@ class Indexes:
         self.accounts = accounts
         # Set by the front: a same-shard transfer is a subaccount transfer.
         self.subaccounts: Subaccounts | None = None
-        self.cash: dict[tuple[str, int, int], IndexBalance] = {}
+        self.cash: dict[tuple[str, int, int], IndexBalance] = accounts.index_cash
         self.transfers: dict[str, IndexTransfer] = {}
         self.allocations: dict[str, BalanceAllocation] = {}
         # Derived indexes (rebuilt on restore; a failed operation's undo log unindexes).
@@ -84,27 +85,13 @@ class Indexes:
 
     def move(self, user_id: str, subaccount: int, index: int, delta: Decimal) -> None:
         """Change the available cash of (user, subaccount) on `index` by `delta` (>= 0 after)."""
-        op = self.op
-        if index == 0:
-            acct = self.accounts.account(user_id, subaccount)
-            if acct.balance + delta < 0:
-                raise EngineError(400, "available_balance_too_low", "insufficient balance")
-            self.accounts.touch(acct)
-            acct.balance += delta
-            acct.updated_ts = op.now
-            return
-        key = (user_id, subaccount, index)
-        ib = self.cash.get(key)
-        if (ib.balance if ib else ZERO) + delta < 0:
+        accounts = self.accounts
+        if accounts.available(user_id, subaccount, index) + delta < 0:
             raise EngineError(400, "available_balance_too_low", "insufficient balance")
-        if ib is None:
-            self.accounts.account(user_id, subaccount)  # 404 for one not created
-            ib = self.cash[key] = IndexBalance(user_id, subaccount, index)
-            op.added("index_balance", ib, self.cash)
-        else:
-            op.touch("index_balance", ib, self.cash)
-        ib.balance += delta
-        ib.updated_ts = op.now
+        h = accounts.holder(user_id, subaccount, index)
+        accounts.touch_cash(h)
+        h.balance += delta
+        h.updated_ts = self.op.now
 
     def transfer(
         self,

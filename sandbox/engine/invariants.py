@@ -32,11 +32,13 @@ def check_invariants(ex: Exchange) -> None:
     assert indexed == {o.order_id for o in resting}, "resting-order index out of step"
     on_books = {o.order_id for book in trading.books.values() for o in book.all_orders()}
     assert on_books == indexed, "books and resting-order index disagree"
-    held: dict[tuple[str, int], Decimal] = {}
+    held: dict[tuple[str, int, int], Decimal] = {}  # per cash record: (user, sub, index)
     for o in resting:
-        held[(o.user_id, o.subaccount)] = held.get((o.user_id, o.subaccount), ZERO) + o.reserved
-    for key, acct in cash.accounts.items():
-        assert held.get(key, ZERO) == acct.reserved, (acct, held.get(key, ZERO))
+        assert o.exchange_index == ex.catalog.markets[o.ticker].exchange_index, o
+        k = (o.user_id, o.subaccount, o.exchange_index)
+        held[k] = held.get(k, ZERO) + o.reserved
+    for (u, s), acct in cash.accounts.items():
+        assert held.get((u, s, 0), ZERO) == acct.reserved, (acct, held.get((u, s, 0), ZERO))
         assert acct.balance >= 0, acct
         # Balances and holds stay on the member's precision (fees.charge, fees.hold).
         prec = cash.precision(acct.user_id)
@@ -64,6 +66,9 @@ def check_invariants(ex: Exchange) -> None:
     for (u, s, i), held_on in idx.cash.items():
         assert (u, s) in cash.accounts and i != 0 and held_on.balance >= 0, held_on
         assert held_on.balance % cash.precision(u) == 0, held_on
+        assert held_on.reserved % cash.precision(u) == 0, held_on
+        assert held.get((u, s, i), ZERO) == held_on.reserved, (held_on, held.get((u, s, i)))
+    assert all(k in idx.cash for k, v in held.items() if k[2] and v), "hold without cash record"
     listed = [t for mine in idx.by_user.values() for t in mine]
     assert len(listed) == len(idx.transfers), "index transfer list out of step"
     assert all(idx.transfers[t.transfer_id] is t for t in listed)
@@ -108,7 +113,7 @@ def total_money(ex: Exchange) -> Decimal:
     """Cash (every index) + held cash + fees + escrow: constant apart from deposits."""
     return (
         sum((a.balance + a.reserved for a in ex.cash.accounts.values()), ZERO)
-        + sum((b.balance for b in ex.indexes.cash.values()), ZERO)
+        + sum((b.balance + b.reserved for b in ex.indexes.cash.values()), ZERO)
         + ex.fees_collected
         + escrow(ex)
     )

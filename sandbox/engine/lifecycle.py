@@ -244,8 +244,8 @@ class Lifecycle:
             exact = yes * v + no * (ONE - v)
             revenue = fees.down(exact, accounts.precision(u))
             accounts.collect_fee(exact - revenue)
-            acct = accounts.accounts[(u, s)]
-            accounts.touch(acct)
+            acct = accounts.holder(u, s, m.exchange_index)  # paid on the market's shard
+            accounts.touch_cash(acct)
             acct.balance += revenue
             acct.updated_ts = now
             # The cost basis by side (one side unless netting was off: then split by count).
@@ -269,6 +269,7 @@ class Lifecycle:
                 subaccount=s,
                 value=cents_down(v),
                 settlement_value=v,
+                exchange_index=m.exchange_index,
             )
             p.realized_pnl += revenue - p.exposure
             p.exposure = ZERO

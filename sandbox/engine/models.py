@@ -49,6 +49,8 @@ class Series:
     additional_prohibitions: list[str] = field(default_factory=list)
     product_metadata: dict | None = None
     last_updated_ts: int = 0
+    # The exchange shard its events and markets live on (Kalshi moved combos to index 1).
+    exchange_index: int = 0
 
 
 @dataclass(slots=True)
@@ -67,6 +69,7 @@ class Event:
     fee_type_override: str | None = None
     fee_multiplier_override: Decimal | None = None
     markets: list[str] = field(default_factory=list)  # market tickers, display order
+    exchange_index: int = 0  # its series' (pinned when created)
 
 
 @dataclass(slots=True)
@@ -124,6 +127,9 @@ class Market:
     # ({event_ticker, market_ticker, side}); empty for ordinary markets.
     mve_collection_ticker: str = ""
     mve_selected_legs: list[dict] = field(default_factory=list)
+    # The exchange shard the market lives on: its series' (pinned when created); orders,
+    # fills and settlements in it move the owner's cash on this index.
+    exchange_index: int = 0
 
     @property
     def no_bid(self) -> Decimal:
@@ -182,6 +188,7 @@ class Order:
     reserved: Decimal = ZERO  # cash held for the rest
     fee_base: Decimal = ZERO  # unrounded model fee accrued over all fills
     rounding_acc: Decimal = ZERO  # rounding fees paid and not yet rebated (fees.charge)
+    exchange_index: int = 0  # its market's: where its cash is held
 
     @property
     def outcome_side(self) -> str:
@@ -236,6 +243,7 @@ class Fill(YesPriced):
     trade_fee: Decimal = ZERO
     rounding_fee: Decimal = ZERO
     rebate: Decimal = ZERO
+    exchange_index: int = 0  # its market's
 
     @property
     def outcome_side(self) -> str:
@@ -296,6 +304,7 @@ class Settlement:
     subaccount: int = 0
     value: int | None = None  # cents paid per YES contract
     settlement_value: Decimal | None = None
+    exchange_index: int = 0  # its market's: where the payout went
 
 
 @dataclass(slots=True)
@@ -308,6 +317,7 @@ class OrderGroup:
     triggered: bool = False
     created_time: int = 0
     window: list[tuple[int, Decimal]] = field(default_factory=list)  # (ts ms, contracts filled)
+    exchange_index: int = 0  # the shard it lives on: it takes orders in markets there only
 
 
 @dataclass(slots=True)
@@ -654,13 +664,15 @@ class SubaccountTransfer:
 @dataclass(slots=True)
 class IndexBalance:
     """Cash of one (user, subaccount) on an event-contract exchange index other than 0
-    (index 0's cash is the `Account` balance, which orders use)."""
+    (index 0's cash is the `Account`): `balance` is available, `reserved` backs resting
+    orders in markets on this index (the same two fields as `Account`: Accounts.holder)."""
 
     user_id: str
     subaccount: int
     exchange_index: int
     balance: Decimal = ZERO
     updated_ts: int = 0
+    reserved: Decimal = ZERO
 
 
 @dataclass(slots=True)

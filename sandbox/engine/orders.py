@@ -2,8 +2,9 @@
 
 Matching is price-time priority on one YES book; a bid buys YES, an ask sells YES (buys NO).
 Cash is held per resting order (price x contracts not backed by an opposite position, plus
-maker fees); positions are netted, so buying the side opposite to a holding closes it first,
-unless netting is off for the subaccount: then both sides are held and pair up (`_apply_fill`).
+maker fees) on the market's exchange index (Accounts.holder); positions are netted, so buying
+the side opposite to a holding closes it first, unless netting is off for the subaccount: then
+both sides are held and pair up (`_apply_fill`).
 
 State: `books` by ticker, `orders` by id, and the indexes derived from the resting orders
 (per (user, subaccount, ticker), per user, per group, client order ids, the expiry heap). The
@@ -42,6 +43,7 @@ from .models import (
     STP_TAKER,
     Account,
     Fill,
+    IndexBalance,
     Market,
     Order,
     OrderResult,
@@ -54,7 +56,7 @@ from .operation import ChangeSet, Operation
 from .portfolio import Portfolio
 
 MAX_CLIENT_ORDER_ID = 64  # characters (Kalshi's client_order_id is a short opaque string)
-# The fields fills, cancels and decreases change (images 13 fields of 31).
+# The fields fills, cancels and decreases change (images 13 fields of 32).
 ORDER_HOT = (
     "status",
     "remaining_count",
@@ -70,6 +72,28 @@ ORDER_HOT = (
     "taker_fees",
     "maker_fees",
 )
+AUTO = -1  # exchange_index: "Use -1 to require auto-routing by ticker" (OpenAPI 3.34.0)
+Cash = Account | IndexBalance  # a cash record (Accounts.holder)
+
+
+def route(m: Market, exchange_index: int | None) -> None:
+    """Check a request's `exchange_index` against the market's shard. None (omitted) and -1
+    auto-route by ticker (CreateOrderV2Request: "If omitted, auto-routes when ticker is
+    provided ... Use -1 to require auto-routing by ticker"). Any other index names the shard
+    the request goes to, and "events and markets live on exactly one exchange"
+    (docs.kalshi.com/getting_started/exchange_sharding); Kalshi does not document the answer
+    for a market on another shard, so this is the least surprising one: 400 with both indexes.
+    """
+    if exchange_index is None or exchange_index == AUTO or exchange_index == m.exchange_index:
+        return
+    if isinstance(exchange_index, bool) or not isinstance(exchange_index, int):
+        raise invalid("exchange_index must be an integer", "exchange_index")
+    raise EngineError(
+        400,
+        "invalid_parameters",
+        f"market {m.ticker} is on exchange index {m.exchange_index}, not {exchange_index}",
+        "exchange_index",
+    )
 
 
 class Trading:
@@ -191,11 +215,15 @@ class Trading:
         order_group_id: str | None = None,
         cancel_order_on_pause: bool = False,
         subaccount: int = 0,
+        exchange_index: int | None = None,
     ) -> OrderResult:
         """Place a V2 order (bid buys YES at price, ask sells YES); match it; rest a GTC rest.
-        (Positional arguments: the front passes them on without building a keyword dict.)"""
+        `exchange_index`: the shard the caller routed to (None or -1: the market's; see
+        `route`). (Positional arguments: the front passes them on without building a dict.)"""
         op = self.op
         op.step("create.validate")
+        if exchange_index is not None:
+            route(self.catalog.live_market(ticker), exchange_index)
         m, p, c, eff, covered, fok_short, fee = self._validate(
             user_id,
             ticker,
@@ -213,7 +241,7 @@ class Trading:
         )
         op.step("create.reserve")
         now = op.now
-        # Positional, in Order's field order: keyword arguments to the 31-field constructor
+        # Positional, in Order's field order: keyword arguments to the 32-field constructor
         # cost ~10k instructions more (cachegrind), a sixth of an order operation.
         o = Order(
             op.new_id("order"),
@@ -238,6 +266,7 @@ class Trading:
             now,  # created_time
             now,  # last_update_time
             seq=op.next_seq(),
+            exchange_index=m.exchange_index,
         )
         if eff < c:
             o.last_update_reason = "ReduceOnlyCancel"
@@ -266,7 +295,10 @@ class Trading:
         op.step("create.match")
         fills = self._take(o, m, fee)
         op.step("create.record")
-        self._finish_taker(o, self.accounts.accounts[(user_id, subaccount)], pos, fee)
+        acct = (
+            self.accounts.accounts[(user_id, subaccount)] if not o.exchange_index else self._cash(o)
+        )
+        self._finish_taker(o, acct, pos, fee)
         return OrderResult(o, tuple(fills))
 
     def _validate(
@@ -320,6 +352,14 @@ class Trading:
             g = self.groups.groups.get(order_group_id)
             if g is None or g.user_id != user_id or g.subaccount != subaccount:
                 raise not_found("order group")
+            if g.exchange_index != m.exchange_index:  # groups live on one shard
+                raise EngineError(
+                    400,
+                    "invalid_parameters",
+                    f"order group is on exchange index {g.exchange_index}, market {ticker} "
+                    f"on {m.exchange_index}",
+                    "order_group_id",
+                )
             if g.triggered:
                 raise EngineError(
                     400,
@@ -343,10 +383,15 @@ class Trading:
         fee_type, mult = fee
         side_px = p if side == BID else ONE - p
         cash = side_px * (eff - covered) if covered else side_px * eff
+        have = (
+            acct.balance
+            if not m.exchange_index
+            else self.accounts.available(user_id, subaccount, m.exchange_index)
+        )
         # Most orders are far from the balance limit: a cheap upper bound on what they need
         # settles the check; the exact hold only near the limit (or for a part's gate).
         gated = user_id in self.gated
-        if gated or fees.hold_bound(cash, eff, mult) > acct.balance:
+        if gated or fees.hold_bound(cash, eff, mult) > have:
             fee_bound = fees.taker_fee_bound(fee_type, mult, side, eff, p, ZERO)
             if not fee_type.startswith("quadratic_with"):
                 # Closing contracts pay at least 1 - limit each, which covers their fee.
@@ -354,12 +399,12 @@ class Trading:
             need = fees.hold(cash + fee_bound, ZERO, self.accounts.precision(user_id))
             if gated and self.gate is not None:
                 self.gate(user_id, m, need, False)
-            if need > acct.balance:
+            if need > have:  # the same answer on every index (cash on another index is unused)
                 raise EngineError(
                     400,
                     "available_balance_too_low",
                     "insufficient balance",
-                    f"need {need}, available {acct.balance}",
+                    f"need {need}, available {have} on exchange index {m.exchange_index}",
                 )
         fok_short = time_in_force == FOK and (
             self._fok_available(book, side, p, user_id, stp, eff) < c
@@ -394,9 +439,7 @@ class Trading:
                     break
         return fills
 
-    def _finish_taker(
-        self, o: Order, acct: Account, pos: Position, fee: tuple[str, Decimal]
-    ) -> None:
+    def _finish_taker(self, o: Order, acct: Cash, pos: Position, fee: tuple[str, Decimal]) -> None:
         """After matching: rest a GTC remainder, cancel the remainder of anything else."""
         op = self.op
         now = op.now  # (the caller has touched o)
@@ -468,9 +511,14 @@ class Trading:
                 pos.covered_ask -= o.covered
             o.covered = ZERO
 
-    def _reserve(self, o: Order, acct: Account, fee: tuple[str, Decimal] | None = None) -> None:
-        """Hold exactly what the resting rest of `o` needs: price x uncovered + maker fees.
-        (The caller has touched `o`; `fee` is the market's (fee type, multiplier) if known.)"""
+    def _cash(self, o: Order) -> Cash:
+        """The owner's cash record on the order's exchange index."""
+        return self.accounts.holder(o.user_id, o.subaccount, o.exchange_index)
+
+    def _reserve(self, o: Order, acct: Cash, fee: tuple[str, Decimal] | None = None) -> None:
+        """Hold exactly what the resting rest of `o` needs: price x uncovered + maker fees,
+        from `acct`, its owner's cash on its market's index (`_cash`). (The caller has
+        touched `o`; `fee` is the market's (fee type, multiplier) if known.)"""
         if o.status == RESTING and o.remaining_count > 0:
             fee_type, mult = fee or self.catalog.fees_of(self.catalog.markets[o.ticker])
             px = o.price if o.side == BID else ONE - o.price
@@ -559,9 +607,13 @@ class Trading:
         op = self.op
         now = op.now
         accounts = self.accounts
-        acct = accounts.accounts[(o.user_id, o.subaccount)]
+        if o.exchange_index:
+            acct: Cash = accounts.holder(o.user_id, o.subaccount, o.exchange_index)
+            accounts.touch_cash(acct)
+        else:  # (the hot path: index 0's Account, no dispatch)
+            acct = accounts.accounts[(o.user_id, o.subaccount)]
+            accounts.touch_balance(acct)  # (the caller has touched `o` and `m`)
         pos = accounts.position(o.user_id, o.subaccount, o.ticker)
-        accounts.touch_cash(acct)  # (the caller has touched `o` and `m`)
         accounts.touch_position(pos)
         px = e if o.side == BID else ONE - e
         before, paired = pos.position, pos.paired
@@ -625,6 +677,7 @@ class Trading:
             parts.trade_fee,
             parts.rounding_fee,
             parts.rebate,
+            o.exchange_index,
         )
         self.portfolio.record_fill(fill)
         if op.events is not None:
@@ -641,7 +694,7 @@ class Trading:
         excess = covered - avail
         if excess <= 0:
             return
-        acct = self.accounts.accounts[(pos.user_id, pos.subaccount)]
+        acct = self._cash(o)
         self.accounts.touch_position(pos)
         mine = self.resting(pos.user_id, pos.subaccount, pos.ticker)
         candidates = [x for x in mine.values() if x.side == side and x.covered > 0]
@@ -695,7 +748,7 @@ class Trading:
         o.last_update_reason = reason
         pos = self.accounts.position(o.user_id, o.subaccount, o.ticker)
         self._release_cover(o, pos)
-        self._reserve(o, self.accounts.accounts[(o.user_id, o.subaccount)])
+        self._reserve(o, self._cash(o))
         self._unindex(o)
         self.data.touched.add(o.ticker)
         if op.events is not None:
@@ -707,7 +760,13 @@ class Trading:
         """The user's resting orders in one market (queue order)."""
         return self.user_orders.get(user_id, {}).get((subaccount, ticker), {})
 
-    def own_order(self, user_id: str, order_id: str, subaccount: int | None) -> Order:
+    def own_order(
+        self, user_id: str, order_id: str, subaccount: int | None, exchange_index: int | None = None
+    ) -> Order:
+        """The user's order. `exchange_index`: the shard the request was routed to (None: not
+        routed); an order on another shard is not found there (Kalshi documents no other
+        answer: "events and markets live on exactly one exchange",
+        docs.kalshi.com/getting_started/exchange_sharding)."""
         o = self.orders.get(order_id)
         if (
             o is None
@@ -715,12 +774,18 @@ class Trading:
             or (subaccount is not None and o.subaccount != subaccount)
         ):
             raise not_found("order")
+        if exchange_index is not None and exchange_index != o.exchange_index:
+            raise EngineError(
+                404, "not_found", f"order not found on exchange index {exchange_index}"
+            )
         return o
 
-    def cancel_order(self, user_id: str, order_id: str, subaccount: int = 0) -> CancelResult:
+    def cancel_order(
+        self, user_id: str, order_id: str, subaccount: int = 0, exchange_index: int | None = None
+    ) -> CancelResult:
         """Cancel a resting order (404 if unknown/not the user's; 400 if no longer resting)."""
         self.op.step("cancel.validate")
-        o = self.own_order(user_id, order_id, subaccount)
+        o = self.own_order(user_id, order_id, subaccount, exchange_index)
         if o.status != RESTING:
             raise invalid("order is not resting", o.status, code="order_not_resting")
         self.op.step("cancel.record")
@@ -756,10 +821,11 @@ class Trading:
         reduce_by: Decimal | str | None = None,
         reduce_to: Decimal | str | None = None,
         subaccount: int = 0,
+        exchange_index: int | None = None,
     ) -> Order:
         """Shrink a resting order in place (keeps queue priority); to 0 cancels it."""
         self.op.step("decrease.validate")
-        o = self.own_order(user_id, order_id, subaccount)
+        o = self.own_order(user_id, order_id, subaccount, exchange_index)
         if (reduce_by is None) == (reduce_to is None):
             raise invalid("give exactly one of reduce_by and reduce_to")
         if o.status != RESTING:
@@ -801,7 +867,7 @@ class Trading:
                 pos.covered_bid -= extra
             else:
                 pos.covered_ask -= extra
-        self._reserve(o, self.accounts.accounts[(o.user_id, o.subaccount)])
+        self._reserve(o, self._cash(o))
         self.data.touched.add(o.ticker)
         if op.events is not None:
             self._book_event(o, -by, now)
@@ -822,6 +888,7 @@ class Trading:
         updated_client_order_id: str | None = None,
         expiration_time: int | None = None,
         subaccount: int = 0,
+        exchange_index: int | None = None,
     ) -> tuple[Order, Order]:
         """Change price and/or total size (count = filled + new resting); returns (old, new).
 
@@ -831,7 +898,7 @@ class Trading:
         op = self.op
         now = op.now
         op.step("amend.validate")
-        o = self.own_order(user_id, order_id, subaccount)
+        o = self.own_order(user_id, order_id, subaccount, exchange_index)
         if o.ticker != ticker:
             raise invalid("ticker does not match the order", code="order_ticker_mismatch")
         if o.side != side:
@@ -865,7 +932,7 @@ class Trading:
             else:
                 new_exp = expiration_time
         book = self.books[ticker]
-        acct = self.accounts.accounts[(user_id, o.subaccount)]
+        acct = self._cash(o)
         pos = self.accounts.positions.get((user_id, o.subaccount, ticker))
         requeue = p != o.price or new_remaining > o.remaining_count
         if requeue:

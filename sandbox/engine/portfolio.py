@@ -156,14 +156,17 @@ class Portfolio:
         ]
         return out, events
 
-    def portfolio_value(self, user_id: str, subaccount: int = 0):
-        """Mark-to-market value of open positions (YES at the best bid, NO at the best NO bid)."""
+    def portfolio_value(self, user_id: str, subaccount: int = 0, index: int | None = None):
+        """Mark-to-market value of open positions (YES at the best bid, NO at the best NO bid),
+        in markets on exchange `index` (None: every index)."""
         value = ZERO
         markets = self.catalog.markets
         for (s, t), p in self.accounts.positions_of(user_id).items():
             if s != subaccount or p.settled or not (p.position or p.paired):
                 continue
             m = markets[t]
+            if index is not None and m.exchange_index != index:
+                continue
             if p.position > 0:
                 value += p.position * m.yes_bid
             else:

@@ -247,6 +247,13 @@ class RfqBatches:
         markets = [self._combo(user_id, child, mve_collection_ticker) for child in children]
         if len({m.ticker for m in markets}) != len(markets):
             raise _bad("children must be distinct combos")
+        if len({m.exchange_index for m in markets}) > 1:  # spec: "all combos on one exchange index"
+            raise EngineError(
+                400,
+                "invalid_parameters",
+                "all children must be combos on one exchange index",
+                ", ".join(f"{m.ticker}: {m.exchange_index}" for m in markets),
+            )
         legs = {(leg["market_ticker"], leg["side"]) for m in markets for leg in m.mve_selected_legs}
         if len(legs) > MAX_LEGS:
             raise _bad(f"a batch draws on at most {MAX_LEGS} distinct legs")
@@ -571,13 +578,14 @@ class RfqBatches:
                 "a child's best bid is below its min_bids entry",
                 ", ".join(changed),
             )
-        acct = self.accounts.account(b.user_id, b.subaccount)
-        if need > acct.balance:
+        index = self.catalog.markets[picks[0][0].ticker].exchange_index  # one for all children
+        have = self.accounts.available(b.user_id, b.subaccount, index)
+        if need > have:
             raise EngineError(
                 400,
                 "available_balance_too_low",
                 "insufficient balance",
-                f"need {need}, available {acct.balance}",
+                f"need {need}, available {have} on exchange index {index}",
             )
         op.step("accept_batch.record")
         now = op.now

@@ -160,6 +160,13 @@ class KeyRegistry:
         public, private_pem = new_private_key(key_type)
         return self.add(user_id, name, public, scopes, subaccount), private_pem
 
+    def keep_only(self, user_ids: set[str]) -> None:
+        """Delete every key of every other user (a reset). No transaction of its own: inside
+        the caller's, on a shared connection."""
+        marks = ",".join("?" * len(user_ids))
+        self.conn.execute(f"DELETE FROM api_keys WHERE user_id NOT IN ({marks})", tuple(user_ids))
+        self._cache.clear()  # a miss reads the table again
+
     def delete(self, user_id: str, api_key_id: str) -> bool:
         with self.conn:
             cur = self.conn.execute(

@@ -165,6 +165,11 @@ class RateLimiter:
         self._set[user_id] = tier
         self.regrade(user_id)
 
+    def forget_users(self) -> None:
+        """A reset: every control-set tier and every bucket goes (buckets refill on use)."""
+        self._set.clear()
+        self._buckets.clear()
+
     def tier_of(self, user_id: str) -> str:
         if user_id in self._set:
             return self._set[user_id]

@@ -200,7 +200,7 @@ def _fcm_fill(f) -> dict:
     taker_side = f.outcome_side if f.is_taker else ("no" if f.outcome_side == "yes" else "yes")
     return {
         "fill_id": f.fill_id,
-        "exchange_index": 0,
+        "exchange_index": f.exchange_index,
         "ticker": f.ticker,
         "taker_outcome_side": taker_side,
         "count_fp": ser.count(f.count),

@@ -14,7 +14,8 @@ from sandbox.http.routing import CONFIG, EXCHANGE, Routes, json_response, user_i
 ROUTES = Routes()
 
 
-def collection_json(c: Collection) -> dict:
+def collection_json(c: Collection, index: int) -> dict:
+    """`index`: "Exchange index inherited from the collection's series" (the spec)."""
     events = [
         {
             "ticker": a["ticker"],
@@ -28,7 +29,7 @@ def collection_json(c: Collection) -> dict:
     return {
         "collection_ticker": c.collection_ticker,
         "series_ticker": c.series_ticker,
-        "exchange_index": 0,
+        "exchange_index": index,
         "title": c.title,
         "description": c.description,
         "open_date": ser.iso_ms(c.open_date),
@@ -56,14 +57,21 @@ async def list_collections(request: web.Request) -> web.Response:
     )
     page, cursor = paginate(request, found, 200, 200, lambda c: (c.collection_ticker,))
     return json_response(
-        {"multivariate_contracts": [collection_json(c) for c in page], "cursor": cursor}
+        {
+            "multivariate_contracts": [
+                collection_json(c, ex.get_series(c.series_ticker).exchange_index) for c in page
+            ],
+            "cursor": cursor,
+        }
     )
 
 
 @ROUTES.get("/multivariate_event_collections/{collection_ticker}")
 async def get_collection(request: web.Request) -> web.Response:
-    c = request.app[EXCHANGE].get_collection(request.match_info["collection_ticker"])
-    return json_response({"multivariate_contract": collection_json(c)})
+    ex = request.app[EXCHANGE]
+    c = ex.get_collection(request.match_info["collection_ticker"])
+    index = ex.get_series(c.series_ticker).exchange_index
+    return json_response({"multivariate_contract": collection_json(c, index)})
 
 
 @ROUTES.post("/multivariate_event_collections/{collection_ticker}")

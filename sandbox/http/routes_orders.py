@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sandbox.engine import EngineError
+from sandbox.engine import EngineError, Exchange
 from sandbox.http import serialize as ser
 from sandbox.http.errors import ApiError, bad_request, error_body
 from sandbox.http.params import (
@@ -18,6 +18,7 @@ from sandbox.http.params import (
     paginate,
     price_field,
     q_choice,
+    q_int,
     q_list,
     q_str,
 )
@@ -73,10 +74,30 @@ def order_kwargs(body: object) -> dict:
     if kw["subaccount"] is not None and not 0 <= kw["subaccount"] <= 63:
         raise bad_request("subaccount must be 0-63", "subaccount")
     kw["expiration_time"] = expiration_ms(kw["expiration_time"])
-    kw.pop("exchange_index")
     for flag in ("post_only", "reduce_only", "cancel_order_on_pause"):
         kw[flag] = bool(kw[flag])
     return kw  # `subaccount` None: the caller's default (see sandbox.http.scope.resolve)
+
+
+AUTO = -1  # "Use -1 to require auto-routing"
+
+
+def shard(ex: Exchange, index: int | None, market_ticker: object) -> int:
+    """The shard a request about an existing order goes to (CancelOrderV2, DecreaseOrderV2,
+    BatchCancelOrdersV2 items: "If omitted, auto-routes when market_ticker is provided;
+    otherwise defaults to 0. Use -1 to require auto-routing ... market_ticker is required for
+    auto-routing"). Auto-routing goes to the shard of `market_ticker`'s market."""
+    if index is not None and index != AUTO:
+        if index < 0:
+            raise bad_request("exchange_index must be -1 or a shard index", "exchange_index")
+        return index
+    if market_ticker is None:
+        if index == AUTO:
+            raise bad_request("market_ticker is required for auto-routing", "market_ticker")
+        return 0
+    if not isinstance(market_ticker, str):
+        raise bad_request("market_ticker must be a string", "market_ticker")
+    return ex.get_market(market_ticker).exchange_index
 
 
 def expiration_ms(seconds: int | None) -> int | None:
@@ -171,7 +192,8 @@ async def batch_cancel(request: web.Request) -> web.Response:
             if not isinstance(oid, str) or not oid:
                 raise bad_request("order_id is required", "order_id")
             sub = resolve(request, field(item, "subaccount", int), 0)
-            out.append(cancel_body(ex.cancel_order(user_id(request), oid, sub), ex.now()))
+            index = shard(ex, field(item, "exchange_index", int), item.get("market_ticker"))
+            out.append(cancel_body(ex.cancel_order(user_id(request), oid, sub, index), ex.now()))
         except (ApiError, EngineError) as exc:
             out.append(
                 {
@@ -186,8 +208,9 @@ async def batch_cancel(request: web.Request) -> web.Response:
 @ROUTES.delete("/portfolio/events/orders/{order_id}")
 async def cancel_order(request: web.Request) -> web.Response:
     ex = request.app[EXCHANGE]
+    index = shard(ex, q_int(request, "exchange_index"), q_str(request, "market_ticker"))
     result = ex.cancel_order(
-        user_id(request), request.match_info["order_id"], subaccount(request, 0) or 0
+        user_id(request), request.match_info["order_id"], subaccount(request, 0) or 0, index
     )
     return json_response(cancel_body(result, ex.now()))
 
@@ -199,6 +222,9 @@ async def amend_order(request: web.Request) -> web.Response:
     ex = request.app[EXCHANGE]
     body = await json_body(request)
     expiration = field(body, "expiration_time", int)
+    # AmendOrderV2Request.exchange_index: "If omitted, auto-routes when ticker is provided"
+    # (and ticker is required): None and -1 go to the order's market's shard.
+    index = field(body, "exchange_index", int)
     _old, new = ex.amend_order(
         user_id(request),
         request.match_info["order_id"],
@@ -210,6 +236,7 @@ async def amend_order(request: web.Request) -> web.Response:
         updated_client_order_id=client_order_id_field(body, "updated_client_order_id"),
         expiration_time=expiration_ms(expiration),
         subaccount=subaccount(request, 0) or 0,
+        exchange_index=shard(ex, index, body.get("ticker")),
     )
     out = {"order_id": new.order_id}
     if new.client_order_id:
@@ -230,6 +257,7 @@ async def decrease_order(request: web.Request) -> web.Response:
         reduce_by=count_field(body, "reduce_by"),
         reduce_to=count_field(body, "reduce_to"),
         subaccount=subaccount(request, 0) or 0,
+        exchange_index=shard(ex, field(body, "exchange_index", int), body.get("market_ticker")),
     )
     out = {"order_id": o.order_id}
     if o.client_order_id:
@@ -352,9 +380,15 @@ def _group_id(request: web.Request) -> str:
 async def create_order_group(request: web.Request) -> web.Response:
     body = await json_body(request)
     sub = resolve(request, field(body, "subaccount", int), 0)
-    g = request.app[EXCHANGE].create_order_group(user_id(request), _contracts_limit(body), sub)
+    index = field(body, "exchange_index", int) or 0
+    ex = request.app[EXCHANGE]
+    g = ex.create_order_group(user_id(request), _contracts_limit(body), sub, index)
     return json_response(
-        {"order_group_id": g.order_group_id, "subaccount": g.subaccount, "exchange_index": 0},
+        {
+            "order_group_id": g.order_group_id,
+            "subaccount": g.subaccount,
+            "exchange_index": g.exchange_index,
+        },
         status=201,
     )
 
@@ -369,7 +403,7 @@ async def list_order_groups(request: web.Request) -> web.Response:
                     "id": g.order_group_id,
                     "contracts_limit_fp": ser.count(g.contracts_limit),
                     "is_auto_cancel_enabled": g.is_auto_cancel_enabled,
-                    "exchange_index": 0,
+                    "exchange_index": g.exchange_index,
                 }
                 for g in groups
             ]
@@ -386,7 +420,7 @@ async def get_order_group(request: web.Request) -> web.Response:
             "is_auto_cancel_enabled": g.is_auto_cancel_enabled,
             "contracts_limit_fp": ser.count(g.contracts_limit),
             "orders": ex.order_group_orders(user_id(request), g.order_group_id),
-            "exchange_index": 0,
+            "exchange_index": g.exchange_index,
         }
     )
 

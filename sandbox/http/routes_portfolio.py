@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from sandbox.engine.common import INDEXES
 from sandbox.engine.money import ZERO
 from sandbox.http import serialize as ser
 from sandbox.http.errors import bad_request
@@ -42,7 +43,7 @@ def ts_ms(request: web.Request, name: str) -> int | None:
 @ROUTES.get("/portfolio/balance", private=True)
 async def get_balance(request: web.Request) -> web.Response:
     """Balance and portfolio value "include all exchange indexes unless `exchange_index` is
-    provided" (GetBalance). Every local market is on index 0, so positions count there."""
+    provided" (GetBalance): cash on each index, and positions in markets on that index."""
     ex = request.app[EXCHANGE]
     user = user_id(request)
     sub = subaccount(request, 0) or 0
@@ -54,7 +55,7 @@ async def get_balance(request: web.Request) -> web.Response:
     else:
         balance = sum((b for _, b in breakdown), ZERO)
         updated = max(ex.indexes.updated_ts(user, sub, i) for i, _ in breakdown)
-    value = ex.portfolio_value(user, sub) if not index else ZERO
+    value = ex.portfolio_value(user, sub, index)
     body = {
         "balance": ser.cents(balance),
         "balance_dollars": ser.dollars(balance),
@@ -105,7 +106,9 @@ def positions_body(request: web.Request, historical: bool, owner: str | None = N
         on_page = {e.event_ticker for e in events}
         page = sorted((p for p in markets if event_of[p.ticker] in on_page), key=position_key)
     return {
-        "market_positions": [ser.market_position(p) for p in page],
+        "market_positions": [
+            ser.market_position(p, ex.catalog.markets[p.ticker].exchange_index) for p in page
+        ],
         "event_positions": [ser.event_position(e) for e in events],
         "cursor": cursor,
     }
@@ -154,10 +157,17 @@ async def get_settlements(request: web.Request) -> web.Response:
 async def total_resting_order_value(request: web.Request) -> web.Response:
     """ "Only intended for use by FCM members" (spec): others get the 403 live sends."""
     require_fcm(request)
-    value = request.app[EXCHANGE].total_resting_order_value(user_id(request))
+    ex, user = request.app[EXCHANGE], user_id(request)
+    value = ex.total_resting_order_value(user)
     return json_response(
         {
             "total_resting_order_value": ser.cents(value),
-            "resting_order_value_breakdown": [{"exchange_index": 0, "balance": ser.dollars(value)}],
+            "resting_order_value_breakdown": [
+                {
+                    "exchange_index": i,
+                    "balance": ser.dollars(ex.total_resting_order_value(user, None, i)),
+                }
+                for i in INDEXES
+            ],
         }
     )

@@ -161,7 +161,7 @@ def market(mk: m.Market, strict: bool) -> dict:
             "rules_secondary": mk.rules_secondary,
             "price_level_structure": mk.price_level_structure,
             "price_ranges": [price_range(r) for r in mk.price_ranges],
-            "exchange_index": 0,
+            "exchange_index": mk.exchange_index,
             **_mve(mk),
         },
         strict,
@@ -202,7 +202,7 @@ def series(s: m.Series, strict: bool, volume: Decimal | None = None) -> dict:
         "fee_multiplier": _number(Decimal(s.fee_multiplier)),
         "additional_prohibitions": list(s.additional_prohibitions) or empty_prohibitions,
         "last_updated_ts": iso_ms(s.last_updated_ts),
-        "exchange_index": 0,
+        "exchange_index": s.exchange_index,
     }
     if volume is not None:
         out["volume_fp"] = count(volume)
@@ -222,7 +222,7 @@ def event(e: m.Event, strict: bool, markets: list[dict] | None = None) -> dict:
         "settlement_sources": list(e.settlement_sources),
         "product_metadata": e.product_metadata,
         "last_updated_ts": iso_ms(e.last_updated_ts),
-        "exchange_index": 0,
+        "exchange_index": e.exchange_index,
     }
     if e.fee_type_override is not None:  # x-omitempty: absent while no override is set
         out["fee_type_override"] = e.fee_type_override
@@ -262,7 +262,7 @@ def order(o: m.Order, strict: bool) -> dict:
             "order_group_id": o.order_group_id,
             "cancel_order_on_pause": o.cancel_order_on_pause,
             "subaccount_number": o.subaccount,
-            "exchange_index": 0,
+            "exchange_index": o.exchange_index,
         },
         strict,
     )
@@ -276,7 +276,7 @@ def fill(f: m.Fill, strict: bool) -> dict:
             "order_id": f.order_id,
             "ticker": f.ticker,
             "market_ticker": f.ticker,
-            "exchange_index": 0,
+            "exchange_index": f.exchange_index,
             "side": f.outcome_side,  # deprecated, still sent live
             "action": "buy",  # deprecated
             "outcome_side": f.outcome_side,
@@ -309,10 +309,11 @@ def trade(t: m.Trade) -> dict:
     }
 
 
-def market_position(p: m.Position) -> dict:
+def market_position(p: m.Position, index: int) -> dict:
+    """`index`: the exchange index of the position's market."""
     return {
         "ticker": p.ticker,
-        "exchange_index": 0,
+        "exchange_index": index,
         "total_traded_dollars": dollars(p.total_traded),
         "position_fp": count(p.position),
         "market_exposure_dollars": dollars(p.exposure),
@@ -338,7 +339,7 @@ def settlement(s: m.Settlement, strict: bool) -> dict:
     return finish(
         {
             "ticker": s.ticker,
-            "exchange_index": 0,
+            "exchange_index": s.exchange_index,
             "event_ticker": s.event_ticker,
             "market_result": s.market_result,
             "yes_count_fp": count(s.yes_count),

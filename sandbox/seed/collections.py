@@ -32,6 +32,9 @@ def _combo_series(ticker: str, title: str, category: str) -> Series:
         categories=[category],
         fee_type="quadratic_with_combo_maker_fees",
         fee_multiplier=D(1),
+        # Combos live on exchange index 1, where Kalshi moved them in August 2026
+        # (docs.kalshi.com/getting_started/exchange_sharding).
+        exchange_index=1,
     )
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sandbox.activity import rolling
+from sandbox.activity.simulator import BOT_ALLOCATION
 from sandbox.engine.models import (
     ASK,
     BID,
@@ -341,6 +342,11 @@ def seed_universe(ex: Exchange) -> None:
         b = _Builder(ex)
         ex.add_user(MM, D("10000000"))
         ex.add_user(FLOW, D("1000000"))
+        # Both also trade combos, on exchange index 1: a target allocation keeps a share of
+        # their cash there (docs.kalshi.com/getting_started/exchange_sharding: "preallocate
+        # collateral on a given exchange shard before order placement").
+        for bot in (MM, FLOW):
+            ex.set_target_allocation(bot, BOT_ALLOCATION)
         ex.add_user(DEMO, D(0))
         seed_funding(ex, DEMO, DEMO_BALANCE, demo=True)  # deposits that add up to it
         for s in _series():

@@ -80,6 +80,31 @@ class Journal:
             c.execute("ROLLBACK")
             raise
 
+    def replace(self, source: Journal, also: Callable[[], None] = lambda: None) -> None:
+        """Replace every stored record and all history with `source`'s (a freshly seeded
+        universe: the control plane's reset), in one transaction with `also` (other writes on
+        this connection): a crash leaves the old journal or the new one, never a mix."""
+        kv = source.conn.execute("SELECT kind, key, data FROM engine_kv").fetchall()
+        history = {
+            t: source.conn.execute(f"SELECT id, data FROM {t} ORDER BY id").fetchall()
+            for t in TABLES.values()
+        }
+        c = self.conn
+        c.execute("BEGIN")
+        try:
+            c.execute("DELETE FROM engine_kv")
+            c.executemany("INSERT INTO engine_kv VALUES (?,?,?)", kv)
+            if self.fault is not None:
+                self.fault("journal.replace")
+            for table, rows in history.items():
+                c.execute(f"DELETE FROM {table}")
+                c.executemany(f"INSERT INTO {table}(id, data) VALUES (?,?)", rows)
+            also()
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
     def load_accounts(self, user_id: str) -> list[Account]:
         """The stored accounts (subaccount 0 and any others) of one user."""
         return self.load_of_user("account", user_id)

@@ -79,6 +79,13 @@ class Feed:
     def unwatch(self, w: Watcher) -> None:
         self.watchers.discard(w)
 
+    def changed(self, *parts: str) -> None:
+        """Changes no engine event tells (a reset, a user added): every open page re-reads
+        `parts` (all of them by default)."""
+        for w in self.watchers:
+            w.stale.update(parts or PARTS)
+            w.wake.set()
+
     def close(self) -> None:
         """Server shutdown: wake every stream so that it ends."""
         self.closing = True

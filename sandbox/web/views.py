@@ -118,7 +118,10 @@ def user(exchange: Any, user_id: str) -> dict:
         "balance_dollars": ser.dollars(acct.balance),
         "reserved_dollars": ser.dollars(acct.reserved),
         "portfolio_value_dollars": ser.dollars(exchange.portfolio_value(user_id)),
-        "positions": [ser.market_position(p) for p in positions],
+        "positions": [
+            ser.market_position(p, exchange.catalog.markets[p.ticker].exchange_index)
+            for p in positions
+        ],
         "resting_orders": [ser.order(o, True) for o in resting[:ROWS]],
         "resting_total": len(resting),
         "fills": [ser.fill(f, True) for f in exchange.list_fills(user_id)[:TAPE]],

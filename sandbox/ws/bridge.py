@@ -57,6 +57,13 @@ class Bridge:
             EventFeeUpdate: self._event_fee_update,
         }
 
+    def forget(self) -> None:
+        """The exchange was reset: the caches built from its markets and fills go, and so do
+        the best-quote snapshots still waiting for their window."""
+        self._ids = {}
+        self._volume.clear()
+        self._best.clear()
+
     def wants_events(self) -> bool:
         """Engine hook (`Exchange._listening`): while nobody subscribes, the engine builds no
         events for this listener. The per-position volumes cached from fill events would then

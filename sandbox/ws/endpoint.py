@@ -38,6 +38,7 @@ class WsServer:
     record: Callable[[str], None] | None = None  # --record-requests: gets every client frame
     max_connections_per_user: int = MAX_CONNECTIONS_PER_USER
     connections: set[Connection] = field(default_factory=set)
+    sessions: set[Session] = field(default_factory=set)
     per_user: Counter[str] = field(default_factory=Counter)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -76,6 +77,7 @@ class WsServer:
         )
         session = Session(self.hub, conn, self.view, user)
         self.connections.add(conn)
+        self.sessions.add(session)
         tasks = [
             asyncio.create_task(conn.write_loop()),
             asyncio.create_task(conn.ping_loop(self.ping_interval, self.pong_timeout)),
@@ -87,6 +89,7 @@ class WsServer:
             session.close()
             conn.closed = True
             self.connections.discard(conn)
+            self.sessions.discard(session)
             for t in tasks:
                 t.cancel()
             for t in tasks:
@@ -102,6 +105,10 @@ class WsServer:
         for conn in list(self.connections):
             conn.close(1001, "server shutting down")
         await asyncio.sleep(0)
+
+    def lose_feed(self, user_id: str, channel: str) -> int:
+        """End `user_id`'s open subscriptions to the paid `channel` (Session.lose_feed)."""
+        return sum(s.lose_feed(channel) for s in self.sessions if s.user_id == user_id)
 
     def drop_all(self) -> int:
         """Fault injection: cut every connection without a close frame."""

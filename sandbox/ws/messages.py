@@ -133,7 +133,7 @@ def fill(f: Any, client_order_id: str = "") -> dict[str, Any]:
         "trade_id": f.trade_id,
         "order_id": f.order_id,
         "market_ticker": f.ticker,
-        "exchange_index": 0,
+        "exchange_index": f.exchange_index,
         "is_taker": bool(f.is_taker),
         "side": outcome,
         "yes_price_dollars": price(f.price),
@@ -179,7 +179,7 @@ def user_order(o: Any) -> dict[str, Any]:
         "order_id": o.order_id,
         "user_id": user_uuid(o.user_id),
         "ticker": o.ticker,
-        "exchange_index": 0,
+        "exchange_index": o.exchange_index,
         "status": o.status,
         "side": outcome,
         "is_yes": outcome == "yes",
@@ -272,7 +272,7 @@ def market_lifecycle(
         if m.custom_strike:
             meta["custom_strike"] = m.custom_strike
         msg.update(
-            exchange_index=0,
+            exchange_index=m.exchange_index,
             open_ts=m.open_time // 1000,
             close_ts=m.close_time // 1000,
             additional_metadata=meta,
@@ -296,7 +296,7 @@ def market_lifecycle(
 def event_lifecycle(e: Any) -> dict[str, Any]:
     msg: dict[str, Any] = {
         "event_ticker": e.event_ticker,
-        "exchange_index": 0,
+        "exchange_index": e.exchange_index,
         "title": e.title,
         "subtitle": e.sub_title,
         "collateral_return_type": e.collateral_return_type or "",

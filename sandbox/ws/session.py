@@ -95,6 +95,21 @@ class Session:
         except CommandError as exc:
             self.sink.send(wire.error(cmd_id, exc.code, **exc.extra))
 
+    def lose_feed(self, channel: str) -> int:
+        """The user lost the paid feed behind `channel` (revoked through the control plane):
+        end its subscriptions there now. What Kalshi sends when an entitlement lapses mid-stream
+        is not documented (AsyncAPI 3.34.0 and docs searched, Nov 2026); each subscription gets
+        the error its subscribe would now get, code 10 "Channel error", scoped by its `sid`
+        (the AsyncAPI's subscription-scoped error form), and sends nothing more."""
+        ended = [sub for sub in self.subs.values() if sub.channel.name == channel]
+        for sub in ended:
+            del self.subs[sub.sid]
+            self.hub.detach(sub)
+            seq = sub.next_seq()
+            extra = {"sid": sub.sid} if seq is None else {"sid": sub.sid, "seq": seq}
+            self.sink.send(wire.error(None, 10, **extra))
+        return len(ended)
+
     def close(self) -> None:
         for sub in self.subs.values():
             self.hub.detach(sub)

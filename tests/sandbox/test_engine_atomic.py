@@ -18,11 +18,14 @@ import pytest
 from engine_snapshot import diff, full, memory
 from test_engine_helpers import FakeClock, make_exchange, order
 
-from sandbox.control import actions
+from sandbox.control import actions, reset
 from sandbox.engine import EngineError, Exchange
 from sandbox.store import open_exchange
 
 D = Decimal
+
+
+SEEDABLE_T = 1_796_000_000_000  # 2026-11-30: a time a universe can be seeded at
 
 
 class Boom(Exception):
@@ -176,6 +179,37 @@ def _fcm(ex, clock, ids):
 
 def _determined(ex, clock, ids):
     ex.determine_market("TEST-1", "no")
+
+
+def _shard1(ex, clock, ids):
+    """A market on exchange index 1 (as combos are): bob and carol hold cash there, bob rests
+    an ask on it (a hold on index 1)."""
+    from test_engine_helpers import LINEAR, T0
+
+    from sandbox.engine import Event, Market, Series
+
+    ex.add_series(Series("SHARD", "On index 1", "Testing", "daily", exchange_index=1))
+    ex.create_event(Event("SHARD-EV", "SHARD", "Shard event", "sub"))
+    ex.create_market(
+        Market(
+            ticker="S1-1", event_ticker="SHARD-EV", series_ticker="SHARD", title="S1-1",
+            subtitle="", yes_sub_title="y", no_sub_title="n", open_time=T0 - 1000,
+            close_time=T0 + 10**9, latest_expiration_time=T0 + 10**9, rules_primary="r",
+            rules_secondary="r", price_level_structure="linear_cent", price_ranges=LINEAR,
+        )
+    )  # fmt: skip
+    for u in ("bob", "carol"):
+        ex.transfer_between_indexes(
+            u, source="event_contract", destination="event_contract", amount=200_000,
+            destination_index=1,
+        )  # fmt: skip
+    ids["s1_ask"] = order(ex, "bob", "ask", "0.40", "8", ticker="S1-1").order.order_id
+
+
+def _shard1_determined(ex, clock, ids):
+    _shard1(ex, clock, ids)
+    order(ex, "carol", "bid", "0.40", "5", ticker="S1-1")
+    ex.determine_market("S1-1", "yes")
 
 
 BATCH = [
@@ -461,6 +495,12 @@ SCENARIOS: dict[str, Scenario] = {
         ),
     ),
     "deposit": Scenario(lambda ex, ids: ex.deposit("bob", D("-3"))),
+    # The control plane's reset (sandbox.control.reset): one journal transaction, memory rebuilt.
+    "ctl_reset": Scenario(
+        lambda ex, ids: reset.reset_engine(ex, 5),
+        # the seeded universe has weeks of index history after its launch (2026-11-02)
+        prepare=lambda ex, clock, ids: setattr(clock, "t", SEEDABLE_T),
+    ),
     # The control plane's composite actions (sandbox.control.actions): one operation each.
     "ctl_set_book": Scenario(
         lambda ex, ids: actions.set_book(
@@ -495,6 +535,20 @@ SCENARIOS: dict[str, Scenario] = {
         lambda ex, ids: ex.transfer_fcm_position("fcm", "fcm_A", "fcm_E2", "TEST-1", 200, 0),
         _fcm,
     ),
+    # Markets on exchange index 1: collateral, fills, fees, cancel and payouts on index-1 cash.
+    "shard1_fill_and_rest": Scenario(
+        lambda ex, ids: order(ex, "carol", "bid", "0.41", "10", ticker="S1-1"), prepare=_shard1
+    ),
+    "shard1_cancel": Scenario(
+        lambda ex, ids: ex.cancel_order("bob", ids["s1_ask"], 0, 1), prepare=_shard1
+    ),
+    "shard1_amend": Scenario(
+        lambda ex, ids: ex.amend_order(
+            "bob", ids["s1_ask"], ticker="S1-1", side="ask", price="0.35", count="9"
+        ),
+        prepare=_shard1,
+    ),
+    "shard1_settle": Scenario(lambda ex, ids: ex.settle_market("S1-1"), prepare=_shard1_determined),
     "ctl_set_tier": Scenario(lambda ex, ids: ex.set_tier("alice", "prime")),
     "ctl_set_feed": Scenario(lambda ex, ids: ex.set_feed("alice", "pyth_value")),
 }
@@ -527,6 +581,9 @@ def test_every_write_operation_has_named_steps_and_a_journal_commit():
         by_scenario.setdefault(name, []).append(step)
     assert set(by_scenario) == set(SCENARIOS)
     for name, steps in by_scenario.items():
+        if name == "ctl_reset":  # not an operation: the journal replaced in one transaction
+            assert steps == ["reset.restore", "reset.store", "journal.replace"], steps
+            continue
         assert "journal.commit" in steps and "journal.write" in steps, name
     assert {"create.reserve", "create.match", "create.record"} <= set(
         by_scenario["create_sweep_and_group"]

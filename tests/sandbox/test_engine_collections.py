@@ -28,6 +28,19 @@ def legs(ex: Exchange, collection: str, n: int = 2, side: str = "yes") -> list[d
     return out
 
 
+def to_index_1(ex: Exchange, user: str, dollars: str):
+    """Move cash to exchange index 1, where combos live; returns the user's cash record there."""
+    ex.transfer_between_indexes(
+        user,
+        source="event_contract",
+        destination="event_contract",
+        amount=int(D(dollars) * 10_000),
+        source_index=0,
+        destination_index=1,
+    )
+    return ex.indexes.cash[(user, 0, 1)]
+
+
 def err(fn, *a) -> tuple[int, str]:
     with pytest.raises(EngineError) as e:
         fn(*a)
@@ -105,11 +118,13 @@ def test_weekly_creation_limit(ex, monkeypatch):
 def test_combo_resolves_from_its_legs_and_pays(ex, outcome):
     chosen = legs(ex, "KXMVESPORTSPARLAY")
     m, _ = ex.create_combo_market("demo", "KXMVESPORTSPARLAY", chosen)
+    assert m.exchange_index == 1  # combos live on index 1
     total = ex.total_money()
+    on_1 = to_index_1(ex, "demo", "10")
     kw = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "maker"}
     ex.create_order("kalshi-mm", ticker=m.ticker, side="ask", price="0.250", count="10", **kw)
     ex.create_order("demo", ticker=m.ticker, side="bid", price="0.250", count="10", **kw)
-    demo_cash = ex.get_account("demo").balance
+    demo_cash, demo_0 = on_1.balance, ex.get_account("demo").balance
     first, second = (x["market_ticker"] for x in chosen)
     ex.determine_market(first, "yes")
     assert ex.markets[m.ticker].result == ""  # still open: the other leg decides
@@ -117,7 +132,9 @@ def test_combo_resolves_from_its_legs_and_pays(ex, outcome):
     combo = ex.markets[m.ticker]
     assert combo.result == outcome and combo.status == "finalized"
     paid = D(10) if outcome == "yes" else D(0)
-    assert ex.get_account("demo").balance == demo_cash + paid
+    assert on_1.balance == demo_cash + paid  # the payout goes to index 1, where the market is
+    assert ex.get_account("demo").balance == demo_0
+    assert ex.list_settlements("demo")[0].exchange_index == 1
     assert ex.total_money() == total
     ex.check_invariants()
 
@@ -133,11 +150,12 @@ def test_a_closing_leg_closes_its_combos_which_still_settle_from_their_legs(ex):
         "demo", "KXMVESPORTSPARLAY", [chosen[1], legs(ex, "KXMVESPORTSPARLAY", 3)[2]]
     )
     total = ex.total_money()
+    acct = to_index_1(ex, "demo", "10")
     kw = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "maker"}
     ex.create_order("kalshi-mm", ticker=m.ticker, side="ask", price="0.250", count="10", **kw)
     ex.create_order("demo", ticker=m.ticker, side="bid", price="0.250", count="6", **kw)
     resting = ex.create_order("demo", ticker=m.ticker, side="bid", price="0.200", count="5", **kw)
-    acct = ex.get_account("demo")
+    assert acct.reserved > 0
     demo_cash = acct.balance + acct.reserved  # the resting bid's hold comes back at the close
     seen: list = []
     ex.listeners.append(seen.append)

@@ -38,8 +38,10 @@ def make_exchange(
     tickers=("TEST-1",),
     clock: FakeClock | None = None,
     data_dir: Path | None = None,
+    exchange_index: int = 0,
 ) -> tuple[Exchange, FakeClock]:
-    """A tiny exchange; journaled in `data_dir` if given, else in memory."""
+    """A tiny exchange; journaled in `data_dir` if given, else in memory. `exchange_index`:
+    the shard of the TEST series (so of its markets)."""
     clock = clock or FakeClock()
     if data_dir is not None:
         Path(data_dir).mkdir(parents=True, exist_ok=True)
@@ -53,6 +55,7 @@ def make_exchange(
             "daily",
             fee_type=fee_type,
             fee_multiplier=D(multiplier),
+            exchange_index=exchange_index,
         )
     )
     ex.create_event(Event("TEST-EV", "TEST", "Test event", "sub"))

@@ -137,6 +137,42 @@ def test_feed_switch_from_the_cli_and_revoke(kalshi_exchange, kalshi_user):
     assert run(go())["msg"]["code"] == 10  # revoked: refused again
 
 
+def test_revoking_the_feed_ends_open_pyth_streams(kalshi_exchange, kalshi_new_user, schemas):
+    """A revoked grant stops the user's open pyth_value subscriptions at once (code 10, scoped
+    by sid, then nothing more on that sid); another user's stream and the user's other
+    subscriptions carry on."""
+    alice, bob = kalshi_new_user(), kalshi_new_user()
+    for user in (alice, bob):
+        kalshi_exchange.set_feeds(user.name, pyth_value=True)
+
+    async def go():
+        async with (
+            connect(kalshi_exchange.url, alice.signer) as a,
+            connect(kalshi_exchange.url, bob.signer) as b,
+        ):
+            n = await a.cmd("subscribe", channels=["pyth_value"], underlying_tickers=[XAU])
+            sid = (await a.until(lambda m: m.get("id") == n))["msg"]["sid"]
+            t = await a.cmd("subscribe", channels=["ticker"])
+            await a.until(lambda m: m.get("id") == t)
+            await b.cmd("subscribe", channels=["pyth_value"], underlying_tickers=[XAU])
+            before = await a.until(lambda m: m["type"] == "pyth_value")
+            await asyncio.to_thread(kalshi_exchange.set_feeds, alice.name, pyth_value=False)
+            ended = await a.until(lambda m: m["type"] == "error")
+            after = await a.drain(quiet=2.5)  # the feed ticks every second
+            k = await a.cmd("list_subscriptions")
+            listed = await a.until(lambda m: m.get("id") == k)
+            others = [await b.until(lambda m: m["type"] == "pyth_value") for _ in range(2)]
+            return sid, before, ended, after, listed, others
+
+    sid, before, ended, after, listed, others = run(go())
+    schemas["errorResponsePayload"].validate(ended)
+    assert ended["msg"] == {"code": 10, "msg": "Channel error"} and ended["sid"] == sid
+    assert ended["seq"] > before["seq"]  # the stream's next seq: nothing skipped
+    assert not [m for m in after if m.get("sid") == sid]
+    assert [s["channel"] for s in listed["msg"]] == ["ticker"]
+    assert all(m["msg"]["underlying_ticker"] == XAU for m in others)
+
+
 def test_index_and_underlying_replies_carry_their_seq(kalshi_exchange, kalshi_user, schemas):
     """The AsyncAPI requires `seq` on the ok replies of the index and underlying actions."""
 

@@ -49,6 +49,12 @@ def _worker(data_dir: Path, seed: int) -> None:
                 ex.create_subtrader(FCM, sid.split("_")[1])
                 ex.deposit(sid, Decimal(500))
                 ex.set_daily_cap(FCM, sid, "200")
+    for u in USERS:  # combos trade on exchange index 1's cash: preallocate some there
+        if not ex.indexes.balance(u, 0, 1):
+            ex.transfer_between_indexes(
+                u, source="event_contract", destination="event_contract", amount=1_000_000,
+                destination_index=1,
+            )  # fmt: skip
     actions.ensure_traders(ex)  # the control plane's maker and taker, before the total
     print(f"ready {ex.total_money()}", flush=True)
     rng = random.Random(seed)
@@ -60,6 +66,9 @@ def _worker(data_dir: Path, seed: int) -> None:
     ex.comms.hvm_windows = (200, 0)  # combos (RFQ batches) too
     ex.batches.quote_life_ms = 100  # batch quotes lapse within the run (new snapshots)
     parlays = _round_robin(ex)
+    if parlays:  # one combo (exchange index 1) trades in the mix like any market
+        legs = parlays[1][0]["selected_markets"]
+        tickers.append(ex.create_combo_market(USERS[0], parlays[0], legs)[0].ticker)
     while True:
         u = rng.choice(USERS)
         t = rng.choice(tickers)

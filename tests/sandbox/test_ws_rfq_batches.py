@@ -41,6 +41,15 @@ def round_robin(ex) -> tuple[str, list[dict]]:
     return c.collection_ticker, [{"selected_markets": p} for p in pairs]
 
 
+def to_index_1(ex) -> None:
+    """Combos trade on exchange index 1's cash: the traders preallocate $100 there."""
+    for u in ("alice", "demo", "carol"):
+        ex.transfer_between_indexes(
+            u, source="event_contract", destination="event_contract", amount=1_000_000,
+            destination_index=1,
+        )  # fmt: skip
+
+
 def bq(ex, user, b, yes):
     entries = [
         {"rfq_id": r, "yes_bid": y, "no_bid": "0.60"} for r, y in zip(b.rfq_ids, yes, strict=True)
@@ -51,6 +60,7 @@ def bq(ex, user, b, yes):
 async def scenario() -> tuple[dict[str, list[dict]], dict]:
     runner, url, ex, signers = await in_process_server(users=USERS)
     ex.set_rfq_windows(30_000, 0)  # execute on the last confirmation
+    to_index_1(ex)
     collection, children = round_robin(ex)
     try:
         async with (
@@ -199,6 +209,7 @@ async def best_quotes_scenario() -> dict:
     import aiohttp
 
     runner, url, ex, signers = await in_process_server(users=USERS)
+    to_index_1(ex)
     collection, children = round_robin(ex)
     try:
         async with connect(url, signers["alice"]) as a:

@@ -77,7 +77,18 @@ def maker_loop(maker: Api, requester_id: str, stop: threading.Event, done: list)
 def test_two_users_to_the_cent(quiet):
     r_env, requester = user(quiet, "req")
     _, maker = user(quiet, "mkr")
-    r_before, m_before = requester.balance(), maker.balance()
+    # The maker (this test) preallocates collateral on index 1, where combos trade; the script
+    # moves the requester's itself and moves back what is left.
+    body = {
+        "source": "event_contract",
+        "destination": "event_contract",
+        "source_exchange_shard": 0,
+        "destination_exchange_shard": 1,
+        "amount": 50 * 10_000,  # $50 in centi-cents
+    }
+    maker.call("POST", "/portfolio/intra_exchange_instance_transfer", body, expect=200)
+    r_before, m_before = requester.balances(), maker.balances()
+    assert m_before[1] == 50
     me = requester.get("/communications/id")["communications_id"]
     stop, done = threading.Event(), []
     t = threading.Thread(target=maker_loop, args=(maker, me, stop, done), daemon=True)
@@ -97,8 +108,9 @@ def test_two_users_to_the_cent(quiet):
     mult = D(str(series["fee_multiplier"]))
     taker, maker_fee = fee(D("0.07") * mult, D(3), YES), fee(D("0.035") * mult, D(3), YES)
     assert D(m.group(3)) == 3 * taker
-    assert requester.balance() == r_before - 3 * (3 * YES + taker)  # to the cent
-    assert maker.balance() == m_before - 3 * (3 * (1 - YES) + maker_fee)
+    # To the cent, per exchange index: the trade is paid on index 1 on both sides.
+    assert requester.balances() == (r_before[0] - 3 * (3 * YES + taker), r_before[1])
+    assert maker.balances() == (m_before[0], m_before[1] - 3 * (3 * (1 - YES) + maker_fee))
     assert len(done) == 1 and len(done[0]["quotes"]) == 3  # one maker won every child
     positions = requester.get("/portfolio/positions")["market_positions"]
     assert sum(D(p["position_fp"]) for p in positions) == 9
@@ -114,8 +126,8 @@ def test_no_quotes_fails_cleanly_and_leaves_nothing_open(quiet):
 
 def test_a_lone_user_with_the_simulated_makers(makers):
     env, api = user(makers, "lone")
-    before = api.balance()
+    before = api.balances()
     out = run_ok(SCRIPT, "--contracts", "2", env=env, timeout=120)
     m = re.search(r"filled: (\S+) contracts for \$(\S+), fees \$(\S+)$", result(out))
     assert m and D(m.group(1)) == 6, out
-    assert api.balance() == before - D(m.group(2)) - D(m.group(3))
+    assert api.balances() == (before[0] - D(m.group(2)) - D(m.group(3)), before[1])

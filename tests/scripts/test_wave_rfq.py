@@ -103,16 +103,21 @@ def test_request_quotes_gets_both_makers_and_deletes_the_rfq(makers):
 
 def test_full_trade_with_the_simulated_makers(makers):
     env, api = user(makers, "t")
-    before = api.balance()
+    before = api.balances()
     out = run_ok(f"{DIR}/05_full_rfq_trade.py", "--contracts", "5", env=env)
     line = result(out)
     m = re.search(r"bought 5\.?0* YES of (\S+) at \$(\S+), fee \$(\S+)$", line)
     assert m, line
     ticker, price, shown_fee = m.group(1), D(m.group(2)), D(m.group(3))
     assert shown_fee == fee("0.07", D(5), price)
-    assert api.balance() == before - 5 * price - shown_fee  # to the cent
+    # Paid on index 1 (the combo's); what was left there went back to index 0. To the cent.
+    assert api.balances() == (before[0] - 5 * price - shown_fee, before[1])
     pos = api.get("/portfolio/positions", ticker=ticker)["market_positions"]
-    assert D(pos[0]["position_fp"]) == 5
+    assert D(pos[0]["position_fp"]) == 5 and pos[0]["exchange_index"] == 1
+    fills = api.get("/portfolio/fills", ticker=ticker)["fills"]
+    assert [f["exchange_index"] for f in fills] == [1]
+    moves = api.get("/portfolio/intra_exchange_instance_transfers")["transfers"]
+    assert len(moves) == 2  # to index 1 before the trade, back after it
     assert not api.get("/communications/rfqs", user_filter="self", status="open")["rfqs"]
 
 
@@ -120,7 +125,7 @@ def test_two_users_trade_through_scripts_04_and_05(exchange):
     """The session exchange runs without simulated makers: the maker is a second user."""
     r_env, requester = user(exchange, "req")
     m_env, maker = user(exchange, "mkr")
-    r_before, m_before = requester.balance(), maker.balance()
+    r_before, m_before = requester.balances(), maker.balances()
     buyer = Running(f"{DIR}/05_full_rfq_trade.py", "--contracts", "6", "--seconds", "30", env=r_env)
     buyer.wait_for("RFQ ", timeout=30)
     out = run_ok(f"{DIR}/04_quote_an_rfq.py", "--confirm", "--edge", "0.04", env=m_env)
@@ -132,8 +137,11 @@ def test_two_users_trade_through_scripts_04_and_05(exchange):
     # Combos (fee_type quadratic_with_combo_maker_fees): taker 7% and maker half of it, 3.5%, of
     # C x P x (1 - P); one fill each, so each fee is rounded up to the cent.
     count = D(6)
-    assert requester.balance() == r_before - count * price - fee("0.07", count, price)
-    assert maker.balance() == m_before - count * (1 - price) - fee("0.035", count, price)
+    # Both paid on index 1 and moved the rest back: index 0 carries the cost, index 1 is as before.
+    r_cost = count * price + fee("0.07", count, price)
+    m_cost = count * (1 - price) + fee("0.035", count, price)
+    assert requester.balances() == (r_before[0] - r_cost, r_before[1])
+    assert maker.balances() == (m_before[0] - m_cost, m_before[1])
     ticker = re.search(r"of (\S+) at", buyer_line).group(1)
     r_pos = requester.get("/portfolio/positions", ticker=ticker)["market_positions"]
     m_pos = maker.get("/portfolio/positions", ticker=ticker)["market_positions"]

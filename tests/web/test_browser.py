@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.web.pages import wide_market
+from tests.conftest import start_exchange
+from tests.web.pages import state, wide_market
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -131,3 +132,104 @@ def test_controls_switch_moves_pauses_and_settles_a_market(web_exchange, demo, p
     page.wait_for_selector("#ctl-result.error")
     page.uncheck("#controls")
     assert page.is_hidden("#controls-panel")
+
+
+def _controls(page, url: str, ticker: str) -> None:
+    _open(page, url, ticker)
+    page.check("#controls")
+    page.wait_for_selector(f"#ctl-market:text-is('{ticker}')")
+
+
+def test_controls_set_a_book_and_show_a_refusal(web_exchange, page):
+    ticker, _price = wide_market(web_exchange.url, USED)
+    _controls(page, web_exchange.url, ticker)
+    page.fill("#ctl-book-yes", "0.05:7 0.04:3")
+    page.fill("#ctl-book-no", "0.03:2")
+    page.click("button[data-ctl=book]")
+    for side, price, count in (("bid", "0.0500", "7.00"), ("bid", "0.0400", "3.00")):
+        row = page.wait_for_selector(
+            f"#ladder tr[data-side={side}][data-price='{price}']", timeout=SECOND
+        )
+        assert row.inner_text().split() == [price, count]
+    ask = page.wait_for_selector("#ladder tr[data-side=ask][data-price='0.9700']", timeout=SECOND)
+    assert ask.inner_text().split() == ["0.9700", "2.00"]  # a NO bid at 0.03 = YES ask 0.97
+    page.fill("#ctl-book-yes", "0.05")  # no count: the control plane says what is wrong
+    page.click("button[data-ctl=book]")
+    err = page.wait_for_selector("#ctl-result.error")
+    assert "yes: a list of [price, count] pairs" in err.inner_text()
+    page.fill("#ctl-user", "web-fcm")
+    page.select_option("#ctl-member-type", "fcm")
+    page.select_option("#ctl-tier", "premier")
+    page.click("button[data-ctl=user]")
+    page.wait_for_selector("#ctl-result:not(.error):text-is('POST /users: done')")
+    page.wait_for_selector("#user option[value='web-fcm']", state="attached")
+    page.select_option("#user", "web-fcm")
+    page.wait_for_selector("#ctl-feed-user:text-is('web-fcm')")
+    page.click("button[data-ctl=feed-on]")
+    page.wait_for_selector("#ctl-result:not(.error):text-is('PUT /users/web-fcm/feeds: done')")
+    page.click("button[data-ctl=user]")  # the same name again: 409, shown
+    page.wait_for_selector("#ctl-result.error:has-text('already exists')")
+
+
+def test_controls_create_a_series_event_and_market(web_exchange, page):
+    ticker, _price = wide_market(web_exchange.url, USED)
+    _controls(page, web_exchange.url, ticker)
+    page.fill("#ctl-series", "KXWEBCTL")
+    page.click("button[data-ctl=series]")
+    page.wait_for_selector("#ctl-result:text-is('POST /series: done')")
+    page.fill("#ctl-event", "KXWEBCTL-1")
+    page.click("button[data-ctl=event]")
+    page.wait_for_selector("#ctl-result:text-is('POST /events: done')")
+    page.fill("#ctl-new-market", "KXWEBCTL-1-A")
+    page.click("button[data-ctl=market]")
+    page.wait_for_selector(
+        "#directory button[data-ticker='KXWEBCTL-1-A']", state="attached", timeout=SECOND
+    )
+    page.fill("#ctl-event", "NO-SUCH-EVENT")
+    page.click("button[data-ctl=market]")
+    page.wait_for_selector("#ctl-result.error")
+
+
+def test_controls_reset_brings_the_seeded_market_list_back(tmp_path, page):
+    ex = start_exchange(tmp_path / "reset", "--seed", "7", "--no-activity")
+    try:
+        seeded = page_markets(ex.url)
+        ticker, _price = wide_market(ex.url, set())
+        _controls(page, ex.url, ticker)
+        page.fill("#ctl-series", "KXWEBRST")
+        page.click("button[data-ctl=series]")
+        page.fill("#ctl-event", "KXWEBRST-1")
+        page.click("button[data-ctl=event]")
+        page.wait_for_selector("#ctl-result:text-is('POST /events: done')")
+        page.fill("#ctl-new-market", "KXWEBRST-1-A")
+        page.click("button[data-ctl=market]")
+        page.wait_for_selector("#directory button[data-ticker='KXWEBRST-1-A']", state="attached")
+        series = page.locator("#directory details[data-series=KXWEBRST]")  # watch the new one
+        if not series.evaluate("d => d.open"):
+            series.locator("summary").click()
+        page.click("#directory button[data-ticker='KXWEBRST-1-A']")
+        page.wait_for_selector("#market-head b:text-is('KXWEBRST-1-A')")
+        page.click("button[data-ctl=reset]")
+        page.wait_for_selector("#ctl-result:text-is('POST /reset: done')")
+        page.wait_for_selector("#directory button[data-ticker='KXWEBRST-1-A']", state="detached")
+        shown = page.eval_on_selector_all(
+            "#directory button[data-ticker]", "bs => bs.map(b => b.dataset.ticker)"
+        )
+        assert set(shown) == seeded
+        # the watched market is gone: the page falls back to a live one, as for a dead link
+        page.wait_for_function(
+            "!location.hash.includes('KXWEBRST') && location.hash.includes('market=')"
+        )
+        page.wait_for_selector("#conn[data-state=live]")
+        page.wait_for_selector("#ladder tbody tr")
+    finally:
+        ex.stop()
+
+
+def page_markets(url: str) -> set[str]:
+    return {
+        m["ticker"]
+        for s in state(url)["directory"]["series"]
+        for e in s["events"]
+        for m in e["markets"]
+    }

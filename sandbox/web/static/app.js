@@ -166,6 +166,7 @@ function drawCandles(candles) {
 
 function renderUser(u) {
   if (!u) return;
+  text("ctl-feed-user", sel.user);
   text("balance", "$" + u.balance_dollars);
   text("reserved", "$" + u.reserved_dollars);
   text("portfolio", "$" + u.portfolio_value_dollars);
@@ -189,8 +190,24 @@ const CTL = {
   clock: () => ["POST", "/clock", { advance_seconds: val("ctl-seconds") }],
   faults: () => ["PUT", "/faults", { http_429_rate: val("ctl-429"), seq_gap_rate: val("ctl-gap") }],
   "ws-drop": () => ["POST", "/faults/ws-drop", {}],
-  user: () => ["POST", "/users", { name: val("ctl-user"), balance: val("ctl-balance") }],
+  book: () => ["PUT", `/markets/${sel.market}/book`, { yes: levels("ctl-book-yes"), no: levels("ctl-book-no") }],
+  series: () => ["POST", "/series", { ticker: val("ctl-series") }],
+  event: () => ["POST", "/events", { event_ticker: val("ctl-event"), series_ticker: val("ctl-series") }],
+  market: () => ["POST", "/markets", { ticker: val("ctl-new-market"), event_ticker: val("ctl-event") }],
+  collection: () => ["POST", "/collections", {
+    collection_ticker: val("ctl-collection"), series_ticker: val("ctl-series"), events: words("ctl-collection-events"),
+  }],
+  user: () => ["POST", "/users", {
+    name: val("ctl-user"), balance: val("ctl-balance"), member_type: val("ctl-member-type"), ...(val("ctl-tier") && { tier: val("ctl-tier") }),
+  }],
+  "feed-on": () => ["PUT", `/users/${encodeURIComponent(sel.user)}/feeds`, { pyth_value: true }],
+  "feed-off": () => ["PUT", `/users/${encodeURIComponent(sel.user)}/feeds`, { pyth_value: false }],
+  reset: () => ["POST", "/reset", val("ctl-seed") ? { seed: Number(val("ctl-seed")) } : {}],
 };
+const words = (id) => val(id).split(/[\s,]+/).filter(Boolean);
+// "0.40:10 0.38:5" -> [["0.40", "10"], ["0.38", "5"]]; a malformed level goes as typed: the control
+// plane's 400 says what is wrong with it.
+const levels = (id) => words(id).map((w) => w.split(":"));
 
 async function control(method, path, body) {
   const out = document.getElementById("ctl-result");
