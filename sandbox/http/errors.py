@@ -50,8 +50,8 @@ def too_many_requests() -> web.Response:
     return web.json_response({"error": "too many requests"}, status=429, dumps=dumps)
 
 
-def dumps(obj: object) -> str:
-    return json.dumps(obj, separators=(",", ":"))
+# One encoder for every response (json.dumps with keyword arguments builds a new one per call).
+dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 # aiohttp's own HTTP errors (no route, wrong method, body too large) mapped to Kalshi-style codes.

@@ -83,8 +83,13 @@ class Bridge:
 
     # ---- engine events -> channel messages
 
+    # Each handler asks the hub first: with a connection subscribed to one channel, the engine
+    # emits every event, and most of them have no reader (bench_ws: REST fill -> WS fill).
+
     def _order(self, e: ev.OrderEvent) -> None:
         o = e.order
+        if not self.hub.listens_private("user_orders", o.user_id):
+            return
         msg = messages.user_order(o)
         reason = o.last_update_reason or e.reason
         reason = _ALIASES.get(reason, reason) if reason is not None else None
@@ -101,6 +106,8 @@ class Bridge:
         key = (f.user_id, f.subaccount, f.ticker)
         if key in self._volume:
             self._volume[key] += f.count
+        if not self.hub.listens_private("fill", f.user_id):
+            return
         order = self.exchange.orders.get(f.order_id)
         coid = order.client_order_id if order is not None else ""
         msg = messages.fill(f, coid)
@@ -108,6 +115,8 @@ class Bridge:
 
     def _trade(self, e: ev.TradeEvent) -> None:
         t = e.trade
+        if not self.hub.listens("trade", t.ticker):
+            return
         self.hub.publish("trade", "trade", messages.trade(t), t.ticker)
 
     def _delta(self, e: ev.BookDelta) -> None:
@@ -124,11 +133,15 @@ class Bridge:
 
     def _ticker(self, e: ev.TickerUpdate) -> None:
         m = e.market
+        if not self.hub.listens("ticker", m.ticker):
+            return
         msg = messages.ticker(m, e.ts, self._last_size(m.ticker))
         self.hub.publish("ticker", "ticker", msg, m.ticker)
 
     def _position(self, e: ev.PositionUpdate) -> None:
         p = e.position
+        if not self.hub.listens_private("market_positions", p.user_id):
+            return
         msg = messages.market_position(p, self._contracts_traded(p))
         self.hub.publish_private(
             "market_positions", "market_position", msg, p.user_id, p.ticker, p.subaccount
@@ -136,6 +149,8 @@ class Bridge:
 
     def _group(self, e: ev.OrderGroupUpdate) -> None:
         g = e.group
+        if not self.hub.listens_private("order_group_updates", g.user_id):
+            return
         msg = messages.order_group_update(e.kind, g.order_group_id, e.ts, g.contracts_limit)
         self.hub.publish_private(
             "order_group_updates", "order_group_updates", msg, g.user_id, None, g.subaccount

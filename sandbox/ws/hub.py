@@ -131,6 +131,19 @@ class Hub:
                 subs.extend(index.get(ticker, ()))
         return subs
 
+    def listens(self, channel: str, ticker: str | None) -> bool:
+        """Someone may want a public message about `ticker` (cheap: a bridge asks before it
+        builds the message)."""
+        if self._all_markets.get(channel):
+            return True
+        index = self._by_market.get(channel)
+        return ticker is not None and index is not None and bool(index.get(ticker))
+
+    def listens_private(self, channel: str, user_id: str) -> bool:
+        """`user_id` has a subscription to the private `channel` (a superset of who gets a
+        message: `private_subscribers` then filters by market and subaccount)."""
+        return any(s.channel.name == channel for s in self._by_user.get(user_id, ()))
+
     def private_subscribers(
         self, channel: str, user_id: str, ticker: str | None, subaccount: int = 0
     ) -> list:

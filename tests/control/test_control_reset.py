@@ -92,7 +92,8 @@ def test_reset_to_another_seed_is_journaled(kalshi_exchange):
     assert after != before  # another universe
     ex.restart()  # the journal restores the reset state, not the one before it
     assert ex.control.state()["seed"] == 5
-    assert markets(ex.url) == after
+    restored = markets(ex.url)  # background activity may have listed new markets since
+    assert after <= restored and not (before - after) & restored
 
 
 def test_reset_closes_every_websocket_with_service_restart(kalshi_exchange, kalshi_user):

@@ -284,3 +284,16 @@ def test_local_exchange_starts_serves_adds_users_and_stops_clean(in_process):
             os.kill(pid, 0)
     with pytest.raises(requests.ConnectionError):
         requests.get(ex.url + API + "/exchange/status", timeout=2)
+
+
+def test_local_exchange_lets_the_exchange_cache_its_bytecode(monkeypatch):
+    """An inherited PYTHONDONTWRITEBYTECODE would make every start compile ~200 modules again;
+    an environment the caller passes is used as given."""
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    ex = LocalExchange("--no-activity")
+    given = LocalExchange("--no-activity", env={"PYTHONDONTWRITEBYTECODE": "1"})
+    try:
+        assert "PYTHONDONTWRITEBYTECODE" not in ex.process_env
+        assert given.process_env == {"PYTHONDONTWRITEBYTECODE": "1"}
+    finally:
+        ex.stop(), given.stop()  # never started: removes their temporary dirs

@@ -291,3 +291,58 @@ def test_a_filter_naming_no_known_market_matches_nothing(setup):
     sink.take()
     hub.publish("ticker", "ticker", {"market_ticker": "MKT-A"}, ticker="MKT-A")
     assert sink.take() == []
+
+
+def test_hub_listens_only_where_a_subscription_reads(setup):
+    hub, _, s = setup
+    assert not hub.listens("trade", "MKT-A") and not hub.listens_private("fill", "u1")
+    cmd(s, id=1, cmd="subscribe", params={"channels": ["trade"], "market_tickers": ["MKT-A"]})
+    cmd(s, id=2, cmd="subscribe", params={"channels": ["fill"]})
+    assert hub.listens("trade", "MKT-A") and not hub.listens("trade", "MKT-B")
+    assert not hub.listens("trade", None) and not hub.listens("ticker", "MKT-A")
+    assert hub.listens_private("fill", "u1") and not hub.listens_private("fill", "u2")
+    assert not hub.listens_private("user_orders", "u1")
+    cmd(s, id=3, cmd="subscribe", params={"channels": ["ticker"]})
+    assert hub.listens("ticker", "MKT-B") and hub.listens("ticker", None)
+
+
+def test_the_bridge_builds_only_the_messages_someone_reads(monkeypatch):
+    """A connection subscribed to `fill` gets its fill; the order, trade, ticker and position
+    messages of the same trade (nobody reads them) are never built."""
+    from sandbox.engine import Exchange
+    from sandbox.ws.bridge import Bridge
+
+    ex = Exchange.in_memory(seed=7)
+    hub = Hub()
+    ex.listeners.append(Bridge(hub, ex))
+    sink = FakeSink("taker")
+    cmd(Session(hub, sink, FakeView()), id=1, cmd="subscribe", params={"channels": ["fill"]})
+    sink.take()
+
+    built: list[str] = []  # (the engine logs and drops a listener's exceptions)
+    for name in ("user_order", "trade", "ticker", "market_position"):
+        real = getattr(messages, name)
+
+        def spy(*a, name=name, real=real, **k):
+            built.append(name)
+            return real(*a, **k)
+
+        monkeypatch.setattr(messages, name, spy)
+    ticker = next(
+        m.ticker
+        for m in ex.markets.values()
+        if m.status == "active" and m.price_level_structure == "linear_cent"
+    )
+    ex.add_user("maker", 1000)
+    ex.add_user("taker", 1000)
+    order = {
+        "ticker": ticker,
+        "count": "1",
+        "price": "0.9900",
+        "self_trade_prevention_type": "maker",
+    }
+    ex.create_order("maker", side="ask", time_in_force="good_till_canceled", **order)
+    ex.create_order("taker", side="bid", time_in_force="immediate_or_cancel", **order)
+    fills = sink.take()
+    assert [m["type"] for m in fills] == ["fill"] and fills[0]["msg"]["market_ticker"] == ticker
+    assert built == []
