@@ -27,6 +27,7 @@ from .money import CENT, ZERO, dec
 from .operation import ChangeSet, Operation
 
 MEMBER_TYPES = ("regular", "direct", "fcm")
+CASH = ("balance", "reserved", "updated_ts")  # what changes when money moves
 
 
 class Accounts:
@@ -42,8 +43,10 @@ class Accounts:
         # matching hot path tests it only when non-empty).
         self.unnetted: set[tuple[str, int]] = set()
         op.repairs.append(self.repair)
-        # touch(acct) / touch_position(p): call before changing one (bound touchers: hot path)
+        # touch(acct) / touch_position(p): call before changing one (bound touchers: hot path);
+        # touch_balance(acct) before changing only an account's `CASH` fields
         self.touch = op.toucher("account", self.accounts)
+        self.touch_balance = op.toucher("account", self.accounts, CASH)
         self.touch_position = op.toucher("position", self.positions)
         self._touch_index = op.toucher("index_balance", self.index_cash)
 
@@ -145,9 +148,10 @@ class Accounts:
         return h
 
     def touch_cash(self, h: Account | IndexBalance) -> None:
-        """Before changing a cash record `holder` returned."""
+        """Before changing the cash of a record `holder` returned (an Account: its `CASH`
+        fields only; `touch` before changing any other)."""
         if h.__class__ is Account:
-            self.touch(h)
+            self.touch_balance(h)
         else:
             self._touch_index(h)
 
@@ -170,7 +174,7 @@ class Accounts:
 
     def collect_fee(self, fee: Decimal) -> None:
         if fee:
-            self.op.touch_meta().fees_collected += fee
+            self.op.collect_fee(fee)
 
     # ------------------------------------------------------------------ reads
 

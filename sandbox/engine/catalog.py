@@ -28,6 +28,23 @@ from .models import (
 from .money import ONE, ZERO
 from .operation import Operation
 
+# The fields trading and market data change on every book change and trade.
+MARKET_STATS = (
+    "yes_bid",
+    "yes_ask",
+    "yes_bid_size",
+    "yes_ask_size",
+    "last_price",
+    "volume",
+    "previous_yes_bid",
+    "previous_yes_ask",
+    "previous_price",
+    "previous_day",
+    "volume_24h",
+    "open_interest",
+    "dollar_volume",
+)
+
 
 class Catalog:
     def __init__(self, op: Operation):
@@ -35,8 +52,10 @@ class Catalog:
         self.series: dict[str, Series] = {}
         self.events: dict[str, Event] = {}
         self.markets: dict[str, Market] = {}
-        # touch_market(m): before changing a market (a bound toucher: hot path)
+        # touch_market(m): before changing a market (a bound toucher: hot path);
+        # touch_stats(m): before changing only its trading statistics (images 13 fields of 54)
         self.touch_market = op.toucher("market", self.markets)
+        self.touch_stats = op.toucher("market", self.markets, MARKET_STATS)
 
     # ------------------------------------------------------------------ writes
 

@@ -89,6 +89,7 @@ class Fcm:
         self.transfers: dict[str, PositionTransfer] = {}
         self.by_fcm: dict[str, list[FcmSubtrader]] = {}  # derived
         trading.gate = self.gate
+        trading.gated = self.subtraders  # only subtraders' orders are gated
 
     # ------------------------------------------------------------------ writes (in an operation)
 

@@ -69,7 +69,8 @@ def fee_increment(
         rate = TAKER_RATE * MAKER_SHARE[fee_type]
     else:
         return ZERO
-    return rate * count * price * (ONE - price) * multiplier
+    fee = rate * count * price * (ONE - price)
+    return fee if multiplier is ONE else fee * multiplier
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,34 +78,64 @@ class FillFee:
     trade_fee: Decimal
     rounding_fee: Decimal
     rebate: Decimal
+    net: Decimal  # trade_fee + rounding_fee - rebate
 
-    @property
-    def net(self) -> Decimal:
-        return self.trade_fee + self.rounding_fee - self.rebate
+
+NO_TRADE_FEE = Decimal("0.0000")  # up(base) - up(base): what a fill adding no fee pays
+NO_REBATE = Decimal("0.00")  # down(acc, CENT) of an accumulator below a cent
 
 
 def charge(order: Order, increment: Decimal, revenue: Decimal, precision: Decimal) -> FillFee:
     """The fee components of one fill of `order` (`revenue` signed, negative for buyers);
     advances the order's accumulators. The balance changes by `revenue - net`, on `precision`."""
     base = order.fee_base
-    paid = up(base) if base else ZERO  # (most fills are their order's first)
-    order.fee_base = base + increment
-    trade_fee = up(order.fee_base) - paid
+    if not increment:  # (makers on series without maker fees: the accrued fee stays as is)
+        trade_fee = NO_TRADE_FEE
+    elif base:
+        order.fee_base = base + increment
+        trade_fee = up(order.fee_base) - up(base)
+    else:  # (most fills are their order's first: 0 + x is x, up(0) is 0)
+        order.fee_base = increment
+        trade_fee = up(increment)
     change = revenue - trade_fee
     rounding = change - down(change, precision)
+    if not rounding:  # the accumulator (below a cent) stays; no rebate
+        return FillFee(trade_fee, rounding, NO_REBATE, trade_fee)
     acc = order.rounding_acc + rounding
     rebate = down(acc, CENT)
     order.rounding_acc = acc - rebate
-    return FillFee(trade_fee, rounding, rebate)
+    return FillFee(trade_fee, rounding, rebate, trade_fee + rounding - rebate)
 
 
 def hold(amount: Decimal, acc: Decimal, precision: Decimal) -> Decimal:
     """Cash to hold so fills costing `amount` (revenue and trade fees, unrounded) can pay their
     rounding too: an order's rounding paid minus rebates stays below $0.01 - `acc`, and every
-    balance change is a multiple of `precision`."""
+    balance change is a multiple of `precision`.
+
+    That is max(0, up(amount + 0.01 - acc, precision) - precision); as 0.01 is a multiple of
+    either precision, it equals up(amount - acc, precision) + (0.01 - precision), one rounding
+    and no additions for a member on whole cents (tests/sandbox/test_engine_fee_rounding.py
+    compares the two over a grid of amounts)."""
     if amount <= 0:
         return ZERO
-    return max(ZERO, up(amount + CENT - acc, precision) - precision)
+    h = (amount - acc if acc else amount).quantize(precision, ROUND_CEILING)
+    if precision is not CENT:
+        h += CENT - precision
+    return h if h > 0 else ZERO
+
+
+# Most cash an order's hold can need per contract beyond its price, per unit of fee multiplier:
+# the taker rate at P(1-P)'s peak (0.07 x 0.25, above the flat $0.01), plus the rounding
+# (fee up to $0.0001, the hold up to $0.01) per order: see `hold_bound`.
+MAX_FEE_RATE = TAKER_RATE * Decimal("0.25")
+ROUNDING_BOUND = CENT + TRADE_FEE_QUANTUM
+
+
+def hold_bound(cash: Decimal, count: Decimal, multiplier: Decimal) -> Decimal:
+    """An upper bound on `hold(cash + taker_fee_bound(..., count, ...), 0, precision)`, in
+    three operations (the exact hold needs about a dozen)."""
+    fee = count * MAX_FEE_RATE
+    return cash + (fee if multiplier is ONE else fee * abs(multiplier)) + ROUNDING_BOUND
 
 
 def taker_fee_bound(

@@ -76,16 +76,21 @@ class MarketData:
         op = self.op
         m = self.catalog.markets[ticker]
         book = self.books(ticker)
-        bid = book.best_bid()
-        ask = book.best_ask()
-        bid_p = bid if bid is not None else ZERO
-        ask_p = ask if ask is not None else ONE
-        bid_s = book.qty["bid"][bid] if bid is not None else ZERO
-        ask_s = book.qty["ask"][ask] if ask is not None else ZERO
+        bids, asks = book.bids[0], book.asks[0]  # (sorted prices: Book.best_bid / best_ask)
+        if bids:
+            bid_p = bids[-1]
+            bid_s = book.qty["bid"][bid_p]
+        else:
+            bid_p = bid_s = ZERO
+        if asks:
+            ask_p = asks[0]
+            ask_s = book.qty["ask"][ask_p]
+        else:
+            ask_p, ask_s = ONE, ZERO
         now = op.now
         day = now // DAY_MS
         if m.previous_day != day:
-            self.catalog.touch_market(m)
+            self.catalog.touch_stats(m)
             m.previous_day = day
             m.previous_yes_bid, m.previous_yes_ask = m.yes_bid, m.yes_ask
             m.previous_price = m.last_price
@@ -97,7 +102,7 @@ class MarketData:
         )
         if changed:
             quote_moved = bid_p != m.yes_bid or ask_p != m.yes_ask
-            self.catalog.touch_market(m)
+            self.catalog.touch_stats(m)
             m.yes_bid, m.yes_ask, m.yes_bid_size, m.yes_ask_size = bid_p, ask_p, bid_s, ask_s
             if quote_moved:
                 self._candle_quote(m, now)

@@ -4,7 +4,9 @@ Every write the exchange performs runs inside one `Operation` (`with op as now:`
 state only through three calls, and that is what makes an operation all-or-nothing:
 
 - `op.touch(kind, obj, table)` *before* changing a stored record in place (the first touch
-  of a record in an operation keeps its before-image); `op.added(kind, obj, table)` after
+  of a record in an operation keeps its before-image; a hot path's `op.toucher(kind, table,
+  fields)` keeps only the fields its steps change, and a later full touch widens the image);
+  `op.added(kind, obj, table)` after
   putting a new record into `table`; deleting is `touch` then `del table[key]`. A record's key
   (in its table and in the journal) is derived from its fields (`KEY`, `TABLE_KEY`).
 - `op.undo(fn, *args)` for derived state that is not a record (an index, a heap, an append-only
@@ -25,6 +27,7 @@ import dataclasses
 import logging
 import random
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, Literal
 
 from .models import (
@@ -136,38 +139,67 @@ _NO_STEPS: dict[str, None] = {}
 _NO_STEP: Callable[[str], Any] = _NO_STEPS.get  # C-level no-op: untested steps cost ~nothing
 
 
-def _imager(cls: type) -> Callable[[Any], tuple]:
-    """obj -> tuple of its field values (lists copied): a before-image, compiled per class.
-    A compiled `lambda o: (o.a, o.b, ...)` rather than `operator.attrgetter`: the interpreter
-    specialises each `o.a` to a slot read, cheaper than attrgetter's generic lookups
-    (bench/instructions.py: ~4.7k fewer instructions per order operation)."""
-    names = [f.name for f in dataclasses.fields(cls)]
-    lists = [str(f.type).replace(" ", "").startswith("list[") for f in dataclasses.fields(cls)]
+def _imager(cls: type, only: tuple[str, ...] | None = None) -> Callable[[Any], tuple]:
+    """obj -> tuple of its field values (lists copied): a before-image, compiled per class
+    (`only`: of those fields). A compiled `lambda o: (o.a, o.b, ...)` rather than
+    `operator.attrgetter`: the interpreter specialises each `o.a` to a slot read, cheaper than
+    attrgetter's generic lookups (bench/instructions.py: ~4.7k fewer instructions per order
+    operation). Each field costs ~160 instructions: the 54-field Market ~8.3k."""
+    by_name = {f.name: f for f in dataclasses.fields(cls)}
+    fields = list(by_name.values()) if only is None else [by_name[n] for n in only]
     parts = [
-        f"list(o.{n})" if is_list else f"o.{n}" for n, is_list in zip(names, lists, strict=True)
+        f"list(o.{f.name})" if str(f.type).replace(" ", "").startswith("list[") else f"o.{f.name}"
+        for f in fields
     ]
     return eval(f"lambda o: ({', '.join(parts)},)", {})  # field names only, no input
 
 
 IMAGE = {kind: _imager(cls) for kind, cls in RECORDS.items()}
 FIELDS = {kind: tuple(f.name for f in dataclasses.fields(cls)) for kind, cls in RECORDS.items()}
+INDEX = {kind: {name: i for i, name in enumerate(names)} for kind, names in FIELDS.items()}
+# What the hot path changes in the exchange-wide record: id counters, priority, fees collected.
+META_HOT = (
+    "order",
+    "fill",
+    "trade",
+    "group",
+    "seq",
+    "fees_collected",
+    "rfq",
+    "quote",
+    "block",
+    "rfq_batch",
+    "batch_quote",
+)
+
+
+def _widen(kind: str, obj, entry: tuple) -> tuple:
+    """The full before-image of a record touched so far only for some fields: its other fields
+    have not changed since (the partial toucher's contract), so they are read now."""
+    image = list(IMAGE[kind](obj))
+    index = INDEX[kind]
+    for name, v in zip(entry[4], entry[3], strict=True):
+        image[index[name]] = v
+    return tuple(image)
 
 
 class ChangeSet:
-    """What one operation changed: the touched records (with before-images; image None = the
-    record is new) and the appended history. The journal writes `rows()` and `history`."""
+    """What one operation changed: the touched records (with before-images of the named fields;
+    image None = the record is new) and the appended history. The journal writes `rows()` and
+    `history`."""
 
     __slots__ = ("history", "touched", "undo")
 
     def __init__(self) -> None:
-        # id(obj) -> (kind, table, obj, before-image or None if new); the entry keeps obj alive
-        self.touched: dict[int, tuple[str, dict, Any, tuple | None]] = {}
+        # id(obj) -> (kind, table, obj, before-image or None if new, the image's field names);
+        # the entry keeps obj alive
+        self.touched: dict[int, tuple[str, dict, Any, tuple | None, tuple[str, ...]]] = {}
         self.history: list[tuple[str, Any]] = []
         self.undo: list[tuple[Callable, tuple]] = []
 
     def rows(self):
         """(kind, key, obj or None if deleted) for every touched record."""
-        for kind, table, obj, _ in self.touched.values():
+        for kind, table, obj, _, _ in self.touched.values():
             yield kind, KEY[kind](obj), table.get(TABLE_KEY[kind](obj))
 
     def keys(self, kind: str) -> list:
@@ -209,6 +241,7 @@ class Operation:
         self.repairs: list[Callable[[ChangeSet], None]] = []  # parts' index repair on rollback
         self.notify: Callable[[list], None] = lambda events: None
         self._prefix: dict[str, str] = {}
+        self._touch_meta = self.toucher("meta", self.meta_table, META_HOT)
 
     # ------------------------------------------------------------------ enter / leave
 
@@ -259,12 +292,12 @@ class Operation:
         try:
             for fn, args in reversed(cs.undo):
                 fn(*args)
-            for kind, table, obj, image in reversed(cs.touched.values()):
+            for kind, table, obj, image, names in reversed(cs.touched.values()):
                 tkey = TABLE_KEY[kind](obj)
                 if image is None:
                     table.pop(tkey, None)
                 else:
-                    for name, v in zip(FIELDS[kind], image, strict=True):
+                    for name, v in zip(names, image, strict=True):
                         setattr(obj, name, v)
                     table[tkey] = obj
             for repair in self.repairs:
@@ -280,19 +313,31 @@ class Operation:
         """Call before changing `obj` (a record of `kind` stored in `table`) in place."""
         touched = self.changes.touched
         k = id(obj)
-        if k not in touched:
-            touched[k] = (kind, table, obj, IMAGE[kind](obj))
+        e = touched.get(k)
+        if e is None:
+            touched[k] = (kind, table, obj, IMAGE[kind](obj), FIELDS[kind])
+        elif e[3] is not None and e[4] is not FIELDS[kind]:
+            touched[k] = (kind, table, obj, _widen(kind, obj, e), FIELDS[kind])
 
-    def toucher(self, kind: str, table: dict) -> Callable[[Any], None]:
+    def toucher(
+        self, kind: str, table: dict, fields: tuple[str, ...] | None = None
+    ) -> Callable[[Any], None]:
         """`touch` bound to one kind and table: the hot path's form (a closure over the
-        change set's dict, which lives as long as the operation context)."""
+        change set's dict, which lives as long as the operation context). With `fields`, the
+        caller promises to change only those fields of a record it touches this way, and only
+        they are imaged (a full touch later in the operation widens the image)."""
         touched = self.changes.touched
-        image = IMAGE[kind]
+        full = FIELDS[kind]
+        names = full if fields is None else fields
+        image = IMAGE[kind] if fields is None else _imager(RECORDS[kind], fields)
 
         def touch(obj) -> None:
             k = id(obj)
-            if k not in touched:
-                touched[k] = (kind, table, obj, image(obj))
+            e = touched.get(k)
+            if e is None:
+                touched[k] = (kind, table, obj, image(obj), names)
+            elif e[4] is not names and e[4] is not full and e[3] is not None:
+                touched[k] = (kind, table, obj, _widen(kind, obj, e), full)
 
         return touch
 
@@ -301,7 +346,7 @@ class Operation:
         touched = self.changes.touched
         k = id(obj)
         if k not in touched:
-            touched[k] = (kind, table, obj, None)
+            touched[k] = (kind, table, obj, None, FIELDS[kind])
 
     def undo(self, fn: Callable, *args) -> None:
         self._undo_log.append((fn, args))
@@ -331,7 +376,7 @@ class Operation:
         """Deterministic UUID-shaped ids: seed namespace, kind code, version nibble, counter."""
         m = self.meta
         if self._meta_key not in self.changes.touched:
-            self.touch("meta", m, self.meta_table)
+            self._touch_meta(m)
         n = m.__getattribute__(kind) + 1
         setattr(m, kind, n)
         prefix = self._prefix.get(kind)
@@ -343,16 +388,21 @@ class Operation:
     def next_seq(self) -> int:
         m = self.meta
         if self._meta_key not in self.changes.touched:
-            self.touch("meta", m, self.meta_table)
+            self._touch_meta(m)
         m.seq += 1
         return m.seq
 
     def touch_meta(self) -> Meta:
         """The exchange-wide record, touched (call before changing it)."""
+        self.touch("meta", self.meta, self.meta_table)
+        return self.meta
+
+    def collect_fee(self, fee: Decimal) -> None:
+        """Fees the exchange collected (a `META_HOT` field: the fill path's form)."""
         m = self.meta
         if self._meta_key not in self.changes.touched:
-            self.touch("meta", m, self.meta_table)
-        return m
+            self._touch_meta(m)
+        m.fees_collected += fee
 
     def set_meta(self, **values) -> None:
         self.touch("meta", self.meta, self.meta_table)

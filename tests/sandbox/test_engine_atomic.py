@@ -651,3 +651,32 @@ def test_a_rejection_changes_nothing_either(tmp_path):
         ex.transfer_between_subaccounts("alice", "t-1", 0, 1, 100)  # client id already used
     assert e.value.status == 409
     assert diff(before, full(ex)) == []
+
+
+def test_a_partial_before_image_widens_when_the_record_is_touched_in_full():
+    """The hot path images only the fields it changes (`op.toucher(kind, table, fields)`); a
+    full touch later in the same operation widens the image, and a rollback restores every
+    field, whichever touch came first."""
+    from sandbox.engine.models import Market
+    from sandbox.engine.operation import IMAGE, Operation
+
+    for partial_first in (True, False):
+        op = Operation(1, lambda: 1_000)
+        m = Market("T", "E", "S", "t", "", "", "", 0, 1, 1, "", "", "linear_cent", ())
+        table = {"T": m}
+        stats = op.toucher("market", table, ("volume", "yes_bid"))
+        before = IMAGE["market"](m)
+        with pytest.raises(Boom), op:
+            if partial_first:
+                stats(m)
+                m.volume += 5
+                op.touch("market", m, table)
+            else:
+                op.touch("market", m, table)
+                stats(m)
+                m.volume += 5
+            m.title = "changed"
+            m.yes_bid = Decimal("0.4")
+            raise Boom("after the changes")
+        assert IMAGE["market"](m) == before
+        assert table == {"T": m}

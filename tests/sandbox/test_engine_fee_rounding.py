@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_engine_helpers import TAPERED, D, bal, make_exchange, order
 
-from sandbox.engine import EngineError
+from sandbox.engine import EngineError, fees
+from sandbox.engine.models import Order
 
 CENT, CENTICENT = D("0.01"), D("0.0001")
 
@@ -181,3 +182,79 @@ def test_fees_by_user_add_up_to_the_fees_collected():
         paid[f.user_id] += f.fee_cost
     assert sum(paid.values()) == ex.fees_collected
     ex.check_invariants()
+
+
+# The hot path's forms of `hold`, `charge` and the balance check against the formulas they
+# replace (the same values on every input of a grid of amounts, accumulators and members).
+
+D4 = D("0.0001")
+
+
+def _hold_reference(amount, acc, precision):
+    if amount <= 0:
+        return fees.ZERO
+    return max(fees.ZERO, fees.up(amount + fees.CENT - acc, precision) - precision)
+
+
+def test_hold_equals_its_reference_formula_on_a_grid():
+    accs = [D(0), D("0.0001"), D("0.0049"), D("0.005"), D("0.0099")]
+    amounts = [D(n) / 10**6 for n in range(-20, 20000, 7)]
+    amounts += [p * c for p in (D("0.01"), D("0.4700"), D("0.9999")) for c in (D("0.01"), D(3))]
+    for precision in (fees.CENT, D("0.0001"), D("0.01")):  # (an equal CENT, not the object)
+        for acc in accs:
+            for amount in amounts:
+                got, want = (
+                    fees.hold(amount, acc, precision),
+                    _hold_reference(amount, acc, precision),
+                )
+                assert got == want and str(got) == str(want), (amount, acc, precision)
+
+
+def _charge_reference(order, increment, revenue, precision):
+    base = order.fee_base
+    paid = fees.up(base) if base else fees.ZERO
+    order.fee_base = base + increment
+    trade_fee = fees.up(order.fee_base) - paid
+    change = revenue - trade_fee
+    rounding = change - fees.down(change, precision)
+    acc = order.rounding_acc + rounding
+    rebate = fees.down(acc, fees.CENT)
+    order.rounding_acc = acc - rebate
+    return trade_fee, rounding, rebate, trade_fee + rounding - rebate
+
+
+def test_charge_equals_its_reference_formula_over_fill_sequences():
+    """Random fill sequences of one order (taker and maker, with and without maker fees, both
+    member precisions): the same components, net and accumulators as the reference."""
+    rng = random.Random(11)
+    prices = [D(n) / 100 for n in range(1, 100)] + [D("0.0150"), D("0.9850")]
+    for _ in range(3000):
+        fee_type = rng.choice(["quadratic", "quadratic_with_maker_fees", "flat"])
+        mult = rng.choice([fees.ONE, D("0.5"), D("1"), D("2.5")])
+        is_taker = rng.random() < 0.5
+        precision = rng.choice([fees.CENT, D4])
+        o1 = Order("o", "u", "T", "E", "bid", D("0.5"), D(100), D(100), "gtc", "maker")
+        o2 = Order("o", "u", "T", "E", "bid", D("0.5"), D(100), D(100), "gtc", "maker")
+        for _ in range(rng.randint(1, 6)):
+            q = D(rng.randint(1, 500)) / rng.choice([1, 100])
+            e = rng.choice(prices)
+            revenue = -(e * q) if rng.random() < 0.5 else (fees.ONE - e) * q
+            inc = fees.fee_increment(fee_type, mult, is_taker, q, e)
+            got = fees.charge(o1, inc, revenue, precision)
+            want = _charge_reference(o2, inc, revenue, precision)
+            assert (got.trade_fee, got.rounding_fee, got.rebate, got.net) == want
+            assert (o1.fee_base, o1.rounding_acc) == (o2.fee_base, o2.rounding_acc)
+
+
+def test_the_balance_check_bound_is_never_below_the_exact_hold():
+    """`hold_bound` may settle an order's balance check only because it is an upper bound."""
+    for fee_type in ("quadratic", "quadratic_with_maker_fees", "flat"):
+        for mult in (fees.ONE, D("0.5"), D("3"), D("-1")):
+            for p in [D(n) / 100 for n in range(1, 100)]:
+                for c in (D("0.01"), D("0.37"), D(1), D(7), D(250)):
+                    for side in ("bid", "ask"):
+                        side_px = p if side == "bid" else fees.ONE - p
+                        bound = fees.taker_fee_bound(fee_type, mult, side, c, p, fees.ZERO)
+                        for precision in (fees.CENT, D4):
+                            need = fees.hold(side_px * c + bound, fees.ZERO, precision)
+                            assert fees.hold_bound(side_px * c, c, mult) >= need
