@@ -40,6 +40,12 @@ def _worker(data_dir: Path, seed: int) -> None:
     for u in USERS:
         if not ex.has_user(u):
             ex.add_user(u, Decimal(500))
+            # Combos trade on exchange index 1's cash: preallocate some there, once (after a
+            # restart the user may have spent index 0's cash, so a repeat could be refused).
+            ex.transfer_between_indexes(
+                u, source="event_contract", destination="event_contract", amount=1_000_000,
+                destination_index=1,
+            )  # fmt: skip
         if len(ex.cash.of_user(u)) < 2:
             ex.create_subaccount(u)
     if not ex.has_user(FCM):  # an FCM whose two subtraders trade under daily caps
@@ -49,12 +55,6 @@ def _worker(data_dir: Path, seed: int) -> None:
                 ex.create_subtrader(FCM, sid.split("_")[1])
                 ex.deposit(sid, Decimal(500))
                 ex.set_daily_cap(FCM, sid, "200")
-    for u in USERS:  # combos trade on exchange index 1's cash: preallocate some there
-        if not ex.indexes.balance(u, 0, 1):
-            ex.transfer_between_indexes(
-                u, source="event_contract", destination="event_contract", amount=1_000_000,
-                destination_index=1,
-            )  # fmt: skip
     actions.ensure_traders(ex)  # the control plane's maker and taker, before the total
     print(f"ready {ex.total_money()}", flush=True)
     rng = random.Random(seed)
