@@ -34,6 +34,7 @@ from bench.bench_engine import fresh_exchange  # noqa: E402
 from bench.bench_ws import WS_PATH, Server, _rest, _signer  # noqa: E402
 
 D = Decimal
+TRANSFER = "/portfolio/intra_exchange_instance_transfer"
 
 
 def engine_flows(flows: int) -> tuple[float, float]:
@@ -82,6 +83,18 @@ def latency(samples: int) -> tuple[float, float, float]:
                     }
                 )
             _, combo = _rest(server.url, demo, "POST", coll, {"selected_markets": legs}, s)
+            # Combos trade on exchange index 1's cash (Kalshi's combo shard): move some there.
+            move = {
+                "source": "event_contract",
+                "destination": "event_contract",
+                "source_exchange_shard": 0,
+                "destination_exchange_shard": 1,
+                "amount": 300 * 10_000,  # $300 in centi-cents
+            }
+            for who in (demo, maker):
+                status, body = _rest(server.url, who, "POST", TRANSFER, move, s)
+                if status != 200:
+                    sys.exit(f"moving collateral to index 1 failed: {status} {body}")
             accept_ms, confirm_ms, after_ms = [], [], []
             url = server.url.replace("http", "ws") + WS_PATH
             with wsc.connect(url, additional_headers=demo.headers("GET", WS_PATH)) as ws:
