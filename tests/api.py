@@ -137,6 +137,17 @@ class Api:
         body = self.call("GET", "/portfolio/balance", expect=200, exchange_index=exchange_index)
         return Decimal(body["balance_dollars"])
 
+    def to_index(self, dollars: int, index: int = 1) -> None:
+        """Move cash from exchange index 0 to `index` (combos trade on index 1's cash)."""
+        body = {
+            "source": "event_contract",
+            "destination": "event_contract",
+            "amount": dollars * 10_000,  # centi-cents
+            "source_exchange_shard": 0,
+            "destination_exchange_shard": index,
+        }
+        self.call("POST", "/portfolio/intra_exchange_instance_transfer", body, expect=200)
+
     def balances(self) -> tuple[Decimal, Decimal]:
         """(index 0, index 1) available cash, from one read's balance_breakdown."""
         body = self.call("GET", "/portfolio/balance", expect=200)

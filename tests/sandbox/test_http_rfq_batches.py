@@ -42,21 +42,9 @@ def users(strict) -> tuple[Api, Api, Api, Api]:
         name = f"{prefix}{uuid.uuid4().hex[:6]}"
         api = Api.for_new_user(strict, name)
         api.name = name  # type: ignore[attr-defined]
-        to_index_1(api)
+        api.to_index(100)
         out.append(api)
     return tuple(out)  # type: ignore[return-value]
-
-
-def to_index_1(api: Api, dollars: int = 100) -> None:
-    """Combos trade on exchange index 1's cash: preallocate some there."""
-    body = {
-        "source": "event_contract",
-        "destination": "event_contract",
-        "amount": dollars * 10_000,
-        "source_exchange_shard": 0,
-        "destination_exchange_shard": 1,
-    }
-    api.call("POST", "/portfolio/intra_exchange_instance_transfer", body, expect=200)
 
 
 def round_robin(api: Api) -> list[dict]:
@@ -239,7 +227,7 @@ def with_makers(tmp_path_factory):
 
 def test_a_lone_user_fills_a_batch_from_the_simulated_makers(with_makers):
     me = Api.for_new_user(with_makers, f"lone{uuid.uuid4().hex[:6]}")
-    to_index_1(me)
+    me.to_index(100)
     body = {
         "children": round_robin(me),
         "mve_collection_ticker": COLLECTION,

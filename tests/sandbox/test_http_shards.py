@@ -38,14 +38,7 @@ def validate():
 def _user(server, dollars_on_1: int = 0) -> Api:
     api = Api.for_new_user(server, f"s{uuid.uuid4().hex[:8]}")
     if dollars_on_1:
-        body = {
-            "source": EC,
-            "destination": EC,
-            "amount": dollars_on_1 * 10_000,
-            "source_exchange_shard": 0,
-            "destination_exchange_shard": 1,
-        }
-        api.call("POST", "/portfolio/intra_exchange_instance_transfer", body, expect=200)
+        api.to_index(dollars_on_1)
     return api
 
 

@@ -79,14 +79,7 @@ def test_two_users_to_the_cent(quiet):
     _, maker = user(quiet, "mkr")
     # The maker (this test) preallocates collateral on index 1, where combos trade; the script
     # moves the requester's itself and moves back what is left.
-    body = {
-        "source": "event_contract",
-        "destination": "event_contract",
-        "source_exchange_shard": 0,
-        "destination_exchange_shard": 1,
-        "amount": 50 * 10_000,  # $50 in centi-cents
-    }
-    maker.call("POST", "/portfolio/intra_exchange_instance_transfer", body, expect=200)
+    maker.to_index(50)
     r_before, m_before = requester.balances(), maker.balances()
     assert m_before[1] == 50
     me = requester.get("/communications/id")["communications_id"]

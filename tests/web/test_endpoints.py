@@ -95,14 +95,7 @@ def test_user_cash_is_shown_per_exchange_index_and_totals_like_rest(web_exchange
     """Combos trade on index 1's cash: the panel's total matches GET /portfolio/balance and
     the breakdown shows where the cash is."""
     api = Api.for_new_user(web_exchange, "webshard")
-    body = {
-        "source": "event_contract",
-        "destination": "event_contract",
-        "amount": 25 * 10_000,  # $25 in centi-cents
-        "source_exchange_shard": 0,
-        "destination_exchange_shard": 1,
-    }
-    api.call("POST", "/portfolio/intra_exchange_instance_transfer", body, expect=200)
+    api.to_index(25)
     user = state(web_exchange.url, user="webshard")["user"]
     assert Decimal(user["balance_dollars"]) == api.balance()
     on_0, on_1 = api.balances()
