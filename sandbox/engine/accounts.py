@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .common import MAX_SUBACCOUNT
+from .common import INDEXES, MAX_SUBACCOUNT
 from .errors import EngineError, not_found
 from .fees import PRECISION, balance_precision, down
 from .models import Account, IndexBalance, Position
@@ -196,18 +196,13 @@ class Accounts:
     ) -> Decimal:
         """Cash held for the user's resting orders (on one index, or on all of them)."""
         held = ZERO
-        if index is None or index == 0:
-            held += sum(
-                (
-                    a.reserved
-                    for s, a in self.of_user(user_id).items()
-                    if subaccount is None or s == subaccount
-                ),
-                ZERO,
-            )
-        for (u, s, i), h in self.index_cash.items():
-            if u == user_id and (subaccount is None or s == subaccount) and index in (None, i):
-                held += h.reserved
+        for s, a in self.of_user(user_id).items():  # by key: no scan of other users' cash
+            if subaccount is not None and s != subaccount:
+                continue
+            for i in INDEXES if index is None else (index,):
+                h = a if i == 0 else self.index_cash.get((user_id, s, i))
+                if h is not None:
+                    held += h.reserved
         return held
 
     # ------------------------------------------------------------------ restore / repair

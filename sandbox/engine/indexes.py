@@ -253,10 +253,7 @@ class Indexes:
     # ------------------------------------------------------------------ reads
 
     def balance(self, user_id: str, subaccount: int, index: int) -> Decimal:
-        if index == 0:
-            return self.accounts.account(user_id, subaccount).balance
-        ib = self.cash.get((user_id, subaccount, index))
-        return ib.balance if ib is not None else ZERO
+        return self.accounts.available(user_id, subaccount, index)
 
     def breakdown(self, user_id: str, subaccount: int) -> list[tuple[int, Decimal]]:
         """(index, available cash) on every index the exchange runs."""
