@@ -20,4 +20,5 @@ def test_bench_rfq_completes_its_flows_and_latency_samples():
     )
     assert out.returncode == 0, out.stderr
     assert "engine RFQ flows/s (median of 1 x 20)" in out.stdout
-    assert "REST accept -> WS quote_executed, median of 3" in out.stdout
+    for client in ("http.client", "requests"):
+        assert f"REST accept -> WS quote_executed ({client}), median of 3" in out.stdout
