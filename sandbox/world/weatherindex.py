@@ -94,7 +94,10 @@ def _config(seed: int, city: str, t: int) -> Calibration:
 def _config_of_hour(seed: int, city: str, hour: int) -> Calibration:
     # The record in force during the hour (records take effect on the hour: launch at
     # midnight, calibrations at noon), computed once per hour instead of once per minute.
-    return [k for k in calibrations(seed, city, hour + WEEK) if k.effective_at <= hour][-1]
+    # Before the launch (an exchange whose clock is set earlier) the launch offsets apply.
+    records = calibrations(seed, city, hour + WEEK)
+    in_force = [k for k in records if k.effective_at <= hour]
+    return in_force[-1] if in_force else records[0]
 
 
 def true_temp_f(seed: int, city: str, t: int) -> float:
