@@ -30,10 +30,8 @@ import socket
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 
 import aiohttp
@@ -43,23 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from auth.signing import Signer, load_private_key  # noqa: E402
+from bench.revision import checkout  # noqa: E402
 
 API = "/trade-api/v2"
 ORDERS = API + "/portfolio/events/orders"
 WS_PATH = "/trade-api/ws/v2"
 ENV_RE = re.compile(r"^(KALSHI_API_KEY_ID|KALSHI_PRIVATE_KEY_PATH)=(.+)$", re.M)
-
-
-def checkout(rev: str, into: Path) -> Path:
-    """The tree of `rev` (a commit of this repository), extracted under `into`."""
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", rev], cwd=ROOT, capture_output=True, check=False
-    )
-    if archive.returncode:
-        sys.exit(f"git archive {rev} failed: {archive.stderr.decode().strip()}")
-    with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
-        tar.extractall(into, filter="data")
-    return into
 
 
 def signer(text: str) -> Signer:

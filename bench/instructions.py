@@ -24,6 +24,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.revision import checkout  # noqa: E402
+
 VALGRIND = shutil.which("valgrind") or "/usr/bin/valgrind"
 RUNNER = "import sys; from bench.bench_engine import run_orders; run_orders(int(sys.argv[1]), 0)"
 
@@ -70,14 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     head = per_op(ROOT, args.ops)
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", "--format=tar", args.rev, "sandbox", "bench"],
-            capture_output=True,
-            check=False,
-        )
-        if archive.returncode != 0:
-            sys.exit(f"git archive {args.rev}: {archive.stderr.decode().strip()}")
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        checkout(args.rev, Path(tmp), "sandbox", "bench")
         base = per_op(Path(tmp), args.ops)
     print(f"instructions per order operation ({args.ops}..{3 * args.ops} ops, cachegrind):")
     print(f"  {args.rev:<10} {base:>10,.0f}")

@@ -93,6 +93,8 @@ class Feed:
             w.wake.set()
 
     def __call__(self, event: Any) -> None:
+        if not self.watchers:  # no page open: nothing to mark (the usual case under load)
+            return
         ticker, user, directory = touched(event)
         if user is not None and user not in self.known_users:
             directory = True  # a user added meanwhile (e.g. `python -m sandbox add-user`)

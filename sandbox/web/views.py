@@ -122,7 +122,7 @@ def user(exchange: Any, user_id: str) -> dict:
         "balance_by_index": [
             {"exchange_index": i, "balance_dollars": ser.dollars(b)} for i, b in breakdown
         ],
-        "reserved_dollars": ser.dollars(exchange.cash.total_resting_order_value(user_id, 0)),
+        "reserved_dollars": ser.dollars(exchange.total_resting_order_value(user_id, 0)),
         "portfolio_value_dollars": ser.dollars(exchange.portfolio_value(user_id)),
         "positions": [
             ser.market_position(p, exchange.catalog.markets[p.ticker].exchange_index)

@@ -200,6 +200,8 @@ class Bridge:
         comms, q, r = self.exchange.comms, e.quote, e.rfq
         orders = dict(e.orders)
         for user in (q.user_id, r.user_id):
+            if not self.hub.listens_private("communications", user):
+                continue
             if e.kind == "created":
                 msg = messages_comms.quote_created(comms, q, r, user)
             elif e.kind == "accepted":

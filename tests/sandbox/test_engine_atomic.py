@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from engine_snapshot import diff, full, memory
-from test_engine_helpers import FakeClock, make_exchange, order
+from test_engine_helpers import FakeClock, make_exchange, order, to_index
 
 from sandbox.control import actions, reset
 from sandbox.engine import EngineError, Exchange
@@ -199,10 +199,7 @@ def _shard1(ex, clock, ids):
         )
     )  # fmt: skip
     for u in ("bob", "carol"):
-        ex.transfer_between_indexes(
-            u, source="event_contract", destination="event_contract", amount=200_000,
-            destination_index=1,
-        )  # fmt: skip
+        to_index(ex, u, "20")
     ids["s1_ask"] = order(ex, "bob", "ask", "0.40", "8", ticker="S1-1").order.order_id
 
 

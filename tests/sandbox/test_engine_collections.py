@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from test_engine_helpers import to_index
 
 from sandbox.engine import EngineError, Exchange
 from sandbox.engine import collections as coll
@@ -26,19 +27,6 @@ def legs(ex: Exchange, collection: str, n: int = 2, side: str = "yes") -> list[d
         t = next(t for t in ex.events[a["ticker"]].markets if ex.markets[t].status == "active")
         out.append({"event_ticker": a["ticker"], "market_ticker": t, "side": side})
     return out
-
-
-def to_index_1(ex: Exchange, user: str, dollars: str):
-    """Move cash to exchange index 1, where combos live; returns the user's cash record there."""
-    ex.transfer_between_indexes(
-        user,
-        source="event_contract",
-        destination="event_contract",
-        amount=int(D(dollars) * 10_000),
-        source_index=0,
-        destination_index=1,
-    )
-    return ex.indexes.cash[(user, 0, 1)]
 
 
 def err(fn, *a) -> tuple[int, str]:
@@ -120,7 +108,8 @@ def test_combo_resolves_from_its_legs_and_pays(ex, outcome):
     m, _ = ex.create_combo_market("demo", "KXMVESPORTSPARLAY", chosen)
     assert m.exchange_index == 1  # combos live on index 1
     total = ex.total_money()
-    on_1 = to_index_1(ex, "demo", "10")
+    to_index(ex, "demo", "10")
+    on_1 = ex.indexes.cash[("demo", 0, 1)]
     kw = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "maker"}
     ex.create_order("kalshi-mm", ticker=m.ticker, side="ask", price="0.250", count="10", **kw)
     ex.create_order("demo", ticker=m.ticker, side="bid", price="0.250", count="10", **kw)
@@ -150,7 +139,8 @@ def test_a_closing_leg_closes_its_combos_which_still_settle_from_their_legs(ex):
         "demo", "KXMVESPORTSPARLAY", [chosen[1], legs(ex, "KXMVESPORTSPARLAY", 3)[2]]
     )
     total = ex.total_money()
-    acct = to_index_1(ex, "demo", "10")
+    to_index(ex, "demo", "10")
+    acct = ex.indexes.cash[("demo", 0, 1)]
     kw = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "maker"}
     ex.create_order("kalshi-mm", ticker=m.ticker, side="ask", price="0.250", count="10", **kw)
     ex.create_order("demo", ticker=m.ticker, side="bid", price="0.250", count="6", **kw)

@@ -113,3 +113,17 @@ def bal(ex: Exchange, user: str) -> Decimal:
 def pos(ex: Exchange, user: str, ticker="TEST-1") -> Decimal:
     p = ex.positions.get((user, 0, ticker))
     return p.position if p else D(0)
+
+
+def to_index(ex: Exchange, user: str, dollars: str, src: int = 0, dst: int = 1, sub: int = 0):
+    """Move a user's cash between exchange indexes (combos trade on index 1's cash)."""
+    ex.transfer_between_indexes(
+        user,
+        source="event_contract",
+        destination="event_contract",
+        amount=int(Decimal(dollars) * 10_000),
+        source_index=src,
+        destination_index=dst,
+        source_subaccount=sub,
+        destination_subaccount=sub,
+    )

@@ -9,7 +9,7 @@ from decimal import ROUND_CEILING, Decimal
 
 import pytest
 from rfq_batch_world import COLLECTION, LEGS, batch_exchange, children
-from test_engine_helpers import T0, make_exchange
+from test_engine_helpers import T0, make_exchange, to_index
 
 from sandbox.engine import EngineError, Series
 from sandbox.engine.models import Collection
@@ -22,19 +22,6 @@ def fee(rate: str, count: str, p: str) -> D:
     """An independent fee: round up rate x C x P x (1-P) to the cent."""
     raw = D(rate) * D(count) * D(p) * (1 - D(p))
     return raw.quantize(D("0.01"), rounding=ROUND_CEILING)
-
-
-def to_index(ex, user: str, dollars: str, src: int = 0, dst: int = 1, sub: int = 0) -> None:
-    ex.transfer_between_indexes(
-        user,
-        source="event_contract",
-        destination="event_contract",
-        amount=int(D(dollars) * 10_000),
-        source_index=src,
-        destination_index=dst,
-        source_subaccount=sub,
-        destination_subaccount=sub,
-    )
 
 
 def cash(ex, user: str, index: int, sub: int = 0) -> tuple[D, D]:

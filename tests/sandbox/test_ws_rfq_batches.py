@@ -11,6 +11,7 @@ import asyncio
 import pytest
 
 from sandbox.engine.communications import HIDDEN_ID
+from tests.sandbox.test_engine_helpers import to_index
 from tests.sandbox.test_ws_schema import validator_for
 from tests.sandbox.ws_helpers import connect, in_process_server
 from tests.spec_check import ASYNCAPI
@@ -44,10 +45,7 @@ def round_robin(ex) -> tuple[str, list[dict]]:
 def to_index_1(ex) -> None:
     """Combos trade on exchange index 1's cash: the traders preallocate $100 there."""
     for u in ("alice", "demo", "carol"):
-        ex.transfer_between_indexes(
-            u, source="event_contract", destination="event_contract", amount=1_000_000,
-            destination_index=1,
-        )  # fmt: skip
+        to_index(ex, u, "100")
 
 
 def bq(ex, user, b, yes):
