@@ -16,9 +16,9 @@ requester's at the same price — so fees, collateral, fills, positions and thei
 order book's own. A remainder rests only where `rest_remainder` asks for it.
 
 State: `rfqs` and `quotes` by id; derived indexes: open RFQs per user, quotes per RFQ, quotes
-per involved user, and the quotes whose timer runs (`pending`). The children of RFQ batches and
-their quotes (rfqbatches.py) are stored here too, so execution is the same, but stay out of
-these indexes: they are quoted, accepted, timed and read through their batch only.
+per involved user, and the quotes whose timer runs (`pending`, and by RFQ). The children of
+RFQ batches and their quotes (rfqbatches.py) are stored here too, so execution is the same, but
+stay out of these indexes: they are quoted, accepted, timed and read through their batch only.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ class Communications:
         self.by_rfq: dict[str, dict[str, Quote]] = {}
         self.by_user: dict[str, dict[str, Quote]] = {}  # quotes a user made or was quoted
         self.pending: dict[str, Quote] = {}  # accepted or confirmed: a timer runs
+        self.pending_by_rfq: dict[str, str] = {}  # rfq id -> its one pending quote's id
         op.repairs.append(self.repair)
 
     # ------------------------------------------------------------------ identity
@@ -129,8 +130,11 @@ class Communications:
                     del table[key]
         if there and q.status in (Q_ACCEPTED, Q_CONFIRMED):
             self.pending[q.quote_id] = q
+            self.pending_by_rfq[q.rfq_id] = q.quote_id
         else:
             self.pending.pop(q.quote_id, None)
+            if self.pending_by_rfq.get(q.rfq_id) == q.quote_id:
+                del self.pending_by_rfq[q.rfq_id]
 
     def _touch_rfq(self, r: Rfq) -> None:
         self.op.touch("rfq", r, self.rfqs)
@@ -422,7 +426,7 @@ class Communications:
             raise _rfq_error("rfq is closed", "rfq_closed")
         if q.status != Q_OPEN:
             raise _rfq_error(f"quote is {q.status}", "quote_not_open")
-        if any(x.rfq_id == r.rfq_id for x in self.pending.values()):
+        if r.rfq_id in self.pending_by_rfq:  # (accept_quote allows one per RFQ)
             raise _rfq_error("another quote on this RFQ is already accepted", "rfq_quote_pending")
         price = q.yes_bid if accepted_side == "yes" else q.no_bid
         if not price:

@@ -121,6 +121,7 @@ def memory(ex: Exchange, ordered: bool = True) -> dict:
     snap["quotes_by_rfq"] = {k: sorted(v) for k, v in comms.by_rfq.items() if v}
     snap["quotes_by_user"] = {k: sorted(v) for k, v in comms.by_user.items() if v}
     snap["pending_quotes"] = sorted(comms.pending)
+    snap["pending_by_rfq"] = sorted(comms.pending_by_rfq.items())
     combos = ex.collections
     snap["combos_by_legs"] = dict(sorted(combos.by_legs.items(), key=str))
     snap["combos_by_leg"] = {k: sorted(v) for k, v in combos.by_leg.items() if v}
