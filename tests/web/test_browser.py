@@ -8,6 +8,7 @@ import shutil
 from decimal import Decimal
 
 import pytest
+import requests
 
 from tests.conftest import start_exchange
 from tests.web.pages import state, wide_market
@@ -185,6 +186,23 @@ def test_controls_create_a_series_event_and_market(web_exchange, page):
     page.wait_for_selector(
         "#directory button[data-ticker='KXWEBCTL-1-A']", state="attached", timeout=SECOND
     )
+    page.fill("#ctl-event", "KXWEBCTL-2")
+    page.click("button[data-ctl=event]")
+    page.wait_for_selector("#ctl-result:text-is('POST /events: done')")
+    # A collection over both events with its legs per combo given: more legs than events is
+    # refused (shown), then 1 to 2 is created and reads back over REST.
+    page.fill("#ctl-collection", "KXMVEWEBCTL")
+    page.fill("#ctl-collection-events", "KXWEBCTL-1 KXWEBCTL-2")
+    page.fill("#ctl-collection-max", "3")
+    page.click("button[data-ctl=collection]")
+    page.wait_for_selector("#ctl-result.error")
+    page.fill("#ctl-collection-min", "1")
+    page.fill("#ctl-collection-max", "2")
+    page.click("button[data-ctl=collection]")
+    page.wait_for_selector("#ctl-result:text-is('POST /collections: done')")
+    path = "/trade-api/v2/multivariate_event_collections/KXMVEWEBCTL"
+    got = requests.get(web_exchange.url + path, timeout=10).json()["multivariate_contract"]
+    assert (got["size_min"], got["size_max"]) == (1, 2)
     page.fill("#ctl-event", "NO-SUCH-EVENT")
     page.click("button[data-ctl=market]")
     page.wait_for_selector("#ctl-result.error")

@@ -197,6 +197,10 @@ const CTL = {
   market: () => ["POST", "/markets", { ticker: val("ctl-new-market"), event_ticker: val("ctl-event") }],
   collection: () => ["POST", "/collections", {
     collection_ticker: val("ctl-collection"), series_ticker: val("ctl-series"), events: words("ctl-collection-events"),
+    // Optional legs per combo (the control plane's defaults: 2 to min(events, 4)); a value
+    // that is not a whole number goes as sent, and the 400 that follows is shown.
+    ...(val("ctl-collection-min") && { size_min: Number(val("ctl-collection-min")) }),
+    ...(val("ctl-collection-max") && { size_max: Number(val("ctl-collection-max")) }),
   }],
   user: () => ["POST", "/users", {
     name: val("ctl-user"), balance: val("ctl-balance"), member_type: val("ctl-member-type"), ...(val("ctl-tier") && { tier: val("ctl-tier") }),
