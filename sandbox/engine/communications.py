@@ -82,6 +82,10 @@ class Communications:
         self.by_user: dict[str, dict[str, Quote]] = {}  # quotes a user made or was quoted
         self.pending: dict[str, Quote] = {}  # accepted or confirmed: a timer runs
         self.pending_by_rfq: dict[str, str] = {}  # rfq id -> its one pending quote's id
+        # No pending quote's deadline is earlier than this (None: none pending). Lowered on every
+        # index update, made exact by `due`: the check before each operation is one comparison,
+        # not a scan of every pending quote. (A bound left low by a rollback costs one scan.)
+        self.earliest: int | None = None
         op.repairs.append(self.repair)
 
     # ------------------------------------------------------------------ identity
@@ -131,6 +135,8 @@ class Communications:
         if there and q.status in (Q_ACCEPTED, Q_CONFIRMED):
             self.pending[q.quote_id] = q
             self.pending_by_rfq[q.rfq_id] = q.quote_id
+            if q.deadline is not None and (self.earliest is None or q.deadline < self.earliest):
+                self.earliest = q.deadline
         else:
             self.pending.pop(q.quote_id, None)
             if self.pending_by_rfq.get(q.rfq_id) == q.quote_id:
@@ -478,11 +484,23 @@ class Communications:
 
     # ------------------------------------------------------------------ timers
 
+    def is_due(self, now: int) -> bool:
+        """Some timer may be due (cheap: see `earliest`)."""
+        return self.earliest is not None and self.earliest <= now
+
     def due(self, now: int) -> list[Quote]:
-        return sorted(
+        if not self.is_due(now):
+            return []
+        out = sorted(
             (q for q in self.pending.values() if q.deadline is not None and q.deadline <= now),
             key=lambda q: (q.deadline, q.quote_id),
         )
+        self.earliest = self.next_deadline()  # exact again (the due ones stay pending until run)
+        return out
+
+    def ran(self) -> None:
+        """The due timers have run (their quotes left `pending`): the bound is exact again."""
+        self.earliest = self.next_deadline()
 
     def next_deadline(self) -> int | None:
         return min((q.deadline for q in self.pending.values() if q.deadline), default=None)

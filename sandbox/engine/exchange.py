@@ -263,7 +263,8 @@ class Exchange:
             with op:
                 self.trading.expire_due()
         lapses = self.batches.lapses  # when batch quotes stop counting (a heap, like expiry)
-        if self.comms.pending or self.batches.pending or (lapses and lapses[0][0] <= op.time()):
+        now = op.time()
+        if self.comms.is_due(now) or self.batches.pending or (lapses and lapses[0][0] <= now):
             self.run_timers()
 
     def _expire_reads(self) -> None:
@@ -1088,6 +1089,8 @@ class Exchange:
             except EngineError as exc:
                 with op:
                     self.comms.fail(q, f"execution_failed: {exc.code}")
+        if due:
+            self.comms.ran()
         batches = self.batches.due(op.time())[: None if limit is None else limit - len(due)]
         for b in batches:
             try:

@@ -178,6 +178,26 @@ def test_missed_confirmation_window_cancels_the_quote_not_the_rfq(ex_clock):
     ex.accept_quote("alice", q2.quote_id, "yes")  # the RFQ takes another acceptance
 
 
+def test_timers_fire_in_deadline_order_and_the_bound_follows(ex_clock):
+    """`comms.earliest` bounds every pending deadline from below, so the check before each
+    operation needs no scan; a due timer still fires, and the bound moves to the next one."""
+    ex, clock = ex_clock
+    r1, r2 = rfq(ex), rfq(ex)
+    q1, q2 = quote(ex, r1), quote(ex, r2)
+    assert ex.comms.earliest is None  # nothing accepted: no timer
+    ex.accept_quote("alice", q1.quote_id, "yes")
+    clock.advance(10_000)
+    ex.accept_quote("alice", q2.quote_id, "yes")
+    assert ex.comms.earliest == q1.deadline < q2.deadline
+    clock.advance(20_001)  # q1's 30 s window has passed, q2's has not
+    ex.get_rfq(r1.rfq_id)  # any call runs the due timers first
+    assert (q1.status, q2.status) == ("cancelled", "accepted")
+    assert ex.comms.earliest == q2.deadline
+    clock.advance(10_000)
+    ex.get_rfq(r2.rfq_id)
+    assert q2.status == "cancelled" and ex.comms.earliest is None
+
+
 def test_combo_markets_use_the_short_windows():
     ex, clock = make_exchange(tickers=("KXMVE-TEST-1",))
     r = rfq(ex, ticker="KXMVE-TEST-1")
