@@ -141,6 +141,21 @@ def _controls(page, url: str, ticker: str) -> None:
     page.wait_for_selector(f"#ctl-market:text-is('{ticker}')")
 
 
+def _create_market(page, series: str, event: str, market: str, **wait) -> None:
+    """A series, an event in it and a market in that through the controls panel, each step
+    answered before the next; returns once the market is in the page's list (`wait`: options
+    of that last wait, e.g. the issue's bound)."""
+    page.fill("#ctl-series", series)
+    page.click("button[data-ctl=series]")
+    page.wait_for_selector("#ctl-result:text-is('POST /series: done')")
+    page.fill("#ctl-event", event)
+    page.click("button[data-ctl=event]")
+    page.wait_for_selector("#ctl-result:text-is('POST /events: done')")
+    page.fill("#ctl-new-market", market)
+    page.click("button[data-ctl=market]")
+    page.wait_for_selector(f"#directory button[data-ticker='{market}']", state="attached", **wait)
+
+
 def test_controls_set_a_book_and_show_a_refusal(web_exchange, page):
     ticker, _price = wide_market(web_exchange.url, USED)
     _controls(page, web_exchange.url, ticker)
@@ -175,17 +190,7 @@ def test_controls_set_a_book_and_show_a_refusal(web_exchange, page):
 def test_controls_create_a_series_event_and_market(web_exchange, page):
     ticker, _price = wide_market(web_exchange.url, USED)
     _controls(page, web_exchange.url, ticker)
-    page.fill("#ctl-series", "KXWEBCTL")
-    page.click("button[data-ctl=series]")
-    page.wait_for_selector("#ctl-result:text-is('POST /series: done')")
-    page.fill("#ctl-event", "KXWEBCTL-1")
-    page.click("button[data-ctl=event]")
-    page.wait_for_selector("#ctl-result:text-is('POST /events: done')")
-    page.fill("#ctl-new-market", "KXWEBCTL-1-A")
-    page.click("button[data-ctl=market]")
-    page.wait_for_selector(
-        "#directory button[data-ticker='KXWEBCTL-1-A']", state="attached", timeout=SECOND
-    )
+    _create_market(page, "KXWEBCTL", "KXWEBCTL-1", "KXWEBCTL-1-A", timeout=SECOND)
     page.fill("#ctl-event", "KXWEBCTL-2")
     page.click("button[data-ctl=event]")
     page.wait_for_selector("#ctl-result:text-is('POST /events: done')")
@@ -214,14 +219,7 @@ def test_controls_reset_brings_the_seeded_market_list_back(tmp_path, page):
         seeded = page_markets(ex.url)
         ticker, _price = wide_market(ex.url, set())
         _controls(page, ex.url, ticker)
-        page.fill("#ctl-series", "KXWEBRST")
-        page.click("button[data-ctl=series]")
-        page.fill("#ctl-event", "KXWEBRST-1")
-        page.click("button[data-ctl=event]")
-        page.wait_for_selector("#ctl-result:text-is('POST /events: done')")
-        page.fill("#ctl-new-market", "KXWEBRST-1-A")
-        page.click("button[data-ctl=market]")
-        page.wait_for_selector("#directory button[data-ticker='KXWEBRST-1-A']", state="attached")
+        _create_market(page, "KXWEBRST", "KXWEBRST-1", "KXWEBRST-1-A")
         series = page.locator("#directory details[data-series=KXWEBRST]")  # watch the new one
         if not series.evaluate("d => d.open"):
             series.locator("summary").click()
