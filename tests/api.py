@@ -3,8 +3,6 @@ scripts and feeds against), and `add_user`: the real `python -m sandbox add-user
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from decimal import Decimal
@@ -15,7 +13,7 @@ import requests
 
 from auth.client import Client
 from auth.config import Settings
-from tests.conftest import ROOT, clean_env
+from tests.conftest import sandbox_cli
 
 API = "/trade-api/v2"
 ORDER = {"time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross"}
@@ -33,15 +31,9 @@ def read_env(path: Path) -> dict[str, str]:
 def add_user(data_dir: Path, name: str, *args: str) -> dict[str, str]:
     """`python -m sandbox add-user NAME --data-dir DIR ARGS...`: the KALSHI_API_KEY_ID and
     KALSHI_PRIVATE_KEY_PATH lines it printed."""
-    out = subprocess.run(
-        [sys.executable, "-m", "sandbox", "add-user", name, "--data-dir", str(data_dir), *args],
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    done = sandbox_cli("add-user", name, "--data-dir", str(data_dir), *args)
+    done.check_returncode()
+    out = done.stdout
     return dict(line.split("=", 1) for line in out.splitlines() if line.startswith("KALSHI_"))
 
 

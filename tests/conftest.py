@@ -49,6 +49,18 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def sandbox_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m sandbox ARGS` from the repository, in a clean environment (60 s at most)."""
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox", *args],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 class Exchange(LocalExchange):
     """A local exchange started by the tests (sandbox.testing.LocalExchange, subprocess)."""
 

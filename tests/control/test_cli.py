@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
 
-from tests.conftest import ROOT, clean_env
+from tests.conftest import sandbox_cli
 
 pytestmark = pytest.mark.kalshi_exchange("--no-activity", in_process=True)
 
 
 def ctl(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sandbox", "ctl", "--url", url, *args],
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return sandbox_cli("ctl", "--url", url, *args)
 
 
 def test_ctl_creates_a_market_sets_its_book_and_settles_it(kalshi_exchange, kalshi_user):

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from datetime import datetime
 
 import pytest
 import yaml
 
 from sandbox.control.client import ControlError
+from tests.conftest import sandbox_cli
 from tests.sandbox.test_ws_schema import validator_for
 from tests.sandbox.ws_helpers import connect
 from tests.spec_check import ASYNCAPI
@@ -79,20 +78,13 @@ def test_create_collection_then_a_combo_in_it(kalshi_exchange, kalshi_user):
 
 def test_ctl_cli_creates_a_collection(kalshi_exchange, kalshi_user):
     events = _two_events(kalshi_exchange)
-    cmd = [sys.executable, "-m", "sandbox", "ctl", "--url", kalshi_exchange.url, "collection"]
-    out = subprocess.run(
-        [*cmd, "KXMVECLI", "KXMVECTL", *events, "--title", "From the CLI"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    cmd = ("ctl", "--url", kalshi_exchange.url, "collection")
+    out = sandbox_cli(*cmd, "KXMVECLI", "KXMVECTL", *events, "--title", "From the CLI")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["collection_ticker"] == "KXMVECLI"
     got = kalshi_user.get("/multivariate_event_collections/KXMVECLI")["multivariate_contract"]
     assert got["title"] == "From the CLI"
-    again = subprocess.run(
-        [*cmd, "KXMVECLI", "KXMVECTL", *events], capture_output=True, text=True, timeout=60
-    )
+    again = sandbox_cli(*cmd, "KXMVECLI", "KXMVECTL", *events)
     assert again.returncode == 1 and "already exists" in again.stderr
     assert "Traceback" not in again.stderr
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import websockets
 
 from auth.signing import Signer, load_private_key
 from sandbox.control.client import ControlError
-from tests.conftest import ROOT, clean_env
+from tests.conftest import sandbox_cli
 from tests.sandbox.ws_helpers import connect
 
 pytestmark = pytest.mark.kalshi_exchange("--no-activity", "--seed", "3", in_process=True)
@@ -131,25 +129,11 @@ def test_reset_refuses_a_bad_seed_and_changes_nothing(kalshi_exchange):
 def test_ctl_reset_from_the_command_line(kalshi_exchange):
     ex = kalshi_exchange
     ex.create_series("KXRST")
-    out = subprocess.run(
-        [sys.executable, "-m", "sandbox", "ctl", "--url", ex.url, "reset", "--seed", "4"],
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = sandbox_cli("ctl", "--url", ex.url, "reset", "--seed", "4")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["seed"] == 4
     assert requests.get(ex.url + "/trade-api/v2/series/KXRST", timeout=30).status_code == 404
-    bad = subprocess.run(
-        [sys.executable, "-m", "sandbox", "ctl", "--url", ex.url, "reset", "--seed", "x"],
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bad = sandbox_cli("ctl", "--url", ex.url, "reset", "--seed", "x")
     assert bad.returncode == 2 and "--seed" in bad.stderr
 
 

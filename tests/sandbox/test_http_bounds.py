@@ -9,8 +9,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import uuid
 from decimal import Decimal
 
@@ -19,23 +17,12 @@ import requests
 
 from sandbox.testing import LocalExchange
 from tests.api import API, ORDER, Api, add_user, read_env
-from tests.conftest import ROOT, clean_env, start_exchange
+from tests.conftest import sandbox_cli, start_exchange
 from tests.sandbox.test_http import market_with_spread
 from tests.sandbox.ws_helpers import WS_PATH, connect, in_process_server
 
 D = Decimal
 DEEP = "[" * 100_000 + "]" * 100_000
-
-
-def sandbox_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sandbox", *args],
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def assert_kalshi_error(r: requests.Response, status: int) -> dict:

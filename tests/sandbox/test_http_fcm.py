@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.api import API, Api
-from tests.conftest import start_exchange
+from tests.conftest import sandbox_cli, start_exchange
 
 D = Decimal
 CAP = "/fcm/subtraders/event_contract_daily_cap"
@@ -249,21 +249,10 @@ def test_control_plane_adds_an_fcm_member(strict):
 
 def test_ctl_cli_adds_an_fcm_member(strict):
     import json
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT, clean_env
 
     name = f"cli{uuid.uuid4().hex[:6]}"
     args = ("add-user", name, "--member-type", "fcm", "--balance", "20")
-    out = subprocess.run(
-        [sys.executable, "-m", "sandbox", "ctl", "--url", strict.url, *args],
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = sandbox_cli("ctl", "--url", strict.url, *args)
     assert out.returncode == 0, out.stderr
     user = json.loads(out.stdout)
     assert (user["member_type"], user["balance"]) == ("fcm", "20.00")

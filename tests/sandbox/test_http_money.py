@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -16,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.api import Api
-from tests.conftest import ROOT, clean_env, start_exchange
+from tests.conftest import sandbox_cli, start_exchange
 
 D = Decimal
 
@@ -173,14 +171,7 @@ def test_direct_member_balance_keeps_centicents(exchange):
     assert body["balance_dollars"] == "5.0001" and body["balance"] == 500
     # A regular (non-direct) member's balance is whole cents.
     argv = ["add-user", f"r{name}", "--balance", "5.0001", "--data-dir", str(exchange.data_dir)]
-    r = subprocess.run(
-        [sys.executable, "-m", "sandbox", *argv],
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    r = sandbox_cli(*argv)
     assert r.returncode == 2 and "multiple of 0.01" in r.stderr and "Traceback" not in r.stderr
 
 

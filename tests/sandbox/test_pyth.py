@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
 import yaml
 
 from sandbox.world import pyth
+from tests.conftest import sandbox_cli
 from tests.sandbox.test_ws_schema import validator_for
 from tests.sandbox.ws_helpers import connect
 from tests.spec_check import ASYNCAPI
@@ -114,19 +113,13 @@ def test_granted_pyth_streams_and_answers_its_actions(kalshi_exchange, kalshi_us
 
 
 def test_feed_switch_from_the_cli_and_revoke(kalshi_exchange, kalshi_user):
-    cmd = [sys.executable, "-m", "sandbox", "ctl", "--url", kalshi_exchange.url, "feed"]
-    on = subprocess.run(
-        [*cmd, kalshi_user.name, "pyth_value", "on"], capture_output=True, text=True
-    )
+    cmd = ("ctl", "--url", kalshi_exchange.url, "feed")
+    on = sandbox_cli(*cmd, kalshi_user.name, "pyth_value", "on")
     assert on.returncode == 0, on.stderr
     assert json.loads(on.stdout)["feeds"] == ["pyth_value"]
-    off = subprocess.run(
-        [*cmd, kalshi_user.name, "pyth_value", "off"], capture_output=True, text=True
-    )
+    off = sandbox_cli(*cmd, kalshi_user.name, "pyth_value", "off")
     assert off.returncode == 0 and json.loads(off.stdout)["feeds"] == []
-    nobody = subprocess.run(
-        [*cmd, "no-such-user", "pyth_value", "on"], capture_output=True, text=True
-    )
+    nobody = sandbox_cli(*cmd, "no-such-user", "pyth_value", "on")
     assert nobody.returncode == 1 and "Traceback" not in nobody.stderr
 
     async def go():
