@@ -30,6 +30,7 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,13 +76,16 @@ class Raw:
         host, port = url.removeprefix("http://").split(":")
         self.conn = http.client.HTTPConnection(host, int(port), timeout=10)
 
-    def request(self, method: str, url: str, json: dict, headers: dict) -> int:
+    encode = staticmethod(json.dumps)  # (`request` takes `json=` as requests does)
+
+    def request(self, method: str, url: str, json: dict, headers: dict) -> SimpleNamespace:
+        """Send; the answer's status as `.status_code`, as requests gives it."""
         path = url[url.index("/", len("http://")) :]
-        body = globals()["json"].dumps(json)
+        body = self.encode(json)
         self.conn.request(method, path, body, {**headers, "Content-Type": "application/json"})
         r = self.conn.getresponse()
         r.read()
-        return r.status
+        return SimpleNamespace(status_code=r.status)
 
 
 def latency(samples: int) -> dict[str, list[float]]:
@@ -162,7 +166,7 @@ def latency(samples: int) -> dict[str, list[float]]:
                         "PUT", server.url + f"{path}/confirm", json={}, headers=confirm
                     )
                     t_resp = time.perf_counter()
-                    codes = (getattr(sent, "status_code", sent), getattr(done, "status_code", done))
+                    codes = (sent.status_code, done.status_code)
                     if codes != (204, 204):
                         sys.exit(f"accept/confirm answered {codes}")
                     while True:

@@ -24,9 +24,7 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,24 +38,14 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auth.signing import Signer, load_private_key  # noqa: E402
+from auth.signing import Signer  # noqa: E402
+from bench.bench_index_feed import free_port  # noqa: E402
+from bench.bench_rest import cpu_seconds, signer_from_env  # noqa: E402
 from bench.revision import checkout  # noqa: E402
 
 API = "/trade-api/v2"
 ORDERS = API + "/portfolio/events/orders"
 WS_PATH = "/trade-api/ws/v2"
-ENV_RE = re.compile(r"^(KALSHI_API_KEY_ID|KALSHI_PRIVATE_KEY_PATH)=(.+)$", re.M)
-
-
-def signer(text: str) -> Signer:
-    env = dict(ENV_RE.findall(text))
-    return Signer(env["KALSHI_API_KEY_ID"], load_private_key(Path(env["KALSHI_PRIVATE_KEY_PATH"])))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -94,8 +82,8 @@ class Server:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     sys.exit(f"{self.label}: the local exchange did not start")
                 time.sleep(0.05)
-        self.demo = signer((data_dir / "credentials.env").read_text())
-        self.maker = signer(self._cli("add-user", "maker", "--data-dir", str(data_dir)))
+        self.demo = signer_from_env((data_dir / "credentials.env").read_text())
+        self.maker = signer_from_env(self._cli("add-user", "maker", "--data-dir", str(data_dir)))
         markets = self.get("/markets?status=open&limit=200")["markets"]
         self.ticker = next(
             m["ticker"] for m in markets if m["price_level_structure"] == "linear_cent"
@@ -134,8 +122,7 @@ class Server:
         return r.json()
 
     def cpu(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
